@@ -1,0 +1,30 @@
+# Sourced by the integration scripts. Each check prints PASS/FAIL lines that run.sh counts.
+set -u
+: "${RPPGQ:?}" "${RQ_CASE_TMP:=$(mktemp -d)}"
+T=$RQ_CASE_TMP
+PY=/usr/bin/python3
+n_fail=0
+
+pass() { echo "PASS $*"; }
+fail() { echo "FAIL $*"; n_fail=$((n_fail + 1)); }
+
+# expect_fail NAME EXPECTED_STATUS PATTERN -- CMD...: the command must exit with the
+# status, print exactly one stderr line matching PATTERN.
+expect_fail() {
+    local name=$1 want=$2 pat=$3
+    shift 4
+    local err=$T/err.$$ st
+    "$@" >/dev/null 2>"$err"
+    st=$?
+    if [ "$st" -ne "$want" ]; then
+        fail "$name: exit $st, wanted $want: $(head -c 300 "$err")"
+    elif ! grep -qE -- "$pat" "$err"; then
+        fail "$name: stderr does not match /$pat/: $(head -c 300 "$err")"
+    elif [ "$(grep -vc '^Try ' "$err")" -ne 1 ]; then
+        fail "$name: error is not one line: $(head -c 300 "$err")"
+    else
+        pass "$name"
+    fi
+}
+
+finish() { [ "$n_fail" -eq 0 ]; exit $?; }

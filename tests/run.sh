@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every unit test binary and every integration script, counting test cases.
+# A unit binary prints PASS/FAIL lines per case; an integration script may print its own
+# PASS/FAIL lines, otherwise its exit status counts as one case. Ends with the line
+# "N passed, N failed" that CI reads.
+set -u
+cd "$(dirname "$0")/.."
+: "${RPPGQ:=build/asan/rppgq}" "${TEST_BIN:=build/asan/tests}"
+export RPPGQ RPPGQ_REL TEST_BIN
+export RQ_ROOT=$PWD
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+work=$(mktemp -d /tmp/rppgq-tests.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export RQ_TMP=$work
+
+passed=0 failed=0
+failures=()
+
+count() { # name logfile status
+    local name=$1 log=$2 status=$3 p f
+    p=$(grep -c '^PASS ' "$log" || true)
+    f=$(grep -c '^FAIL ' "$log" || true)
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+        if [ "$status" -eq 0 ]; then p=1; else f=1; fi
+    elif [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1 # crashed or exited badly after its last PASS
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ "$f" -gt 0 ]; then
+        failures+=("$name")
+        echo "--- $name: $f failed (log follows)"
+        tail -n 40 "$log"
+    else
+        echo "ok   $name ($p)"
+    fi
+}
+
+for t in "$TEST_BIN"/test_*; do
+    [ -x "$t" ] || continue
+    name=unit/$(basename "$t")
+    log=$work/$(basename "$t").log
+    "$t" >"$log" 2>&1
+    count "$name" "$log" $?
+done
+
+for s in tests/integration/*.sh; do
+    [ -f "$s" ] || continue
+    name=integration/$(basename "$s" .sh)
+    if [ -n "${RQ_FAST:-}" ] && grep -q '^# slow' "$s"; then
+        continue
+    fi
+    log=$work/$(basename "$s").log
+    mkdir -p "$work/$(basename "$s" .sh)"
+    RQ_CASE_TMP="$work/$(basename "$s" .sh)" bash "$s" >"$log" 2>&1
+    count "$name" "$log" $?
+done
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+    echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
