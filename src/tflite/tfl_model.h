@@ -1,0 +1,215 @@
+/* An in-memory TFLite model (one subgraph), its .tflite writer and reader, and an int8
+ * engine bit-exact with TFLite Micro's reference kernels.
+ *
+ * The model owns everything it points to (names, constant data, quantization arrays):
+ * the add/set functions copy their arguments. Tensor and operator indices are plain ints
+ * into m->tensors / m->ops, in execution order for operators.
+ *
+ * Typical construction (what the quantizer does):
+ *
+ *     rq_tfl_model m;
+ *     rq_tfl_model_init(&m);
+ *     int32_t in_shape[4] = {1, 36, 36, 3};
+ *     int x = rq_tfl_add_tensor(&m, "input", RQ_TFL_INT8, 4, in_shape, &err);
+ *     rq_tfl_set_quant(&m, x, 1, &scale, &zp, 0, &err);
+ *     int w = rq_tfl_add_tensor(&m, "conv0/w", RQ_TFL_INT8, 4, w_shape, &err);
+ *     rq_tfl_set_data(&m, w, w_bytes, n_bytes, &err);
+ *     rq_tfl_set_quant(&m, w, 16, w_scales, w_zps, 0, &err);   // per channel, dim 0
+ *     ...
+ *     rq_tfl_options o = rq_tfl_default_options();
+ *     o.padding = RQ_TFL_PAD_SAME; o.activation = RQ_TFL_ACT_RELU;
+ *     rq_tfl_add_op(&m, RQ_TFL_OP_CONV_2D, 3, (int32_t[]){x, w, b}, 1, &y, &o, &err);
+ *     rq_tfl_set_graph_io(&m, 1, &x, 1, &out, &err);
+ *     rq_tfl_write(&m, "spatial_cnn_int8.tflite", &err);
+ *     rq_tfl_model_free(&m);
+ */
+#ifndef RQ_TFL_MODEL_H
+#define RQ_TFL_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+#define RQ_TFL_MAX_DIMS 6   /* tensors of higher rank are refused */
+#define RQ_TFL_MAX_OP_IO 8  /* inputs (or outputs) of one operator */
+#define RQ_TFL_MAX_GRAPH_IO 8
+
+/* TensorType values of the schema. */
+typedef enum rq_tfl_type {
+    RQ_TFL_FLOAT32 = 0,
+    RQ_TFL_FLOAT16 = 1,
+    RQ_TFL_INT32 = 2,
+    RQ_TFL_UINT8 = 3,
+    RQ_TFL_INT64 = 4,
+    RQ_TFL_BOOL = 6,
+    RQ_TFL_INT16 = 7,
+    RQ_TFL_INT8 = 9,
+} rq_tfl_type;
+
+/* BuiltinOperator values of the schema (only those we write, read and run). */
+typedef enum rq_tfl_builtin {
+    RQ_TFL_OP_AVERAGE_POOL_2D = 1,
+    RQ_TFL_OP_CONV_2D = 3,
+    RQ_TFL_OP_DEPTHWISE_CONV_2D = 4,
+    RQ_TFL_OP_DEQUANTIZE = 6,
+    RQ_TFL_OP_FULLY_CONNECTED = 9,
+    RQ_TFL_OP_LOGISTIC = 14,
+    RQ_TFL_OP_MAX_POOL_2D = 17,
+    RQ_TFL_OP_RESHAPE = 22,
+    RQ_TFL_OP_MEAN = 40,
+    RQ_TFL_OP_QUANTIZE = 114,
+} rq_tfl_builtin;
+
+typedef enum rq_tfl_padding { RQ_TFL_PAD_SAME = 0, RQ_TFL_PAD_VALID = 1 } rq_tfl_padding;
+
+/* ActivationFunctionType values of the schema. */
+typedef enum rq_tfl_activation {
+    RQ_TFL_ACT_NONE = 0,
+    RQ_TFL_ACT_RELU = 1,
+    RQ_TFL_ACT_RELU_N1_TO_1 = 2,
+    RQ_TFL_ACT_RELU6 = 3,
+} rq_tfl_activation;
+
+/* Quantization of one tensor: real = (q - zero_point[c]) * scale[c].
+ * n == 0: not quantized; n == 1: per tensor; n > 1: per channel along quantized_dimension
+ * (0 for CONV_2D weights OHWI, 3 for DEPTHWISE_CONV_2D weights 1HWC). */
+typedef struct rq_tfl_quant {
+    int n;
+    float *scale;        /* n values */
+    int64_t *zero_point; /* n values */
+    int quantized_dimension;
+} rq_tfl_quant;
+
+typedef struct rq_tfl_tensor {
+    char *name;
+    rq_tfl_type type;
+    int rank;
+    int32_t shape[RQ_TFL_MAX_DIMS];
+    uint8_t *data; /* constant contents (little endian, row major) or NULL for activations */
+    size_t data_len;
+    rq_tfl_quant q;
+} rq_tfl_tensor;
+
+/* Builtin options, flat: each operator uses the fields its schema table has, the others
+ * are ignored (and not written). rq_tfl_default_options() gives the schema defaults. */
+typedef struct rq_tfl_options {
+    /* CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D */
+    rq_tfl_padding padding;
+    int stride_w, stride_h;
+    /* CONV_2D, DEPTHWISE_CONV_2D */
+    int dilation_w, dilation_h;
+    /* DEPTHWISE_CONV_2D */
+    int depth_multiplier;
+    /* MAX_POOL_2D, AVERAGE_POOL_2D */
+    int filter_w, filter_h;
+    /* CONV_2D, DEPTHWISE_CONV_2D, pools, FULLY_CONNECTED */
+    rq_tfl_activation activation;
+    /* MEAN (ReducerOptions); FULLY_CONNECTED keep_num_dims */
+    int keep_dims;
+    /* RESHAPE (ReshapeOptions.new_shape); n_new_shape == 0 writes no options, the
+     * shape then comes from the second input (an int32 constant), as converters do. */
+    int n_new_shape;
+    int32_t new_shape[RQ_TFL_MAX_DIMS];
+} rq_tfl_options;
+
+typedef struct rq_tfl_op {
+    rq_tfl_builtin code;
+    int version; /* operator_codes version; rq_tfl_add_op sets the converter's int8 value */
+    int n_inputs, n_outputs;
+    int32_t inputs[RQ_TFL_MAX_OP_IO]; /* tensor indices; -1 = optional input absent */
+    int32_t outputs[RQ_TFL_MAX_OP_IO];
+    rq_tfl_options opt;
+} rq_tfl_op;
+
+typedef struct rq_tfl_model {
+    rq_tfl_tensor *tensors;
+    int n_tensors, cap_tensors;
+    rq_tfl_op *ops; /* execution order */
+    int n_ops, cap_ops;
+    int n_inputs, n_outputs;
+    int32_t inputs[RQ_TFL_MAX_GRAPH_IO];
+    int32_t outputs[RQ_TFL_MAX_GRAPH_IO];
+    char *description;   /* Model.description; NULL writes "rppgq" */
+    char *subgraph_name; /* NULL writes "main" */
+} rq_tfl_model;
+
+/* ---- building ---------------------------------------------------------------------- */
+
+void rq_tfl_model_init(rq_tfl_model *m);
+void rq_tfl_model_free(rq_tfl_model *m);
+
+/* Adds a tensor without data or quantization; returns its index, or -1 (err filled). */
+int rq_tfl_add_tensor(rq_tfl_model *m, const char *name, rq_tfl_type type, int rank,
+                      const int32_t *shape, rq_error *err);
+/* Copies constant contents; len must equal the shape product times the type size. */
+int rq_tfl_set_data(rq_tfl_model *m, int tensor, const void *data, size_t len, rq_error *err);
+/* Copies n scales and zero points (n == 1 per tensor, n == shape[qdim] per channel). */
+int rq_tfl_set_quant(rq_tfl_model *m, int tensor, int n, const float *scale,
+                     const int64_t *zero_point, int quantized_dimension, rq_error *err);
+/* Appends an operator (opt NULL = defaults); version from rq_tfl_default_version().
+ * Returns its index, or -1. */
+int rq_tfl_add_op(rq_tfl_model *m, rq_tfl_builtin code, int n_inputs, const int32_t *inputs,
+                  int n_outputs, const int32_t *outputs, const rq_tfl_options *opt,
+                  rq_error *err);
+int rq_tfl_set_graph_io(rq_tfl_model *m, int n_inputs, const int32_t *inputs, int n_outputs,
+                        const int32_t *outputs, rq_error *err);
+int rq_tfl_set_description(rq_tfl_model *m, const char *description, rq_error *err);
+
+rq_tfl_options rq_tfl_default_options(void); /* stride 1, dilation 1, filter 1, SAME, NONE */
+int rq_tfl_default_version(rq_tfl_builtin code); /* as the converter writes for int8 */
+const char *rq_tfl_builtin_name(int code);       /* "CONV_2D", ... or "BUILTIN_<n>" */
+const char *rq_tfl_type_name(int type);          /* "INT8", ... */
+size_t rq_tfl_type_size(int type);               /* bytes per element, 0 if unknown */
+/* Number of elements (1 for rank 0); -1 if the product overflows int32. */
+int64_t rq_tfl_num_elements(const rq_tfl_tensor *t);
+
+/* Structural checks: indices in range, graph io set, data lengths, quantization array
+ * sizes, per-op input counts. The writer and the engine call it. */
+int rq_tfl_validate(const rq_tfl_model *m, const char *what, rq_error *err);
+
+/* ---- file I/O ---------------------------------------------------------------------- */
+
+/* Writes a schema-v3 .tflite ("TFL3") atomically; same model -> same bytes. */
+int rq_tfl_write(const rq_tfl_model *m, const char *path, rq_error *err);
+/* The same bytes in memory (malloc'ed, caller frees). */
+int rq_tfl_serialize(const rq_tfl_model *m, uint8_t **out, size_t *out_len, rq_error *err);
+
+/* Reads any valid .tflite made of the operators above (first subgraph), bounds-checked;
+ * errors name the file. m is initialized by the call (free it even on failure). */
+int rq_tfl_read(const char *path, rq_tfl_model *m, rq_error *err);
+int rq_tfl_parse(const uint8_t *buf, size_t len, const char *name, rq_tfl_model *m,
+                 rq_error *err);
+
+/* ---- int8 engine ------------------------------------------------------------------- */
+
+typedef enum rq_tfl_rounding {
+    RQ_TFL_ROUND_DOUBLE = 0, /* TFLite Micro reference default */
+    RQ_TFL_ROUND_SINGLE = 1, /* TFLITE_SINGLE_ROUNDING, XNNPACK-like (LiteRT) */
+} rq_tfl_rounding;
+
+/* A prepared model: all quantization math done, immutable after rq_tfl_prepare, shareable
+ * between threads. It keeps pointers into the model: the model must outlive it. */
+typedef struct rq_tfl_engine rq_tfl_engine;
+/* Per-thread working memory (every tensor's bytes of one inference). */
+typedef struct rq_tfl_scratch rq_tfl_scratch;
+
+int rq_tfl_prepare(const rq_tfl_model *m, rq_tfl_rounding rounding, rq_tfl_engine **out,
+                   rq_error *err);
+void rq_tfl_engine_free(rq_tfl_engine *e);
+rq_tfl_scratch *rq_tfl_scratch_new(const rq_tfl_engine *e); /* NULL if out of memory */
+void rq_tfl_scratch_free(rq_tfl_scratch *s);
+
+/* Pointers into the scratch: fill the graph inputs, invoke, read outputs or any tensor
+ * (intermediate activations stay valid until the next invoke on that scratch; constant
+ * tensors point at the model's data). Sizes in bytes: rq_tfl_tensor_bytes. */
+void *rq_tfl_input(const rq_tfl_engine *e, rq_tfl_scratch *s, int i);
+const void *rq_tfl_output(const rq_tfl_engine *e, const rq_tfl_scratch *s, int i);
+const void *rq_tfl_tensor_data(const rq_tfl_engine *e, const rq_tfl_scratch *s, int tensor);
+size_t rq_tfl_tensor_bytes(const rq_tfl_engine *e, int tensor);
+/* Runs every operator; cannot fail once prepared (no allocation, no error path). */
+void rq_tfl_invoke(const rq_tfl_engine *e, rq_tfl_scratch *s);
+/* Convenience for one input and one output: copies in, invokes, copies out. */
+void rq_tfl_run(const rq_tfl_engine *e, rq_tfl_scratch *s, const void *input, void *output);
+
+#endif
