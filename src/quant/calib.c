@@ -1,0 +1,332 @@
+#include "quant/calib.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const double rq_calib_edges[RQ_CALIB_BINS + 1] = {40, 60, 80, 100, 120, 160};
+
+/* splitmix64: tiny, portable, same stream on every platform. */
+static uint64_t next_u64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n) without modulo bias. */
+static uint64_t below(uint64_t *s, uint64_t n)
+{
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n, r;
+    do
+        r = next_u64(s);
+    while (r >= limit);
+    return r % n;
+}
+
+static void shuffle_i64(int64_t *a, int64_t n, uint64_t *s)
+{
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (int64_t)below(s, (uint64_t)i + 1);
+        int64_t t = a[i];
+        a[i] = a[j], a[j] = t;
+    }
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int bin_of(float hr)
+{
+    if (!(hr >= rq_calib_edges[0]))
+        return -1;
+    for (int b = 0; b < RQ_CALIB_BINS; b++)
+        if (hr < rq_calib_edges[b + 1])
+            return b;
+    return -1;
+}
+
+static int subject_in(const rq_calib_plan *p, int64_t s)
+{
+    return bsearch(&s, p->subjects, (size_t)p->n_subjects, sizeof(int64_t), cmp_i64) != NULL;
+}
+
+/* Picks the calibration subjects: a seeded quarter of the distinct ids (at least one, and
+ * at least one left over for evaluation). With a single subject nothing is held out. */
+static int pick_subjects(const int64_t *subjects, int64_t n, uint64_t *rng, rq_calib_plan *p,
+                         rq_error *err)
+{
+    int64_t *ids = malloc((size_t)n * sizeof(int64_t));
+    if (!ids)
+        return rq_fail(err, "out of memory choosing calibration subjects");
+    memcpy(ids, subjects, (size_t)n * sizeof(int64_t));
+    qsort(ids, (size_t)n, sizeof(int64_t), cmp_i64);
+    int64_t u = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (i == 0 || ids[i] != ids[u - 1])
+            ids[u++] = ids[i];
+    p->n_all_subjects = (int)u;
+    if (u < 2) {
+        free(ids);
+        return 0;
+    }
+    shuffle_i64(ids, u, rng);
+    int64_t k = (u + 2) / 4;
+    if (k < 1)
+        k = 1;
+    if (k > u - 1)
+        k = u - 1;
+    qsort(ids, (size_t)k, sizeof(int64_t), cmp_i64);
+    p->subjects = ids;
+    p->n_subjects = (int)k;
+    return 0;
+}
+
+int rq_calib_select(const float *labels, const int64_t *subjects, int64_t n, int want,
+                    uint64_t seed, const char *what, rq_calib_plan *p, rq_error *err)
+{
+    memset(p, 0, sizeof *p);
+    uint64_t rng = seed;
+    if (want < 1)
+        return rq_fail(err, "%s: need at least one calibration window", what);
+    if (subjects && pick_subjects(subjects, n, &rng, p, err) < 0)
+        return -1;
+    int64_t *cand[RQ_CALIB_BINS] = {0};
+    int rc = -1;
+    for (int b = 0; b < RQ_CALIB_BINS; b++)
+        if (!(cand[b] = malloc((size_t)(n > 0 ? n : 1) * sizeof(int64_t)))) {
+            rq_fail(err, "out of memory choosing calibration windows");
+            goto out;
+        }
+    int64_t total = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int b = bin_of(labels[i]);
+        if (b < 0 || (p->subjects && !subject_in(p, subjects[i])))
+            continue;
+        cand[b][p->available[b]++] = i;
+        total++;
+    }
+    if (total < want) {
+        rq_fail(err, "%s: only %lld windows with heart rate in [40,160) BPM%s, fewer than the %d "
+                "calibration windows asked for", what, (long long)total,
+                p->subjects ? " among the calibration subjects" : "", want);
+        goto out;
+    }
+    /* Even quotas, remainder to the lowest bins; a short bin's deficit goes round-robin to
+     * bins that still have candidates. */
+    int quota[RQ_CALIB_BINS];
+    for (int b = 0; b < RQ_CALIB_BINS; b++)
+        quota[b] = want / RQ_CALIB_BINS + (b < want % RQ_CALIB_BINS);
+    int deficit = 0;
+    for (int b = 0; b < RQ_CALIB_BINS; b++)
+        if (quota[b] > p->available[b]) {
+            deficit += quota[b] - (int)p->available[b];
+            quota[b] = (int)p->available[b];
+        }
+    while (deficit > 0)
+        for (int b = 0; b < RQ_CALIB_BINS && deficit > 0; b++)
+            if (quota[b] < p->available[b])
+                quota[b]++, deficit--;
+    if (!(p->windows = malloc((size_t)want * sizeof(int64_t)))) {
+        rq_fail(err, "out of memory choosing calibration windows");
+        goto out;
+    }
+    for (int b = 0; b < RQ_CALIB_BINS; b++) {
+        /* Partial Fisher-Yates: the first quota[b] entries become a uniform sample. */
+        for (int j = 0; j < quota[b]; j++) {
+            int64_t r = j + (int64_t)below(&rng, (uint64_t)(p->available[b] - j));
+            int64_t t = cand[b][j];
+            cand[b][j] = cand[b][r], cand[b][r] = t;
+            p->windows[p->n++] = cand[b][j];
+        }
+        p->per_bin[b] = quota[b];
+    }
+    qsort(p->windows, (size_t)p->n, sizeof(int64_t), cmp_i64);
+    rc = 0;
+out:
+    for (int b = 0; b < RQ_CALIB_BINS; b++)
+        free(cand[b]);
+    if (rc < 0)
+        rq_calib_plan_free(p);
+    return rc;
+}
+
+void rq_calib_plan_free(rq_calib_plan *p)
+{
+    free(p->windows);
+    free(p->subjects);
+    memset(p, 0, sizeof *p);
+}
+
+void rq_calib_print(const rq_calib_plan *p, FILE *out)
+{
+    fprintf(out, "calibration: %d windows", p->n);
+    if (p->subjects)
+        fprintf(out, " from %d of %d subjects (the others are held out for validation)",
+                p->n_subjects, p->n_all_subjects);
+    fprintf(out, "\n");
+    for (int b = 0; b < RQ_CALIB_BINS; b++)
+        fprintf(out, "  HR [%3.0f,%3.0f) BPM: %3d windows (of %lld)\n", rq_calib_edges[b],
+                rq_calib_edges[b + 1], p->per_bin[b], (long long)p->available[b]);
+    for (int b = 0; b < RQ_CALIB_BINS; b++)
+        if (p->available[b] == 0)
+            fprintf(out, "warning: HR bin [%.0f,%.0f) BPM is empty: calibration does not cover it\n",
+                    rq_calib_edges[b], rq_calib_edges[b + 1]);
+}
+
+int rq_calib_excludes(const rq_calib_plan *p, int64_t i, const int64_t *subjects)
+{
+    if (p->subjects && subjects)
+        return subject_in(p, subjects[i]);
+    return bsearch(&i, p->windows, (size_t)p->n, sizeof(int64_t), cmp_i64) != NULL;
+}
+
+/* ---- observers -------------------------------------------------------------------- */
+
+int rq_calib_method_parse(const char *s, rq_calib_method *out)
+{
+    static const char *names[] = {"minmax", "percentile", "mse"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(s, names[i])) {
+            *out = (rq_calib_method)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *rq_calib_method_name(rq_calib_method m)
+{
+    return m == RQ_CALIB_PERCENTILE ? "percentile" : m == RQ_CALIB_MSE ? "mse" : "minmax";
+}
+
+int rq_observer_needs_hist(rq_calib_method m) { return m != RQ_CALIB_MINMAX; }
+
+void rq_observer_init(rq_observer *o)
+{
+    memset(o, 0, sizeof *o);
+    o->min = INFINITY;
+    o->max = -INFINITY;
+}
+
+void rq_observer_free(rq_observer *o)
+{
+    free(o->hist);
+    o->hist = NULL;
+}
+
+int rq_observer_start_hist(rq_observer *o)
+{
+    o->hist = calloc(RQ_OBS_BINS, sizeof(uint64_t));
+    if (!o->hist)
+        return -1;
+    o->pass = 1;
+    return 0;
+}
+
+/* The histogram covers [min(min,0), max(max,0)]. Exact zeros (ReLU gives many) stay out of
+ * it: 0.0 is exact in int8 whatever the range, so they must not pull the MSE search. */
+static double hist_lo(const rq_observer *o) { return o->min < 0 ? o->min : 0.0; }
+static double hist_hi(const rq_observer *o) { return o->max > 0 ? o->max : 0.0; }
+
+void rq_observer_add(rq_observer *o, const float *x, size_t n)
+{
+    if (o->pass == 0) {
+        double mn = o->min, mx = o->max;
+        for (size_t i = 0; i < n; i++) {
+            if (x[i] < mn)
+                mn = x[i];
+            if (x[i] > mx)
+                mx = x[i];
+        }
+        o->min = mn, o->max = mx;
+        o->count += n;
+        return;
+    }
+    double lo = hist_lo(o), hi = hist_hi(o);
+    if (!(hi > lo))
+        return;
+    double inv = RQ_OBS_BINS / (hi - lo);
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] == 0.0f)
+            continue; /* exact in int8: no error whatever the range */
+        long b = (long)(((double)x[i] - lo) * inv);
+        if (b < 0)
+            b = 0;
+        if (b >= RQ_OBS_BINS)
+            b = RQ_OBS_BINS - 1;
+        o->hist[b]++;
+    }
+}
+
+static void range_percentile(const rq_observer *o, double *lo, double *hi)
+{
+    const double tail = 1e-4; /* 99.99th percentile */
+    double l = hist_lo(o), h = hist_hi(o), bw = (h - l) / RQ_OBS_BINS;
+    uint64_t limit = (uint64_t)(tail * (double)o->count), acc = 0;
+    int b = RQ_OBS_BINS - 1;
+    for (; b > 0; b--) {
+        acc += o->hist[b];
+        if (acc > limit)
+            break;
+    }
+    *hi = o->max > 0 ? fmin(o->max, l + (b + 1) * bw) : 0.0;
+    acc = 0;
+    for (b = 0; b < RQ_OBS_BINS - 1; b++) {
+        acc += o->hist[b];
+        if (acc > limit)
+            break;
+    }
+    *lo = o->min < 0 ? fmax(o->min, l + b * bw) : 0.0;
+}
+
+/* Expected squared error of int8 quantization over [a*lo, a*hi] for the histogram: values
+ * outside are clipped, values inside round (error step^2/12). */
+static double expected_error(const rq_observer *o, double a)
+{
+    double l = hist_lo(o), h = hist_hi(o), bw = (h - l) / RQ_OBS_BINS;
+    double cl = a * l, ch = a * h, step = (ch - cl) / 255.0, e = 0.0;
+    for (int b = 0; b < RQ_OBS_BINS; b++) {
+        if (!o->hist[b])
+            continue;
+        double c = l + (b + 0.5) * bw, d;
+        if (c > ch)
+            d = (c - ch) * (c - ch);
+        else if (c < cl)
+            d = (cl - c) * (cl - c);
+        else
+            d = step * step / 12.0;
+        e += d * (double)o->hist[b];
+    }
+    return e;
+}
+
+static void range_mse(const rq_observer *o, double *lo, double *hi)
+{
+    double best_a = 1.0, best_e = expected_error(o, 1.0);
+    for (int j = 999; j >= 20; j--) {
+        double a = j / 1000.0, e = expected_error(o, a);
+        if (e < best_e)
+            best_e = e, best_a = a;
+    }
+    *lo = best_a * hist_lo(o);
+    *hi = best_a * hist_hi(o);
+}
+
+void rq_observer_range(const rq_observer *o, rq_calib_method m, double *lo, double *hi)
+{
+    if (o->count == 0 || !(o->max >= o->min)) {
+        *lo = 0.0, *hi = 0.0;
+        return;
+    }
+    if (m == RQ_CALIB_MINMAX || !o->hist || !(hist_hi(o) > hist_lo(o))) {
+        *lo = hist_lo(o), *hi = hist_hi(o);
+    } else if (m == RQ_CALIB_PERCENTILE) {
+        range_percentile(o, lo, hi);
+    } else {
+        range_mse(o, lo, hi);
+    }
+}

@@ -1,0 +1,498 @@
+/* Spatial CNN folding, the int8 quantization scheme, calibration sampling and metrics,
+ * checked against math properties and independent direct computations. (The float forward
+ * against PyTorch is in test_spatial_torch.c.) */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/metrics.h"
+#include "harness.h"
+#include "model/spatial_cnn.h"
+#include "quant/calib.h"
+#include "quant/ptq.h"
+
+static uint64_t rng_state = 42;
+static double urand(void) /* [0,1) */
+{
+    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+static void fill(float *x, size_t n, double lo, double hi)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(lo + (hi - lo) * urand());
+}
+
+/* w' = w g / sqrt(v + eps), b' = (b - m) g / sqrt(v + eps) + beta, computed by hand. */
+static void test_bn_fold_keeps_conv_bias(void)
+{
+    float w = 2.0f, b = 3.0f, g = 4.0f, beta = 0.5f, mean = 1.0f, var = 3.0f;
+    rq_conv_bn_params p = {.cin = 1, .cout = 1, .k = 1, .weight = &w, .bias = &b,
+                           .gamma = &g, .beta = &beta, .mean = &mean, .var = &var};
+    rq_spatial_conv c;
+    rq_error err;
+    CHECK(rq_spatial_fold(&p, &c, &err) == 0);
+    double inv = 1.0 / sqrt(3.0 + 1e-5);
+    CHECK_NEAR(c.w_ohwi[0], 2.0 * 4.0 * inv, 1e-6);
+    CHECK_NEAR(c.b[0], (3.0 - 1.0) * 4.0 * inv + 0.5, 1e-6); /* 5.118...: without b it is 0.88 */
+    free(c.w_ohwi), free(c.w_hwio), free(c.b);
+    /* No conv bias: b' = -m g / sqrt(v + eps) + beta. */
+    p.bias = NULL;
+    CHECK(rq_spatial_fold(&p, &c, &err) == 0);
+    CHECK_NEAR(c.b[0], -1.0 * 4.0 * inv + 0.5, 1e-6);
+    free(c.w_ohwi), free(c.w_hwio), free(c.b);
+}
+
+typedef struct raw_layer {
+    int cin, cout, k;
+    float *w, *b, *g, *beta, *m, *v;
+} raw_layer;
+
+static void raw_layer_make(raw_layer *l, int cin, int cout, int k)
+{
+    l->cin = cin, l->cout = cout, l->k = k;
+    l->w = malloc(sizeof(float) * (size_t)(cout * cin * k * k));
+    l->b = malloc(sizeof(float) * (size_t)cout);
+    l->g = malloc(sizeof(float) * (size_t)cout);
+    l->beta = malloc(sizeof(float) * (size_t)cout);
+    l->m = malloc(sizeof(float) * (size_t)cout);
+    l->v = malloc(sizeof(float) * (size_t)cout);
+    fill(l->w, (size_t)(cout * cin * k * k), -0.4, 0.4);
+    fill(l->b, (size_t)cout, -0.5, 0.5);
+    fill(l->g, (size_t)cout, 0.5, 1.5);
+    fill(l->beta, (size_t)cout, -0.2, 0.3);
+    fill(l->m, (size_t)cout, -0.3, 0.3);
+    fill(l->v, (size_t)cout, 0.2, 2.0);
+}
+
+static void raw_layer_free(raw_layer *l)
+{
+    free(l->w), free(l->b), free(l->g), free(l->beta), free(l->m), free(l->v);
+}
+
+/* Unfolded conv (NCHW, zero padding) -> BN -> ReLU, in double: the textbook definition. */
+static void naive_block(const raw_layer *l, int h, int w, const double *in, double *out)
+{
+    int pad = l->k / 2;
+    for (int o = 0; o < l->cout; o++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double s = l->b[o];
+                for (int i = 0; i < l->cin; i++)
+                    for (int ky = 0; ky < l->k; ky++)
+                        for (int kx = 0; kx < l->k; kx++) {
+                            int iy = y + ky - pad, ix = x + kx - pad;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                                continue;
+                            s += (double)l->w[((o * l->cin + i) * l->k + ky) * l->k + kx] *
+                                 in[(i * h + iy) * w + ix];
+                        }
+                s = (s - l->m[o]) / sqrt((double)l->v[o] + 1e-5) * l->g[o] + l->beta[o];
+                out[(o * h + y) * w + x] = s > 0 ? s : 0;
+            }
+}
+
+static void naive_pool(int c, int h, int w, const double *in, double *out)
+{
+    for (int o = 0; o < c; o++)
+        for (int y = 0; y < h / 2; y++)
+            for (int x = 0; x < w / 2; x++) {
+                double m = -INFINITY;
+                for (int dy = 0; dy < 2; dy++)
+                    for (int dx = 0; dx < 2; dx++)
+                        m = fmax(m, in[(o * h + 2 * y + dy) * w + 2 * x + dx]);
+                out[(o * (h / 2) + y) * (w / 2) + x] = m;
+            }
+}
+
+static void make_model(raw_layer L[3], rq_spatial_cnn *m, int c0, int c1, int c2, int c3, int k)
+{
+    raw_layer_make(&L[0], c0, c1, k);
+    raw_layer_make(&L[1], c1, c2, k);
+    raw_layer_make(&L[2], c2, c3, k);
+    rq_conv_bn_params p[3];
+    for (int i = 0; i < 3; i++)
+        p[i] = (rq_conv_bn_params){.cin = L[i].cin, .cout = L[i].cout, .k = L[i].k,
+                                   .weight = L[i].w, .bias = L[i].b, .gamma = L[i].g,
+                                   .beta = L[i].beta, .mean = L[i].m, .var = L[i].v};
+    rq_error err;
+    if (rq_spatial_from_params(p, m, &err) < 0)
+        memset(m, 0, sizeof *m);
+}
+
+/* The folded NHWC forward equals conv -> BN -> ReLU -> pool ... -> mean done separately. */
+static void test_forward_matches_unfolded_definition(void)
+{
+    const int H = 13, W = 11, C0 = 3, C1 = 5, C2 = 10, C3 = 4;
+    raw_layer L[3];
+    rq_spatial_cnn m;
+    make_model(L, &m, C0, C1, C2, C3, 3);
+    CHECK(m.conv[0].w_ohwi != NULL);
+    rq_spatial_ws ws;
+    rq_error err;
+    CHECK(rq_spatial_ws_init(&ws, &m, H, W, &err) == 0);
+    float patch[H * W * C0], feat[C3];
+    fill(patch, sizeof patch / sizeof *patch, 0.0, 1.0);
+    static double a[64 * 13 * 11], b[64 * 13 * 11];
+    for (int c = 0; c < C0; c++)
+        for (int p = 0; p < H * W; p++)
+            a[c * H * W + p] = patch[p * C0 + c];
+    naive_block(&L[0], H, W, a, b);
+    naive_pool(C1, H, W, b, a);
+    naive_block(&L[1], H / 2, W / 2, a, b);
+    naive_pool(C2, H / 2, W / 2, b, a);
+    int h2 = H / 4, w2 = W / 4;
+    naive_block(&L[2], h2, w2, a, b);
+    rq_spatial_forward(&m, &ws, patch, feat);
+    for (int o = 0; o < C3; o++) {
+        double s = 0;
+        for (int p = 0; p < h2 * w2; p++)
+            s += b[o * h2 * w2 + p];
+        s /= h2 * w2;
+        CHECK_NEAR(feat[o], s, 1e-5 * (1 + fabs(s)));
+    }
+    rq_spatial_ws_free(&ws);
+    rq_spatial_free(&m);
+    for (int i = 0; i < 3; i++)
+        raw_layer_free(&L[i]);
+}
+
+static void test_weights_symmetric_per_channel(void)
+{
+    enum { C = 7, R = 27 };
+    float w[C * R], s[C];
+    int8_t q[C * R];
+    fill(w, C * R, -1.0, 1.0);
+    for (int i = 0; i < R; i++)
+        w[3 * R + i] *= 0.01f; /* one small channel keeps its own resolution */
+    for (int i = 0; i < R; i++)
+        w[5 * R + i] = 0.0f;   /* an all-zero channel */
+    rq_quantize_weights(w, C, R, q, s);
+    for (int c = 0; c < C; c++) {
+        int maxq = 0;
+        float maxw = 0;
+        for (int i = 0; i < R; i++) {
+            CHECK(q[c * R + i] >= -127 && q[c * R + i] <= 127);
+            maxq = abs(q[c * R + i]) > maxq ? abs(q[c * R + i]) : maxq;
+            maxw = fabsf(w[c * R + i]) > maxw ? fabsf(w[c * R + i]) : maxw;
+            CHECK(fabs(q[c * R + i] * (double)s[c] - w[c * R + i]) <= 0.5001 * s[c]);
+        }
+        CHECK(s[c] > 0);
+        if (c != 5) {
+            CHECK(maxq == 127);
+            CHECK_NEAR(s[c], maxw / 127.0, 1e-9);
+        }
+    }
+}
+
+static void test_bias_scale_is_input_times_weight_scale(void)
+{
+    float b[4] = {0.5f, -1.25f, 3.0f, 0.0f}, ws[4] = {0.01f, 0.002f, 0.03f, 0.5f}, bs[4];
+    int32_t q[4];
+    float s_in = 1.0f / 255.0f;
+    rq_quantize_bias(b, 4, s_in, ws, q, bs);
+    for (int c = 0; c < 4; c++) {
+        CHECK(bs[c] == s_in * ws[c]);
+        CHECK(fabs(q[c] * (double)bs[c] - b[c]) <= 0.5 * bs[c] * 1.0001);
+    }
+}
+
+static void test_activation_zero_exact_and_range_covered(void)
+{
+    for (int t = 0; t < 2000; t++) {
+        double lo = t % 3 == 0 ? 0.0 : -5.0 * urand(), hi = t % 5 == 0 ? 0.0 : 7.0 * urand();
+        float s;
+        int32_t zp;
+        rq_act_params(lo, hi, &s, &zp);
+        CHECK(s > 0 && zp >= -128 && zp <= 127);
+        int8_t q;
+        float zero = 0.0f;
+        rq_quantize_f32(&zero, 1, s, zp, &q);
+        CHECK(q == zp); /* dequantizes to exactly 0.0 */
+        if (hi > lo) {
+            CHECK((-128.0 - zp) * s <= lo + 0.5 * s);
+            CHECK((127.0 - zp) * s >= hi - 0.5 * s);
+        }
+        if (lo == 0.0 && hi > 0.0)
+            CHECK(zp == -128);
+    }
+    rppg_contract raw = {RPPG_REPR_RAW, 1.0f, 0.0f, 1}, ratio = {RPPG_REPR_WINDOW_RATIO, 50.0f, 4.0f, 4};
+    float s;
+    int32_t zp;
+    rq_input_params(&raw, &s, &zp);
+    CHECK(s == 1.0f / 255.0f && zp == -128);
+    rq_input_params(&ratio, &s, &zp);
+    CHECK_NEAR(s, 8.0 / 255.0, 1e-8);
+    CHECK(zp == -1 || zp == 0);
+    CHECK((-128.0 - zp) * s <= -4.0 + 0.5 * s && (127.0 - zp) * s >= 4.0 - 0.5 * s);
+}
+
+static const rq_tfl_tensor *tensor_named(const rq_tfl_model *t, const char *name)
+{
+    for (int i = 0; i < t->n_tensors; i++)
+        if (!strcmp(t->tensors[i].name, name))
+            return &t->tensors[i];
+    return NULL;
+}
+
+static int same_quant(const rq_tfl_tensor *a, const rq_tfl_tensor *b)
+{
+    return a->q.n == 1 && b->q.n == 1 && a->q.scale[0] == b->q.scale[0] &&
+           a->q.zero_point[0] == b->q.zero_point[0];
+}
+
+static void test_graph_scheme(void)
+{
+    raw_layer L[3];
+    rq_spatial_cnn m;
+    make_model(L, &m, 3, 16, 32, 16, 3);
+    enum { N = 6, H = 36, W = 36 };
+    float *patches = malloc(sizeof(float) * N * H * W * 3);
+    fill(patches, N * H * W * 3, 0.0, 1.0);
+    rq_ptq_ranges r;
+    rq_error err;
+    rq_tfl_model t;
+    CHECK(rq_ptq_calibrate(&m, patches, N, H, W, RQ_CALIB_MINMAX, &r, &err) == 0);
+    CHECK(rq_ptq_build(&m, H, W, &r, &t, &err) == 0);
+    CHECK(t.n_ops == 6);
+    int codes[6] = {RQ_TFL_OP_CONV_2D, RQ_TFL_OP_MAX_POOL_2D, RQ_TFL_OP_CONV_2D,
+                    RQ_TFL_OP_MAX_POOL_2D, RQ_TFL_OP_CONV_2D, RQ_TFL_OP_MEAN};
+    for (int i = 0; i < 6; i++)
+        CHECK((int)t.ops[i].code == codes[i]);
+    CHECK(same_quant(tensor_named(&t, "pool0"), tensor_named(&t, "conv0/relu")));
+    CHECK(same_quant(tensor_named(&t, "pool1"), tensor_named(&t, "conv1/relu")));
+    const rq_tfl_tensor *in = tensor_named(&t, "input"), *out = tensor_named(&t, "features");
+    CHECK(in->q.scale[0] == 1.0f / 255.0f && in->q.zero_point[0] == -128);
+    CHECK(out->rank == 2 && out->shape[0] == 1 && out->shape[1] == 16 && out->type == RQ_TFL_INT8);
+    const char *prev_act[3] = {"input", "pool0", "pool1"};
+    for (int l = 0; l < 3; l++) {
+        char wn[32], bn[32];
+        snprintf(wn, sizeof wn, "conv%d/weights", l);
+        snprintf(bn, sizeof bn, "conv%d/bias", l);
+        const rq_tfl_tensor *w = tensor_named(&t, wn), *b = tensor_named(&t, bn),
+                            *x = tensor_named(&t, prev_act[l]);
+        CHECK(w && b && x && w->type == RQ_TFL_INT8 && b->type == RQ_TFL_INT32);
+        CHECK(w->q.n == w->shape[0] && w->q.quantized_dimension == 0);
+        CHECK(w->shape[1] == 3 && w->shape[2] == 3 && w->shape[3] == m.conv[l].cin); /* OHWI */
+        for (int c = 0; c < w->q.n; c++) {
+            CHECK(w->q.zero_point[c] == 0 && b->q.zero_point[c] == 0);
+            CHECK(b->q.scale[c] == x->q.scale[0] * w->q.scale[c]);
+        }
+        for (int64_t i = 0; i < rq_tfl_num_elements(w); i++)
+            CHECK((int8_t)w->data[i] >= -127);
+    }
+    /* Every activation's zero point is where 0.0 lands; ReLU outputs start at 0. */
+    CHECK(tensor_named(&t, "conv0/relu")->q.zero_point[0] == -128);
+    rppg_contract back;
+    CHECK(rq_contract_from_description(t.description, &back) == 0);
+    CHECK(rq_contract_equal(&back, &m.contract));
+    rq_tfl_model_free(&t);
+    free(patches);
+    rq_spatial_free(&m);
+    for (int i = 0; i < 3; i++)
+        raw_layer_free(&L[i]);
+}
+
+static void test_contract_description_roundtrip(void)
+{
+    rppg_contract c = {RPPG_REPR_WINDOW_RATIO, 50.0f, 4.0f, 4}, d;
+    char buf[256];
+    rq_contract_describe(&c, buf, sizeof buf);
+    CHECK(rq_contract_from_description(buf, &d) == 0 && rq_contract_equal(&c, &d));
+    c.scale = 0.1f;
+    rq_contract_describe(&c, buf, sizeof buf);
+    CHECK(rq_contract_from_description(buf, &d) == 0 && d.scale == 0.1f);
+    CHECK(rq_contract_from_description("rppgq", &d) == -1);
+    CHECK(rq_contract_from_description(NULL, &d) == -1);
+}
+
+/* 1000 windows: bin b gets counts[b] labels, the rest fall outside [40,160). */
+static void make_labels(float *labels, int64_t n, const int counts[5])
+{
+    int64_t i = 0;
+    for (int b = 0; b < 5; b++)
+        for (int j = 0; j < counts[b]; j++, i++)
+            labels[i] = (float)(rq_calib_edges[b] + (rq_calib_edges[b + 1] - rq_calib_edges[b]) * j / counts[b]);
+    for (; i < n; i++)
+        labels[i] = i % 2 ? 30.0f : 170.0f;
+    for (int64_t k = n - 1; k > 0; k--) { /* scatter them */
+        int64_t j = (int64_t)(urand() * (double)(k + 1));
+        float t = labels[k];
+        labels[k] = labels[j], labels[j] = t;
+    }
+}
+
+static int bin_of_label(float hr)
+{
+    for (int b = 0; b < 5; b++)
+        if (hr >= rq_calib_edges[b] && hr < rq_calib_edges[b + 1])
+            return b;
+    return -1;
+}
+
+static void test_stratified_counts(void)
+{
+    enum { N = 1000 };
+    static float labels[N];
+    int counts[5] = {200, 150, 100, 300, 50};
+    make_labels(labels, N, counts);
+    rq_calib_plan p, q;
+    rq_error err;
+    CHECK(rq_calib_select(labels, NULL, N, 100, 7, "t", &p, &err) == 0);
+    CHECK(p.n == 100 && p.subjects == NULL);
+    int got[5] = {0};
+    for (int i = 0; i < p.n; i++) {
+        int b = bin_of_label(labels[p.windows[i]]);
+        CHECK(b >= 0);
+        got[b]++;
+        if (i)
+            CHECK(p.windows[i] > p.windows[i - 1]); /* sorted, no repeats */
+    }
+    for (int b = 0; b < 5; b++)
+        CHECK(got[b] == 20 && p.per_bin[b] == 20 && p.available[b] == counts[b]);
+    /* Same seed, same plan; another seed, another plan. */
+    CHECK(rq_calib_select(labels, NULL, N, 100, 7, "t", &q, &err) == 0);
+    CHECK(!memcmp(p.windows, q.windows, sizeof(int64_t) * 100));
+    rq_calib_plan_free(&q);
+    CHECK(rq_calib_select(labels, NULL, N, 100, 8, "t", &q, &err) == 0);
+    CHECK(memcmp(p.windows, q.windows, sizeof(int64_t) * 100) != 0);
+    rq_calib_plan_free(&q);
+    rq_calib_plan_free(&p);
+
+    /* A short bin (5) and an empty one: their shares go to the others, 102 = 5 + 4 x 24 + 1. */
+    int short_counts[5] = {0, 5, 300, 300, 300};
+    make_labels(labels, N, short_counts);
+    CHECK(rq_calib_select(labels, NULL, N, 102, 1, "t", &p, &err) == 0);
+    CHECK(p.n == 102 && p.per_bin[0] == 0 && p.per_bin[1] == 5);
+    CHECK(p.per_bin[2] + p.per_bin[3] + p.per_bin[4] == 97);
+    CHECK(abs(p.per_bin[2] - p.per_bin[4]) <= 1);
+    rq_calib_plan_free(&p);
+
+    /* Fewer qualifying windows than asked for: an error naming the count. */
+    CHECK(rq_calib_select(labels, NULL, N, 906, 1, "t", &p, &err) == -1);
+    CHECK(strstr(err.msg, "905") != NULL);
+}
+
+static void test_subject_holdout(void)
+{
+    enum { N = 2000 };
+    static float labels[N];
+    static int64_t subj[N];
+    for (int i = 0; i < N; i++) {
+        labels[i] = (float)(40.0 + 120.0 * urand());
+        subj[i] = 100 + i / 100; /* 20 subjects */
+    }
+    rq_calib_plan p;
+    rq_error err;
+    CHECK(rq_calib_select(labels, subj, N, 100, 3, "t", &p, &err) == 0);
+    CHECK(p.n_all_subjects == 20 && p.n_subjects == 5);
+    for (int i = 0; i < p.n; i++) {
+        int64_t s = subj[p.windows[i]];
+        int found = 0;
+        for (int k = 0; k < p.n_subjects; k++)
+            found |= p.subjects[k] == s;
+        CHECK(found);
+        CHECK(rq_calib_excludes(&p, p.windows[i], subj));
+    }
+    int64_t excluded = 0;
+    for (int i = 0; i < N; i++)
+        excluded += rq_calib_excludes(&p, i, subj);
+    CHECK(excluded == 500);
+    rq_calib_plan_free(&p);
+}
+
+/* Mean squared error of quantizing x with the range [lo, hi], done directly. */
+static double quant_mse(const float *x, int n, double lo, double hi)
+{
+    float s;
+    int32_t zp;
+    rq_act_params(lo, hi, &s, &zp);
+    double e = 0;
+    for (int i = 0; i < n; i++) {
+        int8_t q;
+        rq_quantize_f32(&x[i], 1, s, zp, &q);
+        double d = (q - zp) * (double)s - x[i];
+        e += d * d;
+    }
+    return e / n;
+}
+
+static void test_observers(void)
+{
+    enum { N = 100000 };
+    static float x[N], y[N];
+    fill(x, N, 0.0, 1.0);
+    x[17] = 50.0f; /* one outlier */
+    for (int i = 0; i < N; i += 3)
+        x[i] = 0.0f;
+    for (int i = 0; i < N; i++)  /* heavy tail: exponential */
+        y[i] = (float)-log(1.0 - urand());
+    double lo, hi, plo, phi, mlo, mhi;
+    rq_observer o;
+    rq_observer_init(&o);
+    rq_observer_add(&o, x, N / 2);
+    rq_observer_add(&o, x + N / 2, N - N / 2);
+    rq_observer_range(&o, RQ_CALIB_MINMAX, &lo, &hi);
+    CHECK(lo == 0.0 && hi == 50.0);
+    CHECK(rq_observer_start_hist(&o) == 0);
+    rq_observer_add(&o, x, N);
+    rq_observer_range(&o, RQ_CALIB_PERCENTILE, &plo, &phi);
+    rq_observer_free(&o);
+    CHECK(plo == 0.0 && phi >= 0.99 && phi < 1.1); /* the outlier is clipped */
+
+    rq_observer_init(&o);
+    rq_observer_add(&o, y, N);
+    rq_observer_range(&o, RQ_CALIB_MINMAX, &lo, &hi);
+    CHECK(rq_observer_start_hist(&o) == 0);
+    rq_observer_add(&o, y, N);
+    rq_observer_range(&o, RQ_CALIB_MSE, &mlo, &mhi);
+    rq_observer_free(&o);
+    /* The search clips the tail, and the real error at its range beats min/max's and
+     * nearby ranges. */
+    CHECK(mlo == 0.0 && mhi < hi);
+    double e = quant_mse(y, N, mlo, mhi);
+    CHECK(e < quant_mse(y, N, lo, hi));
+    CHECK(e < quant_mse(y, N, 0, mhi * 0.8) && e < quant_mse(y, N, 0, mhi * 1.25));
+}
+
+static void test_metrics_by_hand(void)
+{
+    double pred[4] = {70, 80, 95, 100}, lab[4] = {72, 78, 90, 110};
+    rq_metrics m = rq_metrics_compute(pred, lab, 4);
+    CHECK_NEAR(m.mae, (2 + 2 + 5 + 10) / 4.0, 1e-12);
+    CHECK_NEAR(m.rmse, sqrt((4 + 4 + 25 + 100) / 4.0), 1e-12);
+    CHECK_NEAR(m.mape, 100.0 * (2 / 72.0 + 2 / 78.0 + 5 / 90.0 + 10 / 110.0) / 4, 1e-12);
+    /* Pearson of (70,80,95,100) and (72,78,90,110), by hand: means 86.25 and 87.5. */
+    double dp[4] = {-16.25, -6.25, 8.75, 13.75}, dl[4] = {-15.5, -9.5, 2.5, 22.5}, spl = 0, spp = 0, sll = 0;
+    for (int i = 0; i < 4; i++)
+        spl += dp[i] * dl[i], spp += dp[i] * dp[i], sll += dl[i] * dl[i];
+    CHECK_NEAR(m.pearson, spl / sqrt(spp * sll), 1e-12);
+    CHECK_NEAR(m.r2, 1 - 133.0 / sll, 1e-12);
+    double c[4] = {87.5, 87.5, 87.5, 87.5};
+    rq_metrics b = rq_metrics_compute(c, lab, 4);
+    CHECK(isnan(b.pearson));
+    CHECK_NEAR(b.r2, 0.0, 1e-12);
+    CHECK(!strcmp(rq_grade_mae_increase(0.49), "PERFECT"));
+    CHECK(!strcmp(rq_grade_mae_increase(0.5), "EXCELLENT"));
+    CHECK(!strcmp(rq_grade_mae_increase(1.5), "GOOD"));
+    CHECK(!strcmp(rq_grade_mae_increase(3.0), "POOR"));
+    CHECK_NEAR(rq_sqnr_db(100.0, 1.0), 20.0, 1e-12);
+}
+
+int main(void)
+{
+    RUN(test_bn_fold_keeps_conv_bias);
+    RUN(test_forward_matches_unfolded_definition);
+    RUN(test_weights_symmetric_per_channel);
+    RUN(test_bias_scale_is_input_times_weight_scale);
+    RUN(test_activation_zero_exact_and_range_covered);
+    RUN(test_graph_scheme);
+    RUN(test_contract_description_roundtrip);
+    RUN(test_stratified_counts);
+    RUN(test_subject_holdout);
+    RUN(test_observers);
+    RUN(test_metrics_by_hand);
+    TEST_EXIT();
+}
