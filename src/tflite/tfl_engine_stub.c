@@ -1,33 +1,5 @@
-/* Placeholders until the writer, reader and engine land (the header is the contract). */
+/* Placeholder until the engine lands (the header is the contract). */
 #include "tflite/tfl_model.h"
-
-int rq_tfl_write(const rq_tfl_model *m, const char *path, rq_error *err)
-{
-    (void)m;
-    return rq_fail(err, "%s: TFLite writer not built yet", path);
-}
-
-int rq_tfl_serialize(const rq_tfl_model *m, uint8_t **out, size_t *out_len, rq_error *err)
-{
-    (void)m;
-    *out = NULL;
-    *out_len = 0;
-    return rq_fail(err, "TFLite writer not built yet");
-}
-
-int rq_tfl_read(const char *path, rq_tfl_model *m, rq_error *err)
-{
-    rq_tfl_model_init(m);
-    return rq_fail(err, "%s: TFLite reader not built yet", path);
-}
-
-int rq_tfl_parse(const uint8_t *buf, size_t len, const char *name, rq_tfl_model *m, rq_error *err)
-{
-    (void)buf;
-    (void)len;
-    rq_tfl_model_init(m);
-    return rq_fail(err, "%s: TFLite reader not built yet", name);
-}
 
 int rq_tfl_prepare(const rq_tfl_model *m, rq_tfl_rounding rounding, rq_tfl_engine **out, rq_error *err)
 {

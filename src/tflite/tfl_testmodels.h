@@ -1,0 +1,20 @@
+/* Synthetic int8 models built through the public model API, for tests and benchmarks:
+ * a spatial CNN shaped like the seed's (random weights, realistic quantization) and one
+ * small model per operator. Same seed -> same model. */
+#ifndef RQ_TFL_TESTMODELS_H
+#define RQ_TFL_TESTMODELS_H
+
+#include <stdint.h>
+
+#include "tflite/tfl_model.h"
+
+/* [1,36,36,3] int8 -> CONV 3->16 RELU, MAX_POOL 2, CONV 16->32 RELU, MAX_POOL 2,
+ * CONV 32->16 RELU, MEAN(1,2) -> RESHAPE [1,16] int8. */
+int rq_tfl_build_spatial_cnn(rq_tfl_model *m, uint64_t seed, rq_error *err);
+
+/* Names accepted by rq_tfl_build_op_model, NULL-terminated. */
+extern const char *const rq_tfl_op_model_names[];
+/* One small model per operator (or operator variant), named as in the list above. */
+int rq_tfl_build_op_model(rq_tfl_model *m, const char *name, uint64_t seed, rq_error *err);
+
+#endif
