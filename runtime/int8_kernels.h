@@ -1,0 +1,104 @@
+/* Int8 kernels with TFLite Micro's reference arithmetic (bit-exact), shared by the host
+ * engine and the MCU CPU path.
+ *
+ * Tensors are NHWC int8, real = (q - zero_point) * scale. Conv weights are OHWI int8 with
+ * zero point 0 and one scale per output channel; biases int32. Every requantization uses a
+ * fixed-point multiplier (Q0.31 mantissa + power-of-two shift) computed once, off-line, by
+ * rppg_q8_quantize_multiplier; at run time only integer arithmetic remains.
+ *
+ * Rounding: TFLite Micro's default "double rounding" (saturating rounding doubling high
+ * multiply, then rounding divide by a power of two), or "single rounding"
+ * (TFLITE_SINGLE_ROUNDING, what XNNPACK-based runtimes such as LiteRT do).
+ *
+ * C99, no heap, no globals, no floating point at run time (only the off-line helpers use
+ * double). Stack use of every kernel is a few dozen bytes. */
+#ifndef RPPG_INT8_KERNELS_H
+#define RPPG_INT8_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum rppg_q8_rounding {
+    RPPG_Q8_ROUND_DOUBLE = 0, /* TFLite Micro reference default */
+    RPPG_Q8_ROUND_SINGLE = 1  /* TFLITE_SINGLE_ROUNDING */
+} rppg_q8_rounding;
+
+/* ---- fixed-point requantization ------------------------------------------------------ */
+
+/* gemmlowp's SaturatingRoundingDoublingHighMul: round(a*b / 2^31), saturating the one
+ * overflow case a == b == INT32_MIN. */
+int32_t rppg_q8_srdhm(int32_t a, int32_t b);
+/* RoundingDivideByPOT: x / 2^exponent rounded half away from zero, 0 <= exponent <= 31. */
+int32_t rppg_q8_rounding_divide_by_pot(int32_t x, int exponent);
+/* MultiplyByQuantizedMultiplier: x * multiplier * 2^(shift - 31), rounded as selected. */
+int32_t rppg_q8_mbqm(int32_t x, int32_t multiplier, int shift, rppg_q8_rounding rounding);
+
+/* QuantizeMultiplier: real = multiplier * 2^(shift - 31), multiplier in [2^30, 2^31) (or 0).
+ * Off-line (export / prepare) helper: uses double. */
+void rppg_q8_quantize_multiplier(double real, rppg_q8_rounding rounding, int32_t *multiplier,
+                                 int *shift);
+
+/* The multiplier of MEAN for n reduced elements (TFLite Micro's reference MEAN): folds 1/n
+ * into (multiplier, shift) of s_in/s_out. Off-line helper. */
+void rppg_q8_mean_multiplier(int32_t multiplier, int shift, int32_t n, int32_t *out_multiplier,
+                             int *out_shift);
+
+/* ---- operators ------------------------------------------------------------------------ */
+
+/* Geometry and quantization of one CONV_2D (batch 1 per call, dilation 1). */
+typedef struct rppg_q8_conv {
+    int in_h, in_w, in_c;
+    int out_h, out_w, out_c;
+    int k_h, k_w;
+    int stride_h, stride_w;
+    int pad_top, pad_left;     /* SAME: ((out-1)*stride + k - in) / 2, VALID: 0 */
+    int32_t in_zp, out_zp;
+    int32_t act_min, act_max;  /* fused activation, already clamped to [-128, 127] */
+    const int8_t *weights;     /* [out_c][k_h][k_w][in_c] */
+    const int32_t *bias;       /* [out_c] or NULL */
+    const int32_t *multiplier; /* [out_c] */
+    const int32_t *shift;      /* [out_c] */
+    rppg_q8_rounding rounding;
+} rppg_q8_conv;
+
+/* Output layout [out_h][out_w][out_c]. in and out must not overlap. */
+void rppg_q8_conv2d(const rppg_q8_conv *p, const int8_t *in, int8_t *out);
+/* The straightforward loop nest of the same operator (the specification the fast version
+ * is tested against, and the baseline of bench/bench_int8_kernels.c). */
+void rppg_q8_conv2d_naive(const rppg_q8_conv *p, const int8_t *in, int8_t *out);
+
+/* MAX_POOL_2D / AVERAGE_POOL_2D: window k_h x k_w, padding cells are skipped (TFLite). */
+typedef struct rppg_q8_pool {
+    int in_h, in_w, c;
+    int out_h, out_w;
+    int k_h, k_w;
+    int stride_h, stride_w;
+    int pad_top, pad_left;
+    int32_t act_min, act_max;
+} rppg_q8_pool;
+
+void rppg_q8_max_pool(const rppg_q8_pool *p, const int8_t *in, int8_t *out);
+/* Average: sum of the cells inside the image, divided by their count rounded half away
+ * from zero (TFLite's integer AVERAGE_POOL_2D). */
+void rppg_q8_avg_pool(const rppg_q8_pool *p, const int8_t *in, int8_t *out);
+
+/* MEAN over H and W of [h][w][c] -> [c], TFLite Micro's reference int8 MEAN:
+ *   out = clamp(MBQM(sum - in_zp*n, multiplier, shift) + out_zp), n = h*w,
+ * with (multiplier, shift) from rppg_q8_mean_multiplier. */
+typedef struct rppg_q8_mean {
+    int h, w, c;
+    int32_t in_zp, out_zp;
+    int32_t multiplier;
+    int shift;
+    /* TFLite Micro's special case when input and output share scale and zero point: the
+     * raw sum divided by n, truncating (multiplier and shift are then unused). */
+    int plain_divide;
+    rppg_q8_rounding rounding;
+} rppg_q8_mean;
+
+void rppg_q8_mean_hw(const rppg_q8_mean *p, const int8_t *in, int8_t *out);
+
+/* Geometry helper: output size and leading pad of SAME (same_padding != 0) or VALID. */
+void rppg_q8_out_size(int in, int k, int stride, int same_padding, int *out, int *pad);
+
+#endif

@@ -1,0 +1,57 @@
+/* An int8 network (the Spatial CNN's graph) held entirely in const data, run on the CPU
+ * with the kernels of int8_kernels.h. `rppgq export-c --spatial MODEL.tflite` writes one
+ * as C source (weights, biases, per-channel multipliers and shifts, zero points, input and
+ * output quantization); the firmware links it into flash and calls rppg_q8_net_run.
+ *
+ * Memory: the caller passes one scratch arena of net->arena_bytes (int8 activations, two
+ * ping-pong halves); nothing else is written. Reentrant: one arena per concurrent caller.
+ * C99, no heap, no globals. */
+#ifndef RPPG_Q8_NET_H
+#define RPPG_Q8_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "int8_kernels.h"
+
+typedef enum rppg_q8_kind {
+    RPPG_Q8_CONV2D = 0,
+    RPPG_Q8_MAX_POOL = 1,
+    RPPG_Q8_AVG_POOL = 2,
+    RPPG_Q8_MEAN_HW = 3,
+    RPPG_Q8_COPY = 4 /* RESHAPE and friends: the bytes stay as they are */
+} rppg_q8_kind;
+
+typedef struct rppg_q8_layer {
+    rppg_q8_kind kind;
+    size_t in_bytes, out_bytes;
+    rppg_q8_conv conv; /* RPPG_Q8_CONV2D */
+    rppg_q8_pool pool; /* RPPG_Q8_MAX_POOL, RPPG_Q8_AVG_POOL */
+    rppg_q8_mean mean; /* RPPG_Q8_MEAN_HW */
+} rppg_q8_layer;
+
+typedef struct rppg_q8_net {
+    const char *name;
+    int n_layers;
+    const rppg_q8_layer *layers;
+    /* Input [in_h][in_w][in_c] int8: q = clamp(round(x / in_scale) + in_zp). */
+    int in_h, in_w, in_c;
+    float in_scale;
+    int32_t in_zp;
+    /* Output: n_out int8 values, real = (q - out_zp) * out_scale. */
+    int n_out;
+    float out_scale;
+    int32_t out_zp;
+    /* Scratch: even layers write at arena + 0, odd layers at arena + arena_split. */
+    size_t arena_split, arena_bytes;
+} rppg_q8_net;
+
+/* Runs the network on one input. out receives n_out bytes; arena must hold arena_bytes
+ * (any alignment). in and out may not overlap the arena. */
+void rppg_q8_net_run(const rppg_q8_net *net, const int8_t *in, int8_t *out, int8_t *arena);
+
+/* Float helpers at the network's boundaries (TFLite's QUANTIZE / DEQUANTIZE arithmetic). */
+int8_t rppg_q8_quantize(float x, float scale, int32_t zero_point);
+float rppg_q8_dequantize(int8_t q, float scale, int32_t zero_point);
+
+#endif

@@ -1,0 +1,332 @@
+#include "cases.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "int8_kernels.h"
+#include "postprocess.h"
+#include "preprocess.h"
+#include "q8_net.h"
+
+#ifdef RQ_M55
+#define BIG_BUFFER __attribute__((section(".sram")))
+#else
+#define BIG_BUFFER
+#endif
+
+#define FRAME_W 160
+#define FRAME_H 120
+#define WINDOW 8
+
+static BIG_BUFFER uint8_t frame_buf[FRAME_H * (FRAME_W * 3 + 8)];
+static BIG_BUFFER float window_buf[WINDOW][RPPG_FRAME_FLOATS];
+static BIG_BUFFER int8_t conv_in[24 * 24 * 32], conv_out[2][24 * 24 * 32];
+static BIG_BUFFER int8_t conv_w[32 * 5 * 5 * 32];
+static int32_t conv_b[32], conv_m[32], conv_s[32];
+
+/* xorshift32: the same numbers on every platform */
+static uint32_t rng_next(uint32_t *s)
+{
+    uint32_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *s = x;
+}
+
+static int rng_range(uint32_t *s, int lo, int hi) /* inclusive */
+{
+    return lo + (int)(rng_next(s) % (uint32_t)(hi - lo + 1));
+}
+
+static uint32_t fnv1a(const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    uint32_t h = 2166136261u;
+    size_t i;
+    for (i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+static uint32_t float_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static void emitf(const rq_case_io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include <stdarg.h>
+static void emitf(const rq_case_io *io, const char *fmt, ...)
+{
+    char line[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    io->emit(line);
+}
+
+static void stack_report(const rq_case_io *io, const char *part, size_t used)
+{
+    if (io->stack_end)
+        emitf(io, "stack %s %lu", part, (unsigned long)used);
+}
+
+/* A face-like synthetic frame: skin colour, shading, a pulse on green and blue that follows
+ * the frame index, and noise; integer arithmetic only. */
+static void make_frame(uint32_t *rng, int t, rppg_pixel_format fmt, size_t stride)
+{
+    static const int pulse[WINDOW] = {0, 2, 3, 2, 0, -2, -3, -2};
+    int x, y;
+    for (y = 0; y < FRAME_H; y++) {
+        uint8_t *row = frame_buf + (size_t)y * stride;
+        for (x = 0; x < FRAME_W; x++) {
+            const int shade = (x * 7 + y * 3) % 23 - 11;
+            int r = 180 + shade + rng_range(rng, -3, 3);
+            int g = 120 + shade - pulse[t % WINDOW] + rng_range(rng, -3, 3);
+            int b = 90 + shade - pulse[t % WINDOW] / 2 + rng_range(rng, -3, 3);
+            if (fmt == RPPG_PIX_RGB565) {
+                const unsigned v = ((unsigned)(r >> 3) << 11) | ((unsigned)(g >> 2) << 5) | (unsigned)(b >> 3);
+                row[2 * x] = (uint8_t)(v & 0xFF);
+                row[2 * x + 1] = (uint8_t)(v >> 8);
+            } else {
+                row[3 * x] = (uint8_t)r;
+                row[3 * x + 1] = (uint8_t)g;
+                row[3 * x + 2] = (uint8_t)b;
+            }
+        }
+    }
+}
+
+static int case_preprocess(const rq_case_io *io, rppg_pixel_format fmt, uint32_t seed)
+{
+    const size_t stride = fmt == RPPG_PIX_RGB565 ? FRAME_W * 2 + 6 : FRAME_W * 3 + 5;
+    const rppg_frame frame = {frame_buf, FRAME_W, FRAME_H, stride, fmt};
+    size_t peak = 0;
+    int t;
+    for (t = 0; t < WINDOW; t++) {
+        rppg_box face;
+        int rc;
+        make_frame(&seed, t, fmt, stride);
+        /* mostly inside, sometimes cut by the frame edge, fractional ROI edges */
+        face.w = rng_range(&seed, 40, 150);
+        face.h = rng_range(&seed, 40, 120);
+        face.x = rng_range(&seed, -20, FRAME_W - 30);
+        face.y = rng_range(&seed, -20, FRAME_H - 50);
+        if (io->stack_begin)
+            io->stack_begin();
+        rc = rppg_preprocess_frame(&frame, &face, window_buf[t]);
+        if (io->stack_end) {
+            size_t s = io->stack_end();
+            peak = s > peak ? s : peak;
+        }
+        if (rc != 0) /* keep the window defined: fall back to a centred face */
+        {
+            rppg_box centre = {40, 20, 80, 80};
+            rc = rppg_preprocess_frame(&frame, &centre, window_buf[t]) ? -2 : -1;
+        }
+        emitf(io, "roi fmt=%d t=%d box=%d,%d,%d,%d rc=%d hash=%08lx px0=%08lx", (int)fmt, t,
+              face.x, face.y, face.w, face.h, rc,
+              (unsigned long)fnv1a(window_buf[t], sizeof window_buf[t]),
+              (unsigned long)float_bits(window_buf[t][0]));
+    }
+    stack_report(io, "rppg_preprocess_frame", peak);
+    return 0;
+}
+
+static int case_patches(const rq_case_io *io, const rppg_contract *c, float scale, int32_t zp,
+                        int with_features)
+{
+    const float *frames[WINDOW];
+    int8_t patch[RPPG_PATCH_BYTES], feat[64];
+    size_t peak = 0;
+    int t, r, fails = 0;
+    for (t = 0; t < WINDOW; t++)
+        frames[t] = window_buf[t];
+    for (t = 0; t < WINDOW; t++)
+        for (r = 0; r < RPPG_ROIS; r++) {
+            int rc;
+            if (io->stack_begin)
+                io->stack_begin();
+            rc = rppg_window_patch(c, frames, WINDOW, t, r, scale, zp, patch);
+            if (io->stack_end) {
+                size_t s = io->stack_end();
+                peak = s > peak ? s : peak;
+            }
+            fails += rc != 0;
+            emitf(io, "patch repr=%d t=%d roi=%d hash=%08lx", (int)c->repr, t, r,
+                  (unsigned long)fnv1a(patch, sizeof patch));
+            if (with_features && io->features) {
+                int i;
+                char line[3 * 64 + 40];
+                int n = snprintf(line, 40, "features t=%d roi=%d", t, r);
+                io->features(patch, feat);
+                for (i = 0; i < io->n_features && n < (int)sizeof line - 4; i++)
+                    n += snprintf(line + n, sizeof line - (size_t)n, " %02x", (unsigned)(uint8_t)feat[i]);
+                io->emit(line);
+            }
+        }
+    stack_report(io, "rppg_window_patch", peak);
+    /* out-of-range arguments are refused */
+    fails += rppg_window_patch(c, frames, 0, 0, 0, scale, zp, patch) != -1;
+    fails += rppg_window_patch(c, frames, WINDOW, WINDOW, 0, scale, zp, patch) != -1;
+    fails += rppg_window_patch(c, frames, WINDOW, 0, 3, scale, zp, patch) != -1;
+    return fails;
+}
+
+static void random_conv(uint32_t *rng, rppg_q8_conv *p, rppg_q8_rounding rounding)
+{
+    int i, same;
+    p->in_h = rng_range(rng, 3, 24);
+    p->in_w = rng_range(rng, 3, 24);
+    p->in_c = rng_range(rng, 1, 32);
+    p->out_c = rng_range(rng, 1, 32);
+    p->k_h = rng_range(rng, 1, 5);
+    p->k_w = rng_range(rng, 1, 5);
+    if (p->k_h > p->in_h)
+        p->k_h = p->in_h;
+    if (p->k_w > p->in_w)
+        p->k_w = p->in_w;
+    p->stride_h = rng_range(rng, 1, 2);
+    p->stride_w = rng_range(rng, 1, 2);
+    same = rng_range(rng, 0, 1);
+    rppg_q8_out_size(p->in_h, p->k_h, p->stride_h, same, &p->out_h, &p->pad_top);
+    rppg_q8_out_size(p->in_w, p->k_w, p->stride_w, same, &p->out_w, &p->pad_left);
+    p->in_zp = rng_range(rng, -128, 127);
+    p->out_zp = rng_range(rng, -128, 127);
+    p->act_min = rng_range(rng, 0, 1) ? (p->out_zp > -128 ? p->out_zp : -128) : -128;
+    p->act_max = 127;
+    for (i = 0; i < p->out_c * p->k_h * p->k_w * p->in_c; i++)
+        conv_w[i] = (int8_t)rng_range(rng, -127, 127);
+    for (i = 0; i < p->in_h * p->in_w * p->in_c; i++)
+        conv_in[i] = (int8_t)rng_range(rng, -128, 127);
+    for (i = 0; i < p->out_c; i++) {
+        /* effective scales between 2^-14 and 2^1 as PTQ produces (and beyond) */
+        const double real = (double)rng_range(rng, 1, 1 << 20) / (double)(1 << 20) /
+                            (double)(1 << rng_range(rng, 0, 14)) * 2.0;
+        int shift;
+        rppg_q8_quantize_multiplier(real, rounding, &conv_m[i], &shift);
+        conv_s[i] = shift;
+        conv_b[i] = rng_range(rng, -40000, 40000);
+    }
+    p->weights = conv_w;
+    p->bias = rng_range(rng, 0, 3) ? conv_b : NULL;
+    p->multiplier = conv_m;
+    p->shift = conv_s;
+    p->rounding = rounding;
+}
+
+static int case_kernels(const rq_case_io *io, uint32_t seed)
+{
+    size_t peak = 0;
+    int k, fails = 0;
+    for (k = 0; k < 40; k++) {
+        rppg_q8_conv p;
+        rppg_q8_pool pool;
+        rppg_q8_mean mean;
+        size_t n_out;
+        int32_t m;
+        int shift;
+        random_conv(&seed, &p, (rppg_q8_rounding)(k % 2));
+        n_out = (size_t)p.out_h * p.out_w * p.out_c;
+        if (io->stack_begin)
+            io->stack_begin();
+        rppg_q8_conv2d(&p, conv_in, conv_out[0]);
+        if (io->stack_end) {
+            size_t s = io->stack_end();
+            peak = s > peak ? s : peak;
+        }
+        rppg_q8_conv2d_naive(&p, conv_in, conv_out[1]);
+        fails += memcmp(conv_out[0], conv_out[1], n_out) != 0;
+        emitf(io, "conv k=%d shape=%dx%dx%d->%dx%dx%d k=%dx%d s=%dx%d zp=%ld,%ld hash=%08lx", k,
+              p.in_h, p.in_w, p.in_c, p.out_h, p.out_w, p.out_c, p.k_h, p.k_w, p.stride_h,
+              p.stride_w, (long)p.in_zp, (long)p.out_zp,
+              (unsigned long)fnv1a(conv_out[0], n_out));
+
+        pool.in_h = p.out_h;
+        pool.in_w = p.out_w;
+        pool.c = p.out_c;
+        pool.k_h = pool.k_w = 2;
+        pool.stride_h = pool.stride_w = 2;
+        rppg_q8_out_size(pool.in_h, 2, 2, k % 3 == 0, &pool.out_h, &pool.pad_top);
+        rppg_q8_out_size(pool.in_w, 2, 2, k % 3 == 0, &pool.out_w, &pool.pad_left);
+        pool.act_min = -128 + k;
+        pool.act_max = 127 - k;
+        if (pool.out_h > 0 && pool.out_w > 0) {
+            rppg_q8_max_pool(&pool, conv_out[0], conv_out[1]);
+            emitf(io, "maxpool k=%d hash=%08lx", k,
+                  (unsigned long)fnv1a(conv_out[1], (size_t)pool.out_h * pool.out_w * pool.c));
+            rppg_q8_avg_pool(&pool, conv_out[0], conv_out[1]);
+            emitf(io, "avgpool k=%d hash=%08lx", k,
+                  (unsigned long)fnv1a(conv_out[1], (size_t)pool.out_h * pool.out_w * pool.c));
+        }
+        mean.h = p.out_h;
+        mean.w = p.out_w;
+        mean.c = p.out_c;
+        mean.in_zp = p.out_zp;
+        mean.out_zp = rng_range(&seed, -128, 127);
+        mean.plain_divide = k % 7 == 0;
+        mean.rounding = p.rounding;
+        rppg_q8_quantize_multiplier((double)rng_range(&seed, 1, 1000) / 250.0, p.rounding, &m, &shift);
+        rppg_q8_mean_multiplier(m, shift, mean.h * mean.w, &mean.multiplier, &mean.shift);
+        rppg_q8_mean_hw(&mean, conv_out[0], conv_out[1]);
+        emitf(io, "mean k=%d m=%ld s=%d hash=%08lx", k, (long)mean.multiplier, mean.shift,
+              (unsigned long)fnv1a(conv_out[1], (size_t)mean.c));
+    }
+    stack_report(io, "rppg_q8_conv2d", peak);
+    return fails;
+}
+
+static int case_smoother(const rq_case_io *io, uint32_t seed)
+{
+    rppg_smoother s;
+    rppg_smoother_config cfg = rppg_smoother_default_config();
+    size_t peak = 0;
+    int i;
+    if (rppg_smoother_init(&s, &cfg) != 0)
+        return 1;
+    for (i = 0; i < 60; i++) {
+        const int kind = rng_range(&seed, 0, 19);
+        float bpm = 72.0f + (float)rng_range(&seed, -400, 400) / 100.0f;
+        rppg_hr hr;
+        if (i >= 30 && i < 40)
+            bpm += (float)rng_range(&seed, -30, 30); /* a noisy stretch */
+        if (kind == 0)
+            bpm = 0.0f / 0.0f * (float)(i + 1); /* NaN without a NAN macro */
+        else if (kind == 1)
+            bpm = 250.0f;
+        if (i >= 45 && i < 49)
+            bpm = -1.0f; /* lost face: the history clears */
+        if (io->stack_begin)
+            io->stack_begin();
+        hr = rppg_smoother_push(&s, bpm);
+        if (io->stack_end) {
+            size_t st = io->stack_end();
+            peak = st > peak ? st : peak;
+        }
+        emitf(io, "smooth i=%d bpm=%08lx spread=%08lx count=%d confident=%d", i,
+              (unsigned long)float_bits(hr.bpm), (unsigned long)float_bits(hr.spread), hr.count,
+              hr.confident);
+    }
+    stack_report(io, "rppg_smoother_push", peak);
+    return 0;
+}
+
+int rq_run_cases(const rq_case_io *io)
+{
+    const rppg_contract raw = {RPPG_REPR_RAW, 0.0f, 0.0f, 1};
+    const rppg_contract ratio = {RPPG_REPR_WINDOW_RATIO, 50.0f, 4.0f, 4};
+    int fails = 0;
+    fails += case_preprocess(io, RPPG_PIX_RGB565, 0x1234567u);
+    fails += case_patches(io, &raw, 1.0f / 255.0f, -128, 0);
+    fails += case_preprocess(io, RPPG_PIX_RGB888, 0x89abcdefu);
+    fails += case_patches(io, &raw, 1.0f / 255.0f, -128, 0);
+    fails += case_patches(io, &ratio, io->features ? io->in_scale : 8.0f / 255.0f,
+                          io->features ? io->in_zp : 0, 1);
+    fails += case_kernels(io, 0x5eed5eedu);
+    fails += case_smoother(io, 0xfeedbeefu);
+    emitf(io, "consistency failures=%d", fails);
+    return fails;
+}
