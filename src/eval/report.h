@@ -36,7 +36,7 @@ typedef struct rq_report_file {
 
 typedef struct rq_report {
     /* what was run */
-    char spatial_path[512], temporal_path[512], data_path[512];
+    char spatial_path[4096], temporal_path[4096], data_path[4096];
     char data_origin[256];    /* e.g. "synthetic: 20 subjects, seed 1 (cached)" */
     char calib_method[32];
     int calib_windows;

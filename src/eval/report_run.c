@@ -1,0 +1,272 @@
+#include "eval/report_run.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/progress.h"
+#include "eval/report_outdir.h"
+#include "quant/calib.h"
+
+/* Everything one run holds between steps. */
+typedef struct run_ctx {
+    const rq_run_opts *o;
+    rq_report *rep;
+    rq_outdir out;
+    char root[PATH_MAX];
+    char spatial[PATH_MAX], temporal[PATH_MAX], data[PATH_MAX];
+    char tflite[PATH_MAX + 64];
+    rq_calib_method method;
+    /* owned arrays behind rep->truth, fp32, int8, subject */
+    float *truth, *fp32, *int8;
+    int64_t *subject;
+} run_ctx;
+
+static int file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int rq_run_find_root(char *buf, size_t size)
+{
+    if (file_exists("models/spatial_cnn.pth")) {
+        snprintf(buf, size, ".");
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = 0;
+    /* build/rppgq, build/asan/rppgq, build/clang/rppgq: the repository is one to three up */
+    for (int up = 0; up < 4; up++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash || slash == exe)
+            return -1;
+        *slash = 0;
+        char probe[PATH_MAX + 32];
+        snprintf(probe, sizeof probe, "%s/models/spatial_cnn.pth", exe);
+        if (file_exists(probe)) {
+            snprintf(buf, size, "%s", exe);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int rq_run_check_opts(const rq_run_opts *o, rq_error *err)
+{
+    rq_calib_method m;
+    if (o->calib_method && rq_calib_method_parse(o->calib_method, &m))
+        return rq_fail(err, "--calib-method: unknown method '%s' (minmax, percentile or mse)", o->calib_method);
+    if (o->subjects < 0 || o->windows_per_subject < 0 || o->calib_windows < 0 || o->threads < 0)
+        return rq_fail(err, "counts must be positive");
+    if (o->data && (o->subjects || o->windows_per_subject))
+        return rq_fail(err, "--subjects/--windows describe the synthetic data; they do not apply with --data");
+    if (!o->out_dir || !*o->out_dir)
+        return rq_fail(err, "--out: empty folder name");
+    return 0;
+}
+
+static void step_done(run_ctx *c, const char *step, double t0)
+{
+    double dt = rq_now() - t0;
+    rq_report_add_timing(c->rep, step, dt);
+    if (c->o->log)
+        fprintf(c->o->log, "  %-11s %6.2f s\n", step, dt);
+}
+
+/* The given path, or the bundled file under root ("models/x.pth" when root is "."). */
+static int bundled_or_given(char *buf, size_t size, const char *root, const char *given, const char *bundled)
+{
+    int n;
+    if (given)
+        n = snprintf(buf, size, "%s", given);
+    else if (!strcmp(root, "."))
+        n = snprintf(buf, size, "%s", bundled);
+    else
+        n = snprintf(buf, size, "%s/%s", root, bundled);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static int resolve_inputs(run_ctx *c, rq_error *err)
+{
+    const rq_run_opts *o = c->o;
+    const char *given[3] = {o->spatial, o->temporal, o->data};
+    for (int i = 0; i < 3; i++)
+        if (given[i] && !file_exists(given[i]))
+            return rq_fail(err, "%s: cannot open: %s", given[i], strerror(ENOENT));
+    int need_root = !o->spatial || !o->temporal || (!o->data && !o->cache_dir);
+    if (need_root && rq_run_find_root(c->root, sizeof c->root))
+        return rq_fail(err, "models/spatial_cnn.pth: bundled default model not found (run from the repository, "
+                            "or pass --spatial, --temporal and --data)");
+    if (bundled_or_given(c->spatial, sizeof c->spatial, c->root, o->spatial, "models/spatial_cnn.pth") ||
+        bundled_or_given(c->temporal, sizeof c->temporal, c->root, o->temporal, "models/temporal_fusion.pth"))
+        return rq_fail(err, "%s: path too long", c->root);
+    if (!file_exists(c->spatial))
+        return rq_fail(err, "%s: cannot open: %s", c->spatial, strerror(ENOENT));
+    if (!file_exists(c->temporal))
+        return rq_fail(err, "%s: cannot open: %s", c->temporal, strerror(ENOENT));
+    if (o->data && !file_exists(o->data))
+        return rq_fail(err, "%s: cannot open: %s", o->data, strerror(ENOENT));
+    if (o->calib_method)
+        rq_calib_method_parse(o->calib_method, &c->method);
+    else
+        c->method = RQ_CALIB_MINMAX;
+    snprintf(c->rep->spatial_path, sizeof c->rep->spatial_path, "%s", c->spatial);
+    snprintf(c->rep->temporal_path, sizeof c->rep->temporal_path, "%s", c->temporal);
+    snprintf(c->rep->calib_method, sizeof c->rep->calib_method, "%s", rq_calib_method_name(c->method));
+    c->rep->calib_windows = o->calib_windows ? o->calib_windows : RQ_CALIB_DEFAULT_WINDOWS;
+    return 0;
+}
+
+/* ---- the steps ---- */
+
+static int step_data(run_ctx *c, rq_error *err)
+{
+    if (c->o->data) {
+        snprintf(c->data, sizeof c->data, "%s", c->o->data);
+        snprintf(c->rep->data_path, sizeof c->rep->data_path, "%s", c->data);
+        snprintf(c->rep->data_origin, sizeof c->rep->data_origin, "given");
+        return 0;
+    }
+    return rq_fail(err, "run: synthetic data generation is not built yet (pass --data)");
+}
+
+static int step_quantize(run_ctx *c, rq_error *err)
+{
+    (void)c;
+    return rq_fail(err, "run: quantize is not built yet");
+}
+
+static int step_validate(run_ctx *c, rq_error *err)
+{
+    (void)c;
+    return rq_fail(err, "run: validate is not built yet");
+}
+
+static int step_export_c(run_ctx *c, rq_error *err)
+{
+    (void)c;
+    return rq_fail(err, "run: export-c is not built yet");
+}
+
+static int step_validate_c(run_ctx *c, rq_error *err)
+{
+    (void)c;
+    return rq_fail(err, "run: validate-c is not built yet");
+}
+
+static int file_size(const char *path, int64_t *bytes)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    *bytes = (int64_t)st.st_size;
+    return 0;
+}
+
+static int step_report(run_ctx *c, rq_error *err)
+{
+    char path[PATH_MAX + 64];
+    if (rq_outdir_path(&c->out, "predictions.csv", path, sizeof path, err) ||
+        rq_report_write_predictions(c->rep, path, err))
+        return -1;
+    if (rq_report_write_plots(c->rep, c->out.stage, err))
+        return -1;
+    /* the file list of report.md: what the folder holds apart from the report itself */
+    static const char *const listed[] = {"spatial_cnn_int8.tflite", "temporal_fusion_weights_exported.c",
+                                         "temporal_fusion_weights_exported.h", "temporal_fusion.c",
+                                         "temporal_fusion.h", "predictions.csv", "pred_vs_true.svg",
+                                         "bland_altman.svg", "hr_over_time.svg", "layer_sqnr.svg"};
+    c->rep->n_files = 0;
+    for (size_t i = 0; i < sizeof listed / sizeof *listed && c->rep->n_files < RQ_REPORT_MAX_FILES; i++) {
+        int64_t bytes;
+        if (rq_outdir_path(&c->out, listed[i], path, sizeof path, err))
+            return -1;
+        if (file_size(path, &bytes) == 0) {
+            rq_report_file *f = &c->rep->files[c->rep->n_files++];
+            snprintf(f->name, sizeof f->name, "%s", listed[i]);
+            f->bytes = bytes;
+        }
+    }
+    return 0;
+}
+
+/* report.md and report.json: last, after every timing is known. */
+static int write_report(run_ctx *c, rq_error *err)
+{
+    char path[PATH_MAX + 64];
+    if (rq_outdir_path(&c->out, "report.md", path, sizeof path, err) ||
+        rq_report_write_markdown(c->rep, path, err))
+        return -1;
+    /* report.json last: its presence marks a complete output folder */
+    if (rq_outdir_path(&c->out, "report.json", path, sizeof path, err) || rq_report_write_json(c->rep, path, err))
+        return -1;
+    return 0;
+}
+
+typedef struct step {
+    const char *name;
+    int (*run)(run_ctx *c, rq_error *err);
+} step;
+
+static const step steps[] = {
+    {"data", step_data},
+    {"quantize", step_quantize},
+    {"validate", step_validate},
+    {"export-c", step_export_c},
+    {"validate-c", step_validate_c},
+};
+
+int rq_run(const rq_run_opts *o, rq_report *rep, rq_error *err)
+{
+    memset(rep, 0, sizeof *rep);
+    run_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return rq_fail(err, "out of memory");
+    c->o = o;
+    c->rep = rep;
+    int rc = -1;
+    if (rq_run_check_opts(o, err) || rq_outdir_begin(&c->out, o->out_dir, err) || resolve_inputs(c, err))
+        goto out;
+    if (o->log)
+        fprintf(o->log, "rppgq run: %s + %s -> %s/\n", c->spatial, c->temporal, c->out.final);
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        double t0 = rq_now();
+        if (steps[i].run(c, err))
+            goto out;
+        step_done(c, steps[i].name, t0);
+    }
+    double t0 = rq_now();
+    if (step_report(c, err))
+        goto out;
+    step_done(c, "report", t0);
+    if (write_report(c, err) || rq_outdir_commit(&c->out, err))
+        goto out;
+    rc = 0;
+out:
+    rq_outdir_abort(&c->out);
+    /* the arrays outlive the context: the report points at them until rq_run_free */
+    rep->truth = c->truth;
+    rep->fp32 = c->fp32;
+    rep->int8 = c->int8;
+    rep->subject = c->subject;
+    free(c);
+    return rc;
+}
+
+void rq_run_free(rq_report *rep)
+{
+    free((void *)rep->truth);
+    free((void *)rep->fp32);
+    free((void *)rep->int8);
+    free((void *)rep->subject);
+    rep->truth = rep->fp32 = rep->int8 = NULL;
+    rep->subject = NULL;
+}

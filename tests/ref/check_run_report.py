@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Independent check of an `rppgq run` output folder: report.json holds every key, with
+sane values, and its metrics equal a recomputation with numpy from predictions.csv.
+
+Usage: check_run_report.py OUT_DIR     (exit 0 when all holds; problems on stderr)"""
+import json
+import os
+import sys
+
+import numpy as np
+
+KEYS = ["n_windows", "n_subjects", "fp32", "int8", "baseline_mean", "int8_vs_fp32_mae",
+        "mae_increase", "grade", "tflite_bytes", "layer_sqnr_db", "c_vs_reference", "timings_s"]
+METRICS = ["mae", "rmse", "mape", "pearson", "r2"]
+
+
+def metrics(pred, label):
+    err = pred - label
+    nz = label != 0
+    out = {"mae": np.mean(np.abs(err)), "rmse": np.sqrt(np.mean(err ** 2)),
+           "mape": 100 * np.mean(np.abs(err[nz]) / np.abs(label[nz]))}
+    if np.std(pred) > 0 and np.std(label) > 0:
+        out["pearson"] = np.corrcoef(pred, label)[0, 1]
+    else:
+        out["pearson"] = None
+    ss_tot = np.sum((label - label.mean()) ** 2)
+    out["r2"] = 1 - np.sum(err ** 2) / ss_tot if ss_tot > 0 else None
+    return out
+
+
+def grade(inc):
+    return "PERFECT" if inc < 0.5 else "EXCELLENT" if inc < 1.5 else "GOOD" if inc < 3.0 else "POOR"
+
+
+def main():
+    out = sys.argv[1]
+    bad = []
+    with open(os.path.join(out, "report.json")) as f:
+        r = json.load(f)
+    for k in KEYS:
+        if k not in r:
+            bad.append(f"missing key {k}")
+    if bad:
+        print("\n".join(bad), file=sys.stderr)
+        return 1
+    d = np.genfromtxt(os.path.join(out, "predictions.csv"), delimiter=",", names=True, dtype=None)
+    label = d["true_bpm"].astype(np.float64)
+    fp32 = d["fp32_bpm"].astype(np.float64)
+    int8 = d["int8_bpm"].astype(np.float64)
+
+    def close(name, got, want, tol=1e-6):
+        if want is None or got is None:
+            if want is not got:
+                bad.append(f"{name}: {got} vs recomputed {want}")
+        elif not abs(got - want) <= tol * max(1.0, abs(want)):
+            bad.append(f"{name}: {got} vs recomputed {want}")
+
+    if r["n_windows"] != len(label):
+        bad.append(f"n_windows {r['n_windows']} but {len(label)} rows")
+    if r["n_subjects"] != len(set(d["subject"].tolist())):
+        bad.append(f"n_subjects {r['n_subjects']} but {len(set(d['subject'].tolist()))} in predictions.csv")
+    for name, pred in (("fp32", fp32), ("int8", int8)):
+        m = metrics(pred, label)
+        for k in METRICS:
+            close(f"{name}.{k}", r[name][k], m[k])
+    base = r.get("baseline_bpm")
+    if base is None:
+        bad.append("baseline_bpm missing")
+    else:
+        m = metrics(np.full_like(label, base), label)
+        for k in ("mae", "rmse", "mape"):
+            close(f"baseline_mean.{k}", r["baseline_mean"][k], m[k])
+    close("int8_vs_fp32_mae", r["int8_vs_fp32_mae"], np.mean(np.abs(int8 - fp32)))
+    close("mae_increase", r["mae_increase"], r["int8"]["mae"] - r["fp32"]["mae"])
+    if r["grade"] != grade(r["mae_increase"]):
+        bad.append(f"grade {r['grade']} for increase {r['mae_increase']}")
+    size = os.path.getsize(os.path.join(out, "spatial_cnn_int8.tflite"))
+    if r["tflite_bytes"] != size:
+        bad.append(f"tflite_bytes {r['tflite_bytes']} but the file has {size}")
+    layers = r["layer_sqnr_db"]
+    if not layers:
+        bad.append("layer_sqnr_db empty")
+    for l in layers:
+        v = l.get("sqnr_db") if isinstance(l, dict) else l
+        if v is not None and not (0 < v < 200):
+            bad.append(f"layer SQNR {l} not in (0, 200) dB")
+    c = r["c_vs_reference"]
+    for k in ("n", "max_abs_bpm", "mean_abs_bpm", "max_ulp"):
+        if k not in c or c[k] is None:
+            bad.append(f"c_vs_reference.{k} missing")
+    if not bad:
+        if c["n"] <= 0 or not (0 <= c["mean_abs_bpm"] <= c["max_abs_bpm"] < 1e-3):
+            bad.append(f"c_vs_reference not sane: {c}")
+    for k, v in r["timings_s"].items():
+        if v is None or v < 0:
+            bad.append(f"timings_s.{k} = {v}")
+    if bad:
+        print("\n".join(bad), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
