@@ -46,10 +46,11 @@ typedef struct rq_report {
     int64_t n_windows, n_subjects;
     const float *truth, *fp32, *int8;
     const int64_t *subject;   /* may be NULL */
+    const int64_t *window;    /* index of each in the dataset; NULL: 0..n-1 */
     double window_step_s;     /* seconds between a subject's consecutive windows, 0 unknown */
 
     rq_report_metrics fp32_m, int8_m, baseline_m;
-    double baseline_bpm;      /* the constant the baseline predicts (training mean) */
+    double baseline_bpm;      /* the constant the baseline predicts (mean calibration label) */
     double int8_vs_fp32_mae, mae_increase;
     char grade[16];
 

@@ -68,20 +68,20 @@ static json_object *report_json(const rq_report *r)
     json_object_object_add(o, "fp32", jmetrics(&r->fp32_m));
     json_object_object_add(o, "int8", jmetrics(&r->int8_m));
     json_object_object_add(o, "baseline_mean", jmetrics(&r->baseline_m));
-    json_object_object_add(o, "baseline_bpm", jnum(r->baseline_bpm));
+    json_object_object_add(o, "baseline_value", jnum(r->baseline_bpm));
     json_object_object_add(o, "int8_vs_fp32_mae", jnum(r->int8_vs_fp32_mae));
     json_object_object_add(o, "mae_increase", jnum(r->mae_increase));
     json_object_object_add(o, "grade", jstr(r->grade));
     json_object_object_add(o, "tflite_bytes", json_object_new_int64(r->tflite_bytes));
 
-    json_object *layers = json_object_new_array();
+    /* as `rppgq validate --json` writes them: values and names in two parallel arrays */
+    json_object *layers = json_object_new_array(), *names = json_object_new_array();
     for (size_t i = 0; i < r->n_layers; i++) {
-        json_object *l = json_object_new_object();
-        json_object_object_add(l, "layer", json_object_new_string(r->layers[i].name));
-        json_object_object_add(l, "sqnr_db", jnum(r->layers[i].sqnr_db));
-        json_object_array_add(layers, l);
+        json_object_array_add(layers, jnum(r->layers[i].sqnr_db));
+        json_object_array_add(names, json_object_new_string(r->layers[i].name));
     }
     json_object_object_add(o, "layer_sqnr_db", layers);
+    json_object_object_add(o, "layer_names", names);
 
     json_object *c = json_object_new_object();
     json_object_object_add(c, "n", json_object_new_int64(r->c_ran ? r->c_n : 0));
@@ -150,7 +150,7 @@ int rq_report_write_predictions(const rq_report *r, const char *path, rq_error *
         return -1;
     fprintf(f.fp, "window,subject,true_bpm,fp32_bpm,int8_bpm\n");
     for (int64_t i = 0; i < r->n_windows; i++)
-        fprintf(f.fp, "%lld,%lld,%.9g,%.9g,%.9g\n", (long long)i,
+        fprintf(f.fp, "%lld,%lld,%.9g,%.9g,%.9g\n", (long long)(r->window ? r->window[i] : i),
                 (long long)(r->subject ? r->subject[i] : -1), r->truth[i], r->fp32[i], r->int8[i]);
     return rq_atomic_commit(&f, err);
 }

@@ -55,6 +55,8 @@ def main():
         elif not abs(got - want) <= tol * max(1.0, abs(want)):
             bad.append(f"{name}: {got} vs recomputed {want}")
 
+    if sorted(set(d["window"].tolist())) != sorted(d["window"].tolist()):
+        bad.append("predictions.csv repeats a window")
     if r["n_windows"] != len(label):
         bad.append(f"n_windows {r['n_windows']} but {len(label)} rows")
     if r["n_subjects"] != len(set(d["subject"].tolist())):
@@ -63,9 +65,9 @@ def main():
         m = metrics(pred, label)
         for k in METRICS:
             close(f"{name}.{k}", r[name][k], m[k])
-    base = r.get("baseline_bpm")
+    base = r.get("baseline_value")
     if base is None:
-        bad.append("baseline_bpm missing")
+        bad.append("baseline_value missing")
     else:
         m = metrics(np.full_like(label, base), label)
         for k in ("mae", "rmse", "mape"):
@@ -80,10 +82,11 @@ def main():
     layers = r["layer_sqnr_db"]
     if not layers:
         bad.append("layer_sqnr_db empty")
-    for l in layers:
-        v = l.get("sqnr_db") if isinstance(l, dict) else l
+    for v in layers:
         if v is not None and not (0 < v < 200):
-            bad.append(f"layer SQNR {l} not in (0, 200) dB")
+            bad.append(f"layer SQNR {v} not in (0, 200) dB")
+    if len(r.get("layer_names", [])) != len(layers):
+        bad.append("layer_names does not match layer_sqnr_db")
     c = r["c_vs_reference"]
     for k in ("n", "max_abs_bpm", "mean_abs_bpm", "max_ulp"):
         if k not in c or c[k] is None:
