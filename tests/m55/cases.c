@@ -314,6 +314,23 @@ static int case_smoother(const rq_case_io *io, uint32_t seed)
     return 0;
 }
 
+/* Features of random patches: every input value, not only camera-like ones. */
+static void case_random_patches(const rq_case_io *io, uint32_t seed)
+{
+    int8_t patch[RPPG_PATCH_BYTES], feat[64];
+    int k, i;
+    for (k = 0; k < 8; k++) {
+        char line[3 * 64 + 40];
+        int n = snprintf(line, 40, "features random=%d", k);
+        for (i = 0; i < RPPG_PATCH_BYTES; i++)
+            patch[i] = (int8_t)rng_range(&seed, -128 + 16 * k, 127 - 8 * k);
+        io->features(patch, feat);
+        for (i = 0; i < io->n_features && n < (int)sizeof line - 4; i++)
+            n += snprintf(line + n, sizeof line - (size_t)n, " %02x", (unsigned)(uint8_t)feat[i]);
+        io->emit(line);
+    }
+}
+
 int rq_run_cases(const rq_case_io *io)
 {
     const rppg_contract raw = {RPPG_REPR_RAW, 0.0f, 0.0f, 1};
@@ -323,8 +340,11 @@ int rq_run_cases(const rq_case_io *io)
     fails += case_patches(io, &raw, 1.0f / 255.0f, -128, 0);
     fails += case_preprocess(io, RPPG_PIX_RGB888, 0x89abcdefu);
     fails += case_patches(io, &raw, 1.0f / 255.0f, -128, 0);
-    fails += case_patches(io, &ratio, io->features ? io->in_scale : 8.0f / 255.0f,
-                          io->features ? io->in_zp : 0, 1);
+    fails += case_patches(io, &ratio, 8.0f / 255.0f, 0, 0);
+    if (io->features) { /* the model's own contract and input quantization */
+        fails += case_patches(io, io->contract, io->in_scale, io->in_zp, 1);
+        case_random_patches(io, 0xabcdef12u);
+    }
     fails += case_kernels(io, 0x5eed5eedu);
     fails += case_smoother(io, 0xfeedbeefu);
     emitf(io, "consistency failures=%d", fails);

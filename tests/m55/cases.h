@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "input_contract.h"
+
 typedef struct rq_case_io {
     void (*emit)(const char *line);
     /* Stack painting around one call: begin paints, end returns the peak bytes used since
@@ -22,6 +24,7 @@ typedef struct rq_case_io {
     float feat_scale;
     int32_t feat_zp, in_zp;
     float in_scale;
+    const rppg_contract *contract; /* the model's input contract */
 } rq_case_io;
 
 /* Runs every case; returns the number of internal consistency failures (0 = ok). */

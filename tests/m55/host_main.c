@@ -15,7 +15,7 @@ static void emit(const char *line)
 
 int main(int argc, char **argv)
 {
-    rq_case_io io = {emit, NULL, NULL, NULL, 0, 0.0f, 0, 0, 0.0f};
+    rq_case_io io = {emit, NULL, NULL, NULL, 0, 0.0f, 0, 0, 0.0f, NULL};
     (void)argc;
     (void)argv;
 #ifdef RQ_M55_MODEL

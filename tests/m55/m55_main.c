@@ -47,7 +47,7 @@ static void emit(const char *line)
 
 int main(void)
 {
-    rq_case_io io = {emit, stack_begin, stack_end, NULL, 0, 0.0f, 0, 0, 0.0f};
+    rq_case_io io = {emit, stack_begin, stack_end, NULL, 0, 0.0f, 0, 0, 0.0f, NULL};
 #ifdef RQ_M55_MODEL
     rq_m55_model_io(&io);
 #endif

@@ -55,5 +55,58 @@ if [ "$n" -gt 100 ] && cmp -s "$work/m55.cmp" "$work/host.out"; then
 else
     fail "m55: results differ from host: $(diff "$work/host.out" "$work/m55.cmp" | head -n 6)"
 fi
+
+# 4. with a model: the int8 Spatial CNN exported as const C (rppgq export-c --spatial) on
+# the MCU against the host's reference int8 engine on the same .tflite
+RPPGQ_BIN=${RPPGQ_REL:-build/rppgq}
+model_case() { # name model.tflite rounding
+    local name=$1 model=$2 rounding=$3 d=$work/$1
+    mkdir -p "$d"
+    if ! "$RPPGQ_BIN" export-c --spatial "$model" --out "$d/export" --rounding "$rounding" >"$d/export.log" 2>&1; then
+        fail "m55 $name: export-c --spatial: $(head -c 300 "$d/export.log")"; return
+    fi
+    if ! cc -std=c11 -O1 -Wall -Wextra -Werror -DRQ_M55_MODEL -Isrc -Iruntime -Itests/m55 tests/m55/cases.c \
+            tests/m55/host_main.c "$HOST_LIB" $HOST_LIBS -o "$d/host_cases" 2>"$d/host_cc.log"; then
+        fail "m55 $name: host build: $(head -c 600 "$d/host_cc.log")"; return
+    fi
+    if ! $M55_CC $M55_CFLAGS -DRQ_M55 -DRQ_M55_MODEL -I"$d/export" runtime/*.c "$d/export/spatial_cnn_int8.c" \
+            tests/m55/cases.c tests/m55/m55_main.c tests/m55/startup.c $M55_LDFLAGS -lm \
+            -o "$d/image.elf" 2>"$d/m55_cc.log"; then
+        fail "m55 $name: cross build with the exported model: $(head -c 600 "$d/m55_cc.log")"; return
+    fi
+    timeout 300 qemu-system-arm -M mps3-an547 -nographic -semihosting-config enable=on,target=native \
+        -kernel "$d/image.elf" >"$d/m55.out" 2>"$d/qemu.err"
+    local st=$?
+    "$d/host_cases" "$model" "$rounding" >"$d/host.out" 2>"$d/host.err"
+    local hst=$?
+    local ref="host int8 engine"
+    grep -q 'reference=cpu-path' "$d/host.err" && ref="host build of the CPU path (int8 engine not built yet)"
+    grep -v '^stack ' "$d/m55.out" >"$d/m55.cmp"
+    local nf
+    nf=$(grep -c '^features ' "$d/host.out")
+    if [ $st -eq 0 ] && [ $hst -eq 0 ] && [ "$nf" -eq 32 ] && cmp -s "$d/m55.cmp" "$d/host.out"; then
+        pass "m55 $name: 32 feature vectors (24 window patches + 8 random) byte-identical to the $ref ($rounding rounding)"
+    else
+        fail "m55 $name: qemu $st host $hst features $nf: $(diff "$d/host.out" "$d/m55.cmp" | head -n 6) $(head -c 300 "$d/host.err")"
+    fi
+    grep '^stack rppg_q8_net_run' "$d/m55.out" | tail -n 1 | sed 's/^/  /'
+    arm-none-eabi-size -A "$d/image.elf" | awk '$1 ~ /^\.(text|data|bss|sram)$/ {printf "  %s %s", $1, $2} END {print ""}'
+}
+
+if [ -x "$RPPGQ_BIN" ]; then
+    cc -std=c11 -O1 -DRQ_M55_MODEL -Isrc -Iruntime -Itests/m55 tests/m55/cases.c tests/m55/host_main.c \
+        "$HOST_LIB" $HOST_LIBS -o "$work/make_model" 2>/dev/null &&
+        "$work/make_model" --make-model 7 "$work/random_spatial.tflite"
+    if [ -f "$work/random_spatial.tflite" ]; then
+        model_case random_double "$work/random_spatial.tflite" double
+        model_case random_single "$work/random_spatial.tflite" single
+    else
+        fail "m55: could not build the random test model"
+    fi
+    for m in ${RQ_M55_MODELS:-}; do
+        model_case "$(basename "$m" .tflite)" "$m" double
+    done
+fi
+
 grep '^stack ' "$work/m55.out" | sed 's/^/  /'
 [ $fails -eq 0 ]

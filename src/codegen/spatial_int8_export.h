@@ -1,0 +1,42 @@
+/* export-c --spatial: an int8 .tflite (the quantized Spatial CNN) as const C data for the
+ * MCU's CPU path (runtime/q8_net.h): weights, biases, per-channel multipliers and shifts,
+ * zero points and activation ranges, input and output quantization, the input contract.
+ *
+ * Lowering: the graph must be a chain of CONV_2D (dilation 1, fused NONE/RELU/RELU6/
+ * RELU_N1_TO_1), MAX_POOL_2D, AVERAGE_POOL_2D, MEAN over H,W and RESHAPE on int8 tensors
+ * (the graph rppgq quantize writes). Requantization multipliers are computed here once,
+ * as TFLite Micro's Prepare does, so the MCU runs integer arithmetic only. */
+#ifndef RQ_SPATIAL_INT8_EXPORT_H
+#define RQ_SPATIAL_INT8_EXPORT_H
+
+#include "common/error.h"
+#include "input_contract.h"
+#include "q8_net.h"
+#include "tflite/tfl_model.h"
+
+#define RQ_SPATIAL_C "spatial_cnn_int8.c"
+#define RQ_SPATIAL_H "spatial_cnn_int8.h"
+
+/* The network in the runtime's form, on the host: arrays are owned here (or point into the
+ * model, which must outlive this). */
+typedef struct rq_q8_lowered {
+    rppg_q8_net net;
+    rppg_q8_layer *layers;
+    int32_t *params; /* multipliers and shifts of every layer, one allocation */
+    rppg_contract contract;
+    int has_contract; /* the model description names its input contract */
+} rq_q8_lowered;
+
+/* Lowers the model (errors name `what`, e.g. the file, and the operator index). */
+int rq_q8_lower(const rq_tfl_model *m, rppg_q8_rounding rounding, const char *what,
+                rq_q8_lowered *out, rq_error *err);
+void rq_q8_lowered_free(rq_q8_lowered *l);
+
+/* Writes DIR/spatial_cnn_int8.h and DIR/spatial_cnn_int8.c (each atomically; DIR must
+ * exist). The header declares `extern const rppg_q8_net rppg_spatial_cnn;` and
+ * `extern const rppg_contract rppg_spatial_contract;` plus size macros. source_name goes
+ * into the file comments. */
+int rq_spatial_write_c(const rq_tfl_model *m, const rq_q8_lowered *l, const char *source_name,
+                       const char *dir, rq_error *err);
+
+#endif
