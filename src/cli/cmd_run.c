@@ -31,7 +31,7 @@ static void usage(FILE *out)
             "  --seed S            synthetic data seed (default %d)\n"
             "  --cache DIR         where synthetic data is kept (default cache/ beside models/)\n"
             "  --threads N         worker threads (default: one per core)\n\n"
-            "Writes to DIR: spatial_cnn_int8.tflite, the C folder of export-c, report.md,\n"
+            "Writes to DIR: spatial_cnn_int8.tflite, the C folder of export-c (temporal_fusion_c/), report.md,\n"
             "report.json, predictions.csv and the charts (SVG).\n",
             RQ_RUN_DEFAULT_SUBJECTS, RQ_RUN_DEFAULT_WINDOWS, RQ_RUN_DEFAULT_SEED);
 }
@@ -58,7 +58,7 @@ int cmd_run(int argc, char **argv)
     rq_run_opts o = {0};
     o.out_dir = "out";
     o.seed = RQ_RUN_DEFAULT_SEED;
-    o.log = stdout;
+    o.log = stderr; /* step lines; stdout keeps only the summary */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -260,6 +260,43 @@ static void write_learning_warning(FILE *fp, const rq_report *r)
                 r->baseline_bpm, r->baseline_m.mae - r->fp32_m.mae);
 }
 
+/* MAE per true heart-rate range (the calibration bins): errors are rarely uniform, and a
+ * window of 8 frames holds less than one beat at low heart rates. */
+static void write_bins(FILE *fp, const rq_report *r)
+{
+    static const double edges[] = {0, 40, 60, 80, 100, 120, 160, 1e9};
+    enum { NB = sizeof edges / sizeof *edges - 1 };
+    double ef[NB] = {0}, eq[NB] = {0};
+    int64_t cnt[NB] = {0};
+    for (int64_t i = 0; i < r->n_windows; i++) {
+        double t = r->truth[i];
+        if (!isfinite(t) || !isfinite(r->fp32[i]) || !isfinite(r->int8[i]))
+            continue;
+        for (int b = 0; b < NB; b++)
+            if (t >= edges[b] && t < edges[b + 1]) {
+                ef[b] += fabs((double)r->fp32[i] - t);
+                eq[b] += fabs((double)r->int8[i] - t);
+                cnt[b]++;
+                break;
+            }
+    }
+    fprintf(fp, "| true heart rate | windows | MAE FP32 | MAE INT8 |\n| --- | ---: | ---: | ---: |\n");
+    for (int b = 0; b < NB; b++) {
+        if (!cnt[b])
+            continue;
+        char range[32];
+        if (b == 0)
+            snprintf(range, sizeof range, "below %.0f", edges[1]);
+        else if (b == NB - 1)
+            snprintf(range, sizeof range, "%.0f and above", edges[b]);
+        else
+            snprintf(range, sizeof range, "%.0f-%.0f", edges[b], edges[b + 1]);
+        fprintf(fp, "| %s BPM | %lld | %.2f | %.2f |\n", range, (long long)cnt[b], ef[b] / (double)cnt[b],
+                eq[b] / (double)cnt[b]);
+    }
+    fprintf(fp, "\n");
+}
+
 static void write_body(FILE *fp, const rq_report *r)
 {
     fprintf(fp, "# rppgq run report\n\n");
@@ -285,6 +322,8 @@ static void write_body(FILE *fp, const rq_report *r)
     fprintf(fp, "![Bland-Altman plots](bland_altman.svg)\n\n");
     fprintf(fp, "Difference against mean: the solid line is the mean bias, the dashed lines the limits of "
                 "agreement (bias ± 1.96 SD) within which 95 %% of the errors fall.\n\n");
+    fprintf(fp, "Error by true heart rate:\n\n");
+    write_bins(fp, r);
     fprintf(fp, "![Heart rate over time](hr_over_time.svg)\n\n");
     fprintf(fp, "Subjects chosen to span the range of heart rates in the evaluation set.\n\n");
 

@@ -57,8 +57,9 @@ else
     fail "default run: $(tail -3 "$T/run1.err")"
     finish
 fi
-for f in spatial_cnn_int8.tflite temporal_fusion_weights_exported.c temporal_fusion_weights_exported.h \
-    temporal_fusion.c temporal_fusion.h report.json report.md predictions.csv \
+for f in spatial_cnn_int8.tflite temporal_fusion_c/temporal_fusion_weights_exported.c \
+    temporal_fusion_c/temporal_fusion_weights_exported.h temporal_fusion_c/temporal_fusion.c \
+    temporal_fusion_c/temporal_fusion.h report.json report.md predictions.csv \
     pred_vs_true.svg bland_altman.svg layer_sqnr.svg hr_over_time.svg; do
     [ -s "$OUT/$f" ] && pass "writes $f" || fail "missing $f"
 done
