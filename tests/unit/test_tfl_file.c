@@ -207,24 +207,87 @@ static void specific_damage_is_named(void)
     rq_tfl_model_free(&r);
 }
 
+/* What the model API was asked to write, as JSON, for the flatc cross-check. */
+static void describe(const rq_tfl_model *m, FILE *f)
+{
+    fprintf(f, "{\"description\": \"%s\", \"inputs\": [", m->description);
+    for (int i = 0; i < m->n_inputs; i++)
+        fprintf(f, "%s%d", i ? ", " : "", (int)m->inputs[i]);
+    fprintf(f, "], \"outputs\": [");
+    for (int i = 0; i < m->n_outputs; i++)
+        fprintf(f, "%s%d", i ? ", " : "", (int)m->outputs[i]);
+    fprintf(f, "],\n \"tensors\": [\n");
+    for (int t = 0; t < m->n_tensors; t++) {
+        const rq_tfl_tensor *x = &m->tensors[t];
+        fprintf(f, "  {\"name\": \"%s\", \"type\": \"%s\", \"shape\": [", x->name,
+                rq_tfl_type_name(x->type));
+        for (int d = 0; d < x->rank; d++)
+            fprintf(f, "%s%d", d ? ", " : "", (int)x->shape[d]);
+        fprintf(f, "], \"scale\": [");
+        for (int i = 0; i < x->q.n; i++)
+            fprintf(f, "%s%.9g", i ? ", " : "", x->q.scale[i]);
+        fprintf(f, "], \"zero_point\": [");
+        for (int i = 0; i < x->q.n; i++)
+            fprintf(f, "%s%lld", i ? ", " : "", (long long)x->q.zero_point[i]);
+        fprintf(f, "], \"quantized_dimension\": %d, \"data\": [", x->q.quantized_dimension);
+        for (size_t i = 0; x->data && i < x->data_len; i++)
+            fprintf(f, "%s%u", i ? "," : "", x->data[i]);
+        fprintf(f, "]}%s\n", t + 1 < m->n_tensors ? "," : "");
+    }
+    fprintf(f, " ],\n \"operators\": [\n");
+    for (int o = 0; o < m->n_ops; o++) {
+        const rq_tfl_op *op = &m->ops[o];
+        const rq_tfl_options *q = &op->opt;
+        fprintf(f, "  {\"code\": \"%s\", \"version\": %d, \"inputs\": [",
+                rq_tfl_builtin_name(op->code), op->version);
+        for (int i = 0; i < op->n_inputs; i++)
+            fprintf(f, "%s%d", i ? ", " : "", (int)op->inputs[i]);
+        fprintf(f, "], \"outputs\": [");
+        for (int i = 0; i < op->n_outputs; i++)
+            fprintf(f, "%s%d", i ? ", " : "", (int)op->outputs[i]);
+        fprintf(f, "], \"padding\": %d, \"stride_w\": %d, \"stride_h\": %d, "
+                   "\"dilation_w\": %d, \"dilation_h\": %d, \"depth_multiplier\": %d, "
+                   "\"filter_w\": %d, \"filter_h\": %d, \"activation\": %d, "
+                   "\"keep_dims\": %d}%s\n",
+                (int)q->padding, q->stride_w, q->stride_h, q->dilation_w, q->dilation_h,
+                q->depth_multiplier, q->filter_w, q->filter_h, (int)q->activation, q->keep_dims,
+                o + 1 < m->n_ops ? "," : "");
+    }
+    fprintf(f, " ]}\n");
+}
+
+static int write_one(const rq_tfl_model *m, const char *dir, const char *name, rq_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.tflite", dir, name);
+    if (rq_tfl_write(m, path, err))
+        return -1;
+    snprintf(path, sizeof path, "%s/%s.expect.json", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return rq_fail(err, "%s: cannot create", path);
+    describe(m, f);
+    return fclose(f) ? rq_fail(err, "%s: write failed", path) : 0;
+}
+
 static int write_models(const char *dir)
 {
     rq_error err = {{0}};
-    char path[4096];
+    char path[256];
     rq_tfl_model m;
     for (uint64_t s = 1; s <= 2; s++) {
         if (rq_tfl_build_spatial_cnn(&m, s, &err))
             goto fail;
-        snprintf(path, sizeof path, "%s/spatial_cnn_%d.tflite", dir, (int)s);
-        if (rq_tfl_write(&m, path, &err))
+        snprintf(path, sizeof path, "spatial_cnn_%d", (int)s);
+        if (write_one(&m, dir, path, &err))
             goto fail;
         rq_tfl_model_free(&m);
     }
     for (int i = 0; rq_tfl_op_model_names[i]; i++) {
         if (rq_tfl_build_op_model(&m, rq_tfl_op_model_names[i], 11 + (uint64_t)i, &err))
             goto fail;
-        snprintf(path, sizeof path, "%s/op_%s.tflite", dir, rq_tfl_op_model_names[i]);
-        if (rq_tfl_write(&m, path, &err))
+        snprintf(path, sizeof path, "op_%s", rq_tfl_op_model_names[i]);
+        if (write_one(&m, dir, path, &err))
             goto fail;
         rq_tfl_model_free(&m);
     }
