@@ -142,6 +142,35 @@ int rq_dataset_open(const char *path, rq_dataset *ds, rq_error *err)
     return 0;
 }
 
+/* True if every value is in [0,1] (NaN is not). Fixed-size blocks without an early exit
+ * let the compiler vectorise the test at -O2: it costs less than reading the data. */
+static int all_in_unit_range(const float *v, int64_t n)
+{
+    enum { BLOCK = 1024 };
+    int ok = 1;
+    int64_t i = 0;
+    for (; i + BLOCK <= n && ok; i += BLOCK) {
+        const float *b = v + i;
+        for (int k = 0; k < BLOCK; k++)
+            ok &= (b[k] >= 0.0f) & (b[k] <= 1.0f);
+    }
+    for (; i < n; i++)
+        ok &= (v[i] >= 0.0f) & (v[i] <= 1.0f);
+    return ok;
+}
+
+static int check_range(const rq_dataset *ds, int64_t first, const float *v, int64_t total,
+                       rq_error *err)
+{
+    if (all_in_unit_range(v, total))
+        return 0;
+    for (int64_t i = 0; i < total; i++)
+        if (!(v[i] >= 0.0f && v[i] <= 1.0f))
+            return rq_fail(err, "%s: window %" PRId64 ": sample value %g outside [0,1]",
+                           rq_torch_path(ds->file), first + i / ds->window_floats, (double)v[i]);
+    return 0;
+}
+
 int rq_dataset_read_windows(rq_dataset *ds, int64_t first, int64_t count, float *out, rq_error *err)
 {
     const char *path = rq_torch_path(ds->file);
@@ -151,14 +180,7 @@ int rq_dataset_read_windows(rq_dataset *ds, int64_t first, int64_t count, float 
     int64_t w = ds->window_floats;
     if (rq_tensor_read_f32(ds->file, ds->samples, first * w, count * w, out, err))
         return -1;
-    int64_t total = count * w;
-    for (int64_t i = 0; i < total; i++) {
-        float x = out[i];
-        if (!(x >= 0.0f && x <= 1.0f)) /* also catches NaN */
-            return rq_fail(err, "%s: window %" PRId64 ": sample value %g outside [0,1]", path,
-                           first + i / w, (double)x);
-    }
-    return 0;
+    return check_range(ds, first, out, count * w, err);
 }
 
 void rq_dataset_close(rq_dataset *ds)

@@ -441,7 +441,10 @@ static int reopen_member(rq_torch_file *f, int si, rq_error *err)
 {
     if (f->zf)
         zip_fclose(f->zf);
-    f->zf = zip_fopen_index(f->zip, f->st[si].index, 0);
+    /* Stored members are opened raw: their bytes are the data, and libzip then skips the
+     * CRC pass that a windowed reader could never complete anyway (it costs ~3x the I/O
+     * time when streaming a dataset from the page cache). */
+    f->zf = zip_fopen_index(f->zip, f->st[si].index, f->st[si].stored ? ZIP_FL_COMPRESSED : 0);
     f->zf_storage = f->zf ? si : -1;
     f->zf_pos = 0;
     return f->zf ? 0 : member_fail(f, si, "cannot open", err);
