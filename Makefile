@@ -40,6 +40,10 @@ endef
 $(eval $(call flavour,REL,$(BUILD),$(OPT)))
 $(eval $(call flavour,ASAN,$(BUILD)/asan,-O1 $(SAN)))
 
+# export-c embeds the MCU runtime byte for byte (.incbin in src/codegen/runtime_embed.c)
+$(BUILD)/obj/src/codegen/runtime_embed.o $(BUILD)/asan/obj/src/codegen/runtime_embed.o: \
+	runtime/temporal_fusion.c runtime/temporal_fusion.h
+
 REL_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 ASAN_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))
 BENCHES    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))

@@ -1,32 +1,91 @@
+/* rppgq export-c: the Temporal Fusion checkpoint as C arrays plus the C99 runtime, and (with
+ * --spatial) the int8 Spatial CNN as const data for the MCU's CPU path. */
 #include <stdio.h>
 #include <string.h>
+
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/export_spatial.h"
+#include "codegen/temporal_export.h"
+#include "model/temporal_fusion_model.h"
 
-/* Placeholder until the command lands; the table in main.c stays stable meanwhile. */
+static const char usage[] =
+    "Usage: rppgq export-c --temporal CKPT.pth --out DIR [--rois 3]\n"
+    "                      [--spatial MODEL.tflite [--rounding double|single]]\n"
+    "\n"
+    "Writes DIR, a self-contained C99 directory for a firmware project:\n"
+    "  temporal_fusion.h, temporal_fusion.c          the runtime (no heap, reentrant)\n"
+    "  temporal_fusion_weights_exported.h            dimensions as macros, stack use\n"
+    "  temporal_fusion_weights_exported.c            the weights as const float arrays\n"
+    "Call `float temporal_fusion_infer(const float *features);` with one window of\n"
+    "(T*R) x F features, row t*R + roi; it returns the heart rate in BPM.\n"
+    "\n"
+    "  --temporal CKPT  checkpoint: a dict holding 'model_state_dict', or a bare state_dict\n"
+    "                   with temporal.0.*, temporal.2.*, fc.0.*, fc.2.* (dimensions are\n"
+    "                   derived from the shapes)\n"
+    "  --out DIR        output directory (written atomically; an existing DIR is replaced\n"
+    "                   only if it holds nothing but the files of an export)\n"
+    "  --rois N         face ROIs per frame (default 3): the input channels are R*F\n";
+
+static int export_temporal(const char *ckpt, const char *out, int rois)
+{
+    rq_error err = {{0}};
+    rq_temporal_model m;
+    if (rq_temporal_load(ckpt, rois, &m, &err))
+        return rq_cli_fail(&err);
+    int rc = rq_temporal_export_c(&m, ckpt, out, &err);
+    if (!rc) {
+        const temporal_fusion_net *n = &m.net;
+        printf("wrote %s: %zu parameters; T=%d R=%d F=%d conv %d->%d->%d k=%d, hidden %d; "
+               "stack %ld bytes\n",
+               out, m.num_params, n->frames, n->rois, n->features, n->rois * n->features,
+               n->conv1_out, n->conv2_out, n->kernel, n->hidden, rq_temporal_stack_bytes(n));
+        if (rq_temporal_stack_bytes(n) > RQ_TF_STACK_LIMIT)
+            fprintf(stderr, "rppgq export-c: note: the stack exceeds %d bytes; define "
+                            "TEMPORAL_FUSION_STACK_LIMIT to compile it\n", RQ_TF_STACK_LIMIT);
+    }
+    rq_temporal_free(&m);
+    return rc ? rq_cli_fail(&err) : RQ_EXIT_OK;
+}
+
 int cmd_export_c(int argc, char **argv)
 {
     if (rq_cli_wants_help(argc, argv)) {
-        puts("Usage: rppgq export-c --spatial MODEL.tflite --out DIR [--rounding double|single]\n"
-             RQ_EXPORT_SPATIAL_USAGE);
+        fputs(usage, stdout);
+        fputs(RQ_EXPORT_SPATIAL_USAGE, stdout);
         return RQ_EXIT_OK;
     }
+    const char *spatial = NULL, *rounding = NULL;
     if (rq_export_wants_spatial(argc, argv)) {
-        const char *model = NULL, *rounding = NULL, *out = NULL;
-        int i, n = rq_export_take_spatial(argc, argv, &model, &rounding);
-        if (n < 0)
+        argc = rq_export_take_spatial(argc, argv, &spatial, &rounding);
+        if (argc < 0)
             return RQ_EXIT_USAGE;
-        for (i = 1; i < n; i++) {
-            if (!strcmp(argv[i], "--out") && i + 1 < n)
-                out = argv[++i];
-            else
-                return rq_cli_usage_error("export-c", "unknown option or missing value: '%s'", argv[i]);
-        }
-        if (!out)
-            return rq_cli_usage_error("export-c", "--out is required");
-        return rq_export_spatial(model, out, rounding);
     }
-    fprintf(stderr, "rppgq export-c: not built yet\n");
-    return RQ_EXIT_FAIL;
+    const char *ckpt = NULL, *out = NULL;
+    long long rois = 3;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (i + 1 >= argc)
+            return rq_cli_usage_error("export-c", "unknown option or missing value: '%s'", a);
+        if (!strcmp(a, "--temporal"))
+            ckpt = argv[++i];
+        else if (!strcmp(a, "--out"))
+            out = argv[++i];
+        else if (!strcmp(a, "--rois")) {
+            if (rq_parse_int(argv[++i], 1, 4096, &rois))
+                return rq_cli_usage_error("export-c", "--rois wants an integer 1..4096, not '%s'",
+                                          argv[i]);
+        } else
+            return rq_cli_usage_error("export-c", "unknown option '%s'", a);
+    }
+    if (!out || (!ckpt && !spatial))
+        return rq_cli_usage_error("export-c", "--out and --temporal (or --spatial) are required");
+
+    /* the temporal export replaces DIR atomically (keeping spatial files), so it goes first */
+    if (ckpt) {
+        int rc = export_temporal(ckpt, out, (int)rois);
+        if (rc != RQ_EXIT_OK)
+            return rc;
+    }
+    return spatial ? rq_export_spatial(spatial, out, rounding) : RQ_EXIT_OK;
 }
