@@ -294,7 +294,7 @@ static int check_replaceable(const char *out_dir, int *exists, rq_error *err)
     if (lstat(out_dir, &st) != 0) {
         if (errno == ENOENT)
             return 0;
-        return rq_fail(err, "%s: %s", out_dir, strerror(errno));
+        return rq_fail(err, "%s: cannot create: %s", out_dir, strerror(errno));
     }
     if (!S_ISDIR(st.st_mode))
         return rq_fail(err, "%s: exists and is not a directory", out_dir);

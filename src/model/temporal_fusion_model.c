@@ -149,14 +149,31 @@ int rq_temporal_alloc(rq_temporal_model *m, rq_error *err)
     return 0;
 }
 
+/* The row-major flat index i as "[a, b, c]". */
+static void index_str(const rq_tf_shape *s, size_t i, char *buf, size_t len)
+{
+    int64_t idx[3] = {0, 0, 0};
+    for (int d = s->ndim - 1; d >= 0; d--) {
+        idx[d] = (int64_t)(i % (size_t)s->dim[d]);
+        i /= (size_t)s->dim[d];
+    }
+    rq_tf_shape at = *s;
+    for (int d = 0; d < s->ndim; d++)
+        at.dim[d] = idx[d];
+    shape_str(&at, buf, len);
+}
+
 int rq_temporal_check_finite(const rq_temporal_model *m, const char *source, rq_error *err)
 {
     for (int j = 0; j < RQ_TF_NTENSORS; j++) {
         const float *p = rq_temporal_tensor(m, j);
         for (size_t i = 0; i < m->count[j]; i++)
-            if (!isfinite(p[i]))
-                return rq_fail(err, "%s: '%s' element %zu is %s", source, rq_tf_keys[j], i,
+            if (!isfinite(p[i])) {
+                char idx[96];
+                index_str(&m->shape[j], i, idx, sizeof idx);
+                return rq_fail(err, "%s: '%s' element %s is %s", source, rq_tf_keys[j], idx,
                                isnan(p[i]) ? "nan" : "infinite");
+            }
     }
     return 0;
 }
