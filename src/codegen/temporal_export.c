@@ -226,11 +226,18 @@ static const char *const export_files[] = {
     "temporal_fusion.h", "temporal_fusion.c", RQ_TF_WEIGHTS_H, RQ_TF_WEIGHTS_C,
 };
 #define N_EXPORT_FILES (sizeof export_files / sizeof export_files[0])
+/* Files `export-c --spatial` writes into the same directory: kept when the temporal part is
+ * exported again. */
+static const char *const companion_files[] = {"spatial_cnn_int8.c", "spatial_cnn_int8.h"};
+#define N_COMPANION_FILES (sizeof companion_files / sizeof companion_files[0])
 
 static int is_export_file(const char *name)
 {
     for (size_t i = 0; i < N_EXPORT_FILES; i++)
         if (!strcmp(name, export_files[i]))
+            return 1;
+    for (size_t i = 0; i < N_COMPANION_FILES; i++)
+        if (!strcmp(name, companion_files[i]))
             return 1;
     return 0;
 }
@@ -242,7 +249,25 @@ static void remove_export_dir(const char *dir)
         snprintf(p, sizeof p, "%s/%s", dir, export_files[i]);
         unlink(p);
     }
+    for (size_t i = 0; i < N_COMPANION_FILES; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, companion_files[i]);
+        unlink(p);
+    }
     rmdir(dir);
+}
+
+/* Hard-links the companion files of the existing export into the new one. */
+static int keep_companions(const char *out_dir, const char *tmp, rq_error *err)
+{
+    char from[8448], to[8448];
+    for (size_t i = 0; i < N_COMPANION_FILES; i++) {
+        snprintf(from, sizeof from, "%s/%s", out_dir, companion_files[i]);
+        snprintf(to, sizeof to, "%s/%s", tmp, companion_files[i]);
+        if (link(from, to) != 0 && errno != ENOENT)
+            return rq_fail(err, "%s: cannot keep %s: %s", out_dir, companion_files[i],
+                           strerror(errno));
+    }
+    return 0;
 }
 
 static int write_file(const char *dir, const char *name, const char *data, size_t len,
@@ -384,6 +409,8 @@ int rq_temporal_export_c(const rq_temporal_model *m, const char *source_path,
         rc = write_generated(tmp, RQ_TF_WEIGHTS_H, write_weights_header, m, src, sha, out_dir, err);
     if (!rc)
         rc = write_generated(tmp, RQ_TF_WEIGHTS_C, write_weights_c, m, src, sha, out_dir, err);
+    if (!rc && exists)
+        rc = keep_companions(out_dir, tmp, err);
     if (!rc)
         rc = install_dir(tmp, out_dir, exists, err);
     if (rc)

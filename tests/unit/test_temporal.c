@@ -250,6 +250,8 @@ static void export_replaces_only_an_export(void)
     rq_temporal_model m;
     random_model(&m, 8, 3, 16, 32, 16, 3, 32, 0.1f);
     char src[300], out[300], path[400], other[400];
+    unsigned char *bytes;
+    size_t len;
     snprintf(src, sizeof src, "%s/src.pth", dir);
     snprintf(out, sizeof out, "%s/export", dir);
     rq_error err = {{0}};
@@ -264,6 +266,15 @@ static void export_replaces_only_an_export(void)
     m.data[0] = 0.25f;
     CHECK_MSG(rq_temporal_export_c(&m, src, out, &err) == 0, "%.200s", err.msg);
     CHECK(count_entries(out) == 4 && count_entries(dir) == 2);
+    /* the files of export-c --spatial stay */
+    snprintf(other, sizeof other, "%s/spatial_cnn_int8.c", out);
+    CHECK(rq_write_file_atomic(other, "int8", 4, &err) == 0);
+    CHECK_MSG(rq_temporal_export_c(&m, src, out, &err) == 0, "%.200s", err.msg);
+    CHECK(count_entries(out) == 5 && count_entries(dir) == 2);
+    CHECK(rq_read_file(other, 100, &bytes, &len, &err) == 0);
+    CHECK(len == 4 && !memcmp(bytes, "int8", 4));
+    free(bytes);
+    unlink(other);
     /* a directory holding anything else is left alone */
     snprintf(other, sizeof other, "%s/notes.txt", out);
     CHECK(rq_write_file_atomic(other, "mine", 4, &err) == 0);
