@@ -106,42 +106,55 @@ void rq_spatial_ws_free(rq_spatial_ws *ws)
     memset(ws, 0, sizeof *ws);
 }
 
-/* acc[0..n) += x * w[0..n): blocks of 8 with a constant trip count so that the compiler
- * vectorizes them at -O2. */
-static inline void axpy(float *restrict acc, const float *restrict w, float x, int n)
-{
-    int o = 0;
-    for (; o + 8 <= n; o += 8)
-        for (int j = 0; j < 8; j++)
-            acc[o + j] += x * w[o + j];
-    for (; o < n; o++)
-        acc[o] += x * w[o];
-}
+/* One output pixel, output channels [ob, ob+B): the B accumulators stay in registers over
+ * all taps and input channels (the constant B lets the compiler vectorize at -O2); weights
+ * are HWIO so that a block's B weights are contiguous. */
+#define CONV_BLOCK(B)                                                                         \
+    static inline void conv_block##B(const rq_spatial_conv *c, const float *in, int w, int oy, \
+                                     int ox, int ky0, int ky1, int kx0, int kx1, int ob,       \
+                                     float *dst)                                              \
+    {                                                                                         \
+        const int k = c->k, pad = k / 2, cin = c->cin, cout = c->cout;                        \
+        float a[B];                                                                           \
+        for (int j = 0; j < B; j++)                                                           \
+            a[j] = c->b[ob + j];                                                              \
+        for (int ky = ky0; ky < ky1; ky++)                                                    \
+            for (int kx = kx0; kx < kx1; kx++) {                                              \
+                const float *px = in + ((size_t)(oy - pad + ky) * (size_t)w +                 \
+                                        (size_t)(ox - pad + kx)) * (size_t)cin;              \
+                const float *wt = c->w_hwio + (size_t)(ky * k + kx) * (size_t)cin * (size_t)cout + (size_t)ob; \
+                for (int i = 0; i < cin; i++) {                                               \
+                    const float x = px[i], *wi = wt + (size_t)i * (size_t)cout;               \
+                    for (int j = 0; j < B; j++)                                               \
+                        a[j] += x * wi[j];                                                    \
+                }                                                                             \
+            }                                                                                 \
+        for (int j = 0; j < B; j++)                                                           \
+            dst[ob + j] = a[j] > 0.0f ? a[j] : 0.0f;                                          \
+    }
+CONV_BLOCK(16)
+CONV_BLOCK(8)
+CONV_BLOCK(1)
 
-/* Same-size convolution (zero padding k/2) + bias + ReLU, NHWC. Loop order: output pixel,
- * kernel tap, input channel, output channel (contiguous in w_hwio and in the output). */
+/* Same-size convolution (zero padding k/2) + bias + ReLU, NHWC; the kernel window is
+ * clipped at the borders instead of reading padding. */
 static void conv_relu(const rq_spatial_conv *c, int h, int w, const float *in, float *out)
 {
-    const int k = c->k, pad = k / 2, cin = c->cin, cout = c->cout;
+    const int k = c->k, pad = k / 2, cout = c->cout;
     for (int oy = 0; oy < h; oy++) {
         int ky0 = oy - pad < 0 ? pad - oy : 0;
         int ky1 = oy - pad + k > h ? h - oy + pad : k;
         for (int ox = 0; ox < w; ox++) {
             int kx0 = ox - pad < 0 ? pad - ox : 0;
             int kx1 = ox - pad + k > w ? w - ox + pad : k;
-            float *acc = out + ((size_t)oy * (size_t)w + (size_t)ox) * (size_t)cout;
-            memcpy(acc, c->b, (size_t)cout * sizeof(float));
-            for (int ky = ky0; ky < ky1; ky++) {
-                const float *row = in + ((size_t)(oy - pad + ky) * (size_t)w) * (size_t)cin;
-                for (int kx = kx0; kx < kx1; kx++) {
-                    const float *px = row + (size_t)(ox - pad + kx) * (size_t)cin;
-                    const float *wt = c->w_hwio + (size_t)(ky * k + kx) * (size_t)cin * (size_t)cout;
-                    for (int i = 0; i < cin; i++)
-                        axpy(acc, wt + (size_t)i * (size_t)cout, px[i], cout);
-                }
-            }
-            for (int o = 0; o < cout; o++)
-                acc[o] = acc[o] > 0.0f ? acc[o] : 0.0f;
+            float *dst = out + ((size_t)oy * (size_t)w + (size_t)ox) * (size_t)cout;
+            int ob = 0;
+            for (; ob + 16 <= cout; ob += 16)
+                conv_block16(c, in, w, oy, ox, ky0, ky1, kx0, kx1, ob, dst);
+            for (; ob + 8 <= cout; ob += 8)
+                conv_block8(c, in, w, oy, ox, ky0, ky1, kx0, kx1, ob, dst);
+            for (; ob < cout; ob++)
+                conv_block1(c, in, w, oy, ox, ky0, ky1, kx0, kx1, ob, dst);
         }
     }
 }

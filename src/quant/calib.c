@@ -174,7 +174,7 @@ void rq_calib_print(const rq_calib_plan *p, FILE *out)
                 rq_calib_edges[b + 1], p->per_bin[b], (long long)p->available[b]);
     for (int b = 0; b < RQ_CALIB_BINS; b++)
         if (p->available[b] == 0)
-            fprintf(out, "warning: HR bin [%.0f,%.0f) BPM is empty: calibration does not cover it\n",
+            fprintf(stderr, "rppgq: warning: HR bin [%.0f,%.0f) BPM is empty: calibration does not cover it\n",
                     rq_calib_edges[b], rq_calib_edges[b + 1]);
 }
 

@@ -35,7 +35,7 @@ typedef struct rq_calib_plan {
 int rq_calib_select(const float *labels, const int64_t *subjects, int64_t n, int want,
                     uint64_t seed, const char *what, rq_calib_plan *plan, rq_error *err);
 void rq_calib_plan_free(rq_calib_plan *plan);
-/* Prints the per-bin counts, and a warning line per empty bin, to out. */
+/* Prints the per-bin counts to out, and a warning line per empty bin to stderr. */
 void rq_calib_print(const rq_calib_plan *plan, FILE *out);
 /* True when window i must not be used for evaluation: it is a calibration window or
  * (with held-out subjects) belongs to a calibration subject. */

@@ -9,8 +9,14 @@
       eval mode (the input contract is NOT applied: inputs are network inputs)
   spatial_ref.py patches OUT.f32 N [--seed S]
       N random patches in [0,1]
-  spatial_ref.py dataset OUT.pt N [--seed S] [--subjects K] [--frames T]
+  spatial_ref.py dataset OUT.pt N [--seed S] [--subjects K] [--frames T] [--bad rank|range]
       random windows (N, T, 3, 36, 36, 3) in [0,1], labels spread over 40-160 BPM
+  spatial_ref.py temporal OUT.pth [--seed S]
+      the seed's Temporal Fusion (8 frames x 3 ROIs x 16 features) with random weights
+  spatial_ref.py predict SPATIAL.pth TEMPORAL.pth DATA.pt WINDOWS.csv OUT.csv
+      PyTorch's FP32 heart rate of each window listed in column `window` of WINDOWS.csv
+      (the input contract applied as the checkpoint says)
+  spatial_ref.py badckpt OUT.pth missing_key|bad_shape|not_dict [--seed S]
 """
 import argparse
 import sys
@@ -31,6 +37,21 @@ class SpatialCNN(nn.Module):
 
     def forward(self, x):
         return self.features(x).flatten(1)
+
+
+class TemporalFusion(nn.Module):
+    def __init__(self, frames=8, rois=3, features=16):
+        super().__init__()
+        self.frames, self.rois, self.features = frames, rois, features
+        self.temporal = nn.Sequential(nn.Conv1d(rois * features, 32, 3, padding=1), nn.ReLU(),
+                                      nn.Conv1d(32, 16, 3, padding=1), nn.ReLU())
+        self.fc = nn.Sequential(nn.Linear(16 * frames, 32), nn.ReLU(), nn.Linear(32, 1))
+
+    def forward(self, x):  # (B, T*R, F), row t*R + roi
+        b = x.shape[0]
+        x = x.reshape(b, self.frames, self.rois * self.features).transpose(1, 2)
+        x = self.fc(self.temporal(x).flatten(1))
+        return (torch.sigmoid(x) * 150 + 30).squeeze(-1)
 
 
 def make_model(seed, bias=True):
@@ -56,6 +77,61 @@ def load_model(path):
     m = SpatialCNN(bias="features.0.bias" in sd)
     m.load_state_dict(sd)
     return m.eval()
+
+
+def contract_of(path):
+    obj = torch.load(path, map_location="cpu")
+    return obj.get("input_contract", {"representation": "raw"}) if "model_state_dict" in obj else {"representation": "raw"}
+
+
+def apply_contract(c, w):  # w: (T, R, H, W, C) float32
+    if c.get("representation", "raw") != "window_ratio":
+        return w
+    m = w.mean(axis=0, keepdims=True)
+    out = np.where(m > 1e-6, np.clip((w / np.where(m > 1e-6, m, 1) - 1) * c["scale"],
+                                     -c["clip"], c["clip"]), 0.0)
+    return out.astype(np.float32)
+
+
+def cmd_temporal(a):
+    torch.manual_seed(a.seed)
+    m = TemporalFusion()
+    torch.save({"model_state_dict": m.state_dict(), "num_params": sum(p.numel() for p in m.parameters())}, a.out)
+
+
+def cmd_predict(a):
+    sp = load_model(a.spatial)
+    c = contract_of(a.spatial)
+    obj = torch.load(a.temporal, map_location="cpu")
+    tf = TemporalFusion()
+    tf.load_state_dict(obj["model_state_dict"] if "model_state_dict" in obj else obj)
+    tf.eval()
+    data = torch.load(a.data, map_location="cpu")
+    samples = data["samples"].numpy()
+    rows = open(a.windows).read().split("\n")
+    col = rows[0].split(",").index("window")
+    idx = [int(r.split(",")[col]) for r in rows[1:] if r.strip()]
+    with open(a.out, "w") as f:
+        f.write("window,fp32\n")
+        with torch.no_grad():
+            for i in idx:
+                w = apply_contract(c, samples[i])          # (T, R, H, W, C)
+                T, R = w.shape[0], w.shape[1]
+                x = torch.from_numpy(w.reshape(T * R, 36, 36, 3)).permute(0, 3, 1, 2).contiguous()
+                feats = sp(x).reshape(1, T * R, -1)
+                f.write("%d,%.9g\n" % (i, tf(feats).item()))
+
+
+def cmd_badckpt(a):
+    sd = make_model(a.seed).state_dict()
+    if a.kind == "missing_key":
+        del sd["features.5.running_var"]
+    elif a.kind == "bad_shape":
+        sd["features.4.weight"] = torch.zeros(32, 8, 3, 3)
+    elif a.kind == "not_dict":
+        torch.save([1, 2, 3], a.out)
+        return
+    torch.save({"model_state_dict": sd}, a.out)
 
 
 def cmd_ckpt(a):
@@ -90,8 +166,12 @@ def cmd_dataset(a):
     base = rng.uniform(0.3, 0.8, size=(a.n, 1, 3, 1, 1, 3)).astype(np.float32)
     noise = rng.uniform(-0.2, 0.2, size=(a.n, a.frames, 3, 36, 36, 3)).astype(np.float32)
     samples = np.clip(base + noise, 0.0, 1.0).astype(np.float32)
-    labels = (40.0 + 120.0 * (np.arange(a.n) % 997) / 997.0).astype(np.float32)
+    labels = (40.0 + 120.0 * (np.arange(a.n) + 0.5) / a.n).astype(np.float32)
     rng.shuffle(labels)
+    if a.bad == "range":
+        samples[a.n - 1, 0, 0, 0, 0, 0] = 1.5
+    if a.bad == "rank":
+        samples = samples.reshape(a.n, a.frames * 3, 36, 36, 3)
     obj = {"samples": torch.from_numpy(samples), "labels": torch.from_numpy(labels)}
     if a.subjects:
         obj["subjects"] = torch.from_numpy((np.arange(a.n) * a.subjects // a.n).astype(np.int64))
@@ -124,7 +204,21 @@ def main():
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--subjects", type=int, default=0)
     d.add_argument("--frames", type=int, default=8)
+    d.add_argument("--bad", choices=("rank", "range"))
     d.set_defaults(fn=cmd_dataset)
+    t = sub.add_parser("temporal")
+    t.add_argument("out")
+    t.add_argument("--seed", type=int, default=0)
+    t.set_defaults(fn=cmd_temporal)
+    r = sub.add_parser("predict")
+    for name in ("spatial", "temporal", "data", "windows", "out"):
+        r.add_argument(name)
+    r.set_defaults(fn=cmd_predict)
+    b = sub.add_parser("badckpt")
+    b.add_argument("out")
+    b.add_argument("kind", choices=("missing_key", "bad_shape", "not_dict"))
+    b.add_argument("--seed", type=int, default=0)
+    b.set_defaults(fn=cmd_badckpt)
     a = p.parse_args()
     a.fn(a)
 
