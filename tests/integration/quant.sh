@@ -15,7 +15,11 @@ if $RPPGQ quantize --spatial $T/sp.pth --data $T/d.pt --out $T/m.tflite --calib-
 size=$(stat -c %s $T/m.tflite 2>/dev/null || echo 0)
 if [ "$size" -gt 0 ] && [ "$size" -le 20480 ]; then pass "tflite is $size bytes (<= 20 KB)"; else fail "tflite size $size"; fi
 grep -q "wrote .*$size bytes" $T/q.out && pass "size printed" || fail "size not printed"
-grep -q "HR \[ 40, 60) BPM:   2 windows" $T/q.out && pass "per-bin counts printed" || fail "bin counts: $(cat $T/q.out)"
+# per-bin counts: five lines summing to 10; every empty bin warned about on stderr
+sum=$(awk '/^  HR \[/ {n++; s += $(NF-3)} END {print n "x" s}' $T/q.out)
+[ "$sum" = 5x10 ] && pass "per-bin counts printed" || fail "bin counts ($sum): $(cat $T/q.out)"
+empty=$(grep -c '(of 0)' $T/q.out); warned=$(grep -c 'warning: HR bin' $T/q.err)
+[ "$empty" = "$warned" ] && pass "empty bins warned ($warned)" || fail "empty $empty warned $warned"
 $RPPGQ quantize --spatial $T/sp.pth --data $T/d.pt --out $T/m2.tflite --calib-windows 10 --seed 3 >/dev/null 2>&1
 cmp -s $T/m.tflite $T/m2.tflite && pass "deterministic bytes" || fail "two runs differ"
 for meth in percentile mse; do
