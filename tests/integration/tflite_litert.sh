@@ -61,6 +61,16 @@ for m in maxpool_same3 avgpool_same3 avgpool_valid2 logistic dequantize_float de
     compare "$m" "$T/op_$m.tflite" 440 4 9 0
 done
 
+# Real models (e.g. the quantizer's spatial_cnn_int8.tflite) dropped into tests/litert/models/
+for m in $LRT/models/*.tflite; do
+    [ -f "$m" ] || continue
+    io=$($RPPGQ inspect "$m" | awk '/^inputs \[/{gsub(/[^0-9]/," ",$2); want=$2+0}
+        /^ +[0-9]+ /{ if ($1==want && !done) { s=$4; gsub(/[\[\]]/,"",s); n=split(s,d,",");
+        p=1; for(i=1;i<=n;i++) p*=d[i]; print p, d[n]; done=1 } }')
+    set -- $io
+    compare "$(basename "$m" .tflite)" "$m" "$1" "$2" 5 0.05
+done
+
 # int8 -> int8 QUANTIZE: XNNPACK's convert uses an 8-bit fixed-point multiplier, so LiteRT
 # is not the reference here; check TFLite's definition directly instead:
 # q_out = clamp(round((q_in - zp_in) * s_in / s_out) + zp_out), halves away from zero.
