@@ -8,7 +8,7 @@ what=${1:-all}
 cd "$(dirname "$0")/.."
 
 build_pkgs="pkg-config libzip-dev libjson-c-dev libpng-dev libssl-dev zlib1g-dev"
-test_pkgs="python3-torch python3-numpy flatbuffers-compiler gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm valgrind clang libclang-rt-14-dev"
+test_pkgs="python3-torch python3-numpy flatbuffers-compiler gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm valgrind clang libclang-rt-14-dev nodejs"
 
 pkgs=$build_pkgs
 [ "$what" = all ] && pkgs="$pkgs $test_pkgs"
@@ -17,6 +17,8 @@ missing=()
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm ships inside some nodejs builds (NodeSource) and apart in Debian's: ask only if absent
+if [ "$what" = all ] && ! command -v npm >/dev/null; then missing+=(npm); fi
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
         echo "rppgq: missing Debian packages: ${missing[*]} (run as root or install them)" >&2
