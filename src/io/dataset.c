@@ -130,6 +130,25 @@ static int load(rq_dataset *ds, rq_error *err)
     return read_frame_stride(ds, err);
 }
 
+/* Checks the layout of an opened file; takes ownership of it. */
+static int open_file(rq_torch_file *f, rq_dataset *ds, rq_error *err)
+{
+    ds->file = f;
+    if (load(ds, err)) {
+        rq_dataset_close(ds);
+        return -1;
+    }
+    return 0;
+}
+
+int rq_dataset_open_mem(const void *data, size_t len, const char *name, rq_dataset *ds,
+                        rq_error *err)
+{
+    rq_torch_file *f;
+    memset(ds, 0, sizeof *ds);
+    return rq_torch_open_mem(data, len, name, &f, err) ? -1 : open_file(f, ds, err);
+}
+
 int rq_dataset_open(const char *path, rq_dataset *ds, rq_error *err)
 {
     memset(ds, 0, sizeof *ds);

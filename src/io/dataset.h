@@ -23,6 +23,9 @@ typedef struct rq_dataset {
 } rq_dataset;
 
 int rq_dataset_open(const char *path, rq_dataset *ds, rq_error *err);
+/* The same from bytes in memory (see rq_torch_open_mem: data must outlive ds). */
+int rq_dataset_open_mem(const void *data, size_t len, const char *name, rq_dataset *ds,
+                        rq_error *err);
 /* Reads windows [first, first+count) into out (count * window_floats floats). Fails, naming
  * the file and window, on values outside [0,1] or NaN. Not thread-safe (see torch_file.h). */
 int rq_dataset_read_windows(rq_dataset *ds, int64_t first, int64_t count, float *out, rq_error *err);

@@ -33,6 +33,8 @@ typedef struct storage {
 
 struct rq_torch_file {
     char *path;
+    const unsigned char *mem;   /* rq_torch_open_mem: the caller's bytes, else NULL */
+    size_t mem_len;
     zip_t *zip;
     char *prefix;               /* "archive/" */
     rq_arena *arena;
@@ -85,19 +87,9 @@ static int is_legacy_torch(const unsigned char *h, size_t n)
     return n >= sizeof magic && !memcmp(h, magic, sizeof magic);
 }
 
-static int check_container(const char *path, uint64_t *file_size, rq_error *err)
+/* Refuses what is not a zip archive before libzip sees it, with a message that says why. */
+static int check_head(const char *path, const unsigned char *head, size_t n, rq_error *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return rq_fail(err, "%s: cannot open: %s", path, strerror(errno));
-    unsigned char head[16];
-    size_t n = fread(head, 1, sizeof head, fp);
-    struct stat sb;
-    int st = fstat(fileno(fp), &sb);
-    fclose(fp);
-    if (st || !S_ISREG(sb.st_mode))
-        return rq_fail(err, "%s: not a regular file", path);
-    *file_size = (uint64_t)sb.st_size;
     if (is_legacy_torch(head, n))
         return rq_fail(err, "%s: legacy torch.save format (before PyTorch 1.6); re-save it "
                        "with PyTorch >= 1.6: torch.save(obj, path) (default "
@@ -109,10 +101,44 @@ static int check_container(const char *path, uint64_t *file_size, rq_error *err)
     return 0;
 }
 
+static int check_container(rq_torch_file *f, rq_error *err)
+{
+    if (f->mem) {
+        f->file_size = f->mem_len;
+        return check_head(f->path, f->mem, f->mem_len < 16 ? f->mem_len : 16, err);
+    }
+    const char *path = f->path;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return rq_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    unsigned char head[16];
+    size_t n = fread(head, 1, sizeof head, fp);
+    struct stat sb;
+    int st = fstat(fileno(fp), &sb);
+    fclose(fp);
+    if (st || !S_ISREG(sb.st_mode))
+        return rq_fail(err, "%s: not a regular file", path);
+    f->file_size = (uint64_t)sb.st_size;
+    return check_head(path, head, n, err);
+}
+
 static int open_zip(rq_torch_file *f, rq_error *err)
 {
     int ze = 0;
-    f->zip = zip_open(f->path, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+    if (f->mem) {
+        zip_error_t ze_src;
+        zip_error_init(&ze_src);
+        zip_source_t *src = zip_source_buffer_create(f->mem, f->mem_len, 0, &ze_src);
+        if (src) {
+            f->zip = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze_src);
+            if (!f->zip)
+                zip_source_free(src);
+        }
+        ze = zip_error_code_zip(&ze_src);
+        zip_error_fini(&ze_src);
+    } else {
+        f->zip = zip_open(f->path, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+    }
     if (!f->zip) {
         zip_error_t e;
         zip_error_init_with_code(&e, ze);
@@ -347,7 +373,7 @@ void rq_torch_close(rq_torch_file *f)
 
 static int load(rq_torch_file *f, rq_error *err)
 {
-    if (check_container(f->path, &f->file_size, err) || open_zip(f, err))
+    if (check_container(f, err) || open_zip(f, err))
         return -1;
     zip_int64_t members = f->members = zip_get_num_entries(f->zip, 0);
     f->member_storage = malloc((size_t)(members > 0 ? members : 1) * sizeof(int));
@@ -370,7 +396,8 @@ static int load(rq_torch_file *f, rq_error *err)
     return rc;
 }
 
-int rq_torch_open(const char *path, rq_torch_file **out, rq_error *err)
+static int open_common(const char *path, const void *mem, size_t mem_len, rq_torch_file **out,
+                       rq_error *err)
 {
     *out = NULL;
     rq_error local;
@@ -381,6 +408,8 @@ int rq_torch_open(const char *path, rq_torch_file **out, rq_error *err)
         free(f);
         return rq_fail(err, "%s: out of memory", path);
     }
+    f->mem = mem;
+    f->mem_len = mem_len;
     f->zf_storage = -1;
     f->win_storage = -1;
     if (load(f, err)) {
@@ -389,6 +418,18 @@ int rq_torch_open(const char *path, rq_torch_file **out, rq_error *err)
     }
     *out = f;
     return 0;
+}
+
+int rq_torch_open(const char *path, rq_torch_file **out, rq_error *err)
+{
+    return open_common(path, NULL, 0, out, err);
+}
+
+int rq_torch_open_mem(const void *data, size_t len, const char *name, rq_torch_file **out,
+                      rq_error *err)
+{
+    static const unsigned char empty[1];
+    return open_common(name, data ? data : empty, data ? len : 0, out, err);
 }
 
 /* ---- lookups ---- */

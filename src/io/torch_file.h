@@ -56,6 +56,10 @@ struct rq_value {
 typedef struct rq_torch_file rq_torch_file;
 
 int rq_torch_open(const char *path, rq_torch_file **out, rq_error *err);
+/* The same from bytes in memory (fuzzing, tests): name stands for the path in messages;
+ * data must stay valid until rq_torch_close (tensor reads are lazy). */
+int rq_torch_open_mem(const void *data, size_t len, const char *name, rq_torch_file **out,
+                      rq_error *err);
 void rq_torch_close(rq_torch_file *f);
 const rq_value *rq_torch_root(const rq_torch_file *f);
 const char *rq_torch_path(const rq_torch_file *f);
