@@ -649,6 +649,8 @@ static int list_extend(vm *m, rq_value *list, rq_value *const *items, size_t n)
         return 0; /* e.g. a list subclass: its items stay unread */
     if (list->type != RQ_V_LIST)
         return vfail(m, "APPEND to a non-list");
+    if (n == 0) /* an empty list has no items array: no pointer arithmetic on NULL */
+        return 0;
     if (grow(m, list, n))
         return -1;
     memcpy(list->u.seq.items + list->u.seq.n, items, n * sizeof *items);
@@ -1219,6 +1221,13 @@ int rq_pickle_load(const unsigned char *data, size_t len, const rq_pickle_limits
     if (!m.arena)
         return rq_fail(err, "data.pkl: out of memory");
     m.arena->cap = m.lim->max_bytes;
+    /* Never NULL, so that "stack + base" over an empty stack is defined behaviour. */
+    m.stack_cap = m.lim->max_stack < 256 ? (m.lim->max_stack ? m.lim->max_stack : 1) : 256;
+    m.stack = malloc(m.stack_cap * sizeof *m.stack);
+    if (!m.stack) {
+        free(m.arena);
+        return rq_fail(err, "data.pkl: out of memory");
+    }
     rq_value *result = NULL;
     int rc = run(&m, &result);
     free(m.stack);
