@@ -79,6 +79,8 @@ run: all
 clean:
 	rm -rf build
 
+include fuzz/fuzz.mk
+
 # The runtime on an emulated Cortex-M55 (QEMU mps3-an547), compared with the host build.
 m55-test: $(BUILD)/librppgq.a
 	@bash tests/m55/run.sh

@@ -1,0 +1,127 @@
+/* Replays every committed fuzz input (fuzz/regressions/<harness>/: inputs that once
+ * crashed or hung a reader; fuzz/corpus/<harness>/: the seeds) through the libFuzzer
+ * harnesses' own entry points, built here with the normal compiler under ASan + UBSan, so
+ * that `make check-fast` keeps every fixed bug fixed even where clang's libFuzzer is not
+ * installed. A regression that comes back crashes this binary. Also checks that the
+ * in-memory open the harnesses use reads exactly what the path-based open reads. */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+
+#define LLVMFuzzerTestOneInput fuzz_zip_one
+#include "../../fuzz/fuzz_zip.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_pickle_one
+#include "../../fuzz/fuzz_pickle.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_torch_one
+#include "../../fuzz/fuzz_torch.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_dataset_one
+#include "../../fuzz/fuzz_dataset.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_tflite_one
+#include "../../fuzz/fuzz_tflite.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_engine_one
+#include "../../fuzz/fuzz_engine.c"
+#undef LLVMFuzzerTestOneInput
+
+#include "common/atomic_file.h"
+
+typedef int (*target_fn)(const uint8_t *, size_t);
+
+/* Runs every file of DIR through fn; returns the number of files, -1 if DIR is unreadable
+ * for another reason than not existing. */
+static int replay_dir(const char *dir, target_fn fn)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unsigned char *buf;
+        size_t len;
+        rq_error err;
+        if (rq_read_file(path, (size_t)1 << 24, &buf, &len, &err)) {
+            n = -1;
+            break;
+        }
+        fn(buf, len);
+        free(buf);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static int replay(const char *harness, target_fn fn)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "fuzz/regressions/%s", harness);
+    int a = replay_dir(dir, fn);
+    snprintf(dir, sizeof dir, "fuzz/corpus/%s", harness);
+    int b = replay_dir(dir, fn);
+    return a < 0 || b < 0 ? -1 : a + b;
+}
+
+static void zip_inputs(void) { CHECK(replay("fuzz_zip", fuzz_zip_one) > 0); }
+static void pickle_inputs(void) { CHECK(replay("fuzz_pickle", fuzz_pickle_one) > 0); }
+static void torch_inputs(void) { CHECK(replay("fuzz_torch", fuzz_torch_one) > 0); }
+static void dataset_inputs(void) { CHECK(replay("fuzz_dataset", fuzz_dataset_one) > 0); }
+static void tflite_inputs(void) { CHECK(replay("fuzz_tflite", fuzz_tflite_one) > 0); }
+static void engine_inputs(void) { CHECK(replay("fuzz_engine", fuzz_engine_one) > 0); }
+
+/* rq_torch_open_mem on a file's bytes sees the same tensors, with the same values, as
+ * rq_torch_open on the file (checked on a checkpoint PyTorch wrote: fuzz/corpus). */
+static void mem_open_matches_path_open(void)
+{
+    const char *path = "fuzz/corpus/fuzz_zip/checkpoint_deflated.pth";
+    unsigned char *buf;
+    size_t len;
+    rq_error err;
+    CHECK_MSG(!rq_read_file(path, (size_t)1 << 24, &buf, &len, &err), "%.300s", err.msg);
+    rq_torch_file *a, *b;
+    CHECK_MSG(!rq_torch_open(path, &a, &err), "%.300s", err.msg);
+    CHECK_MSG(!rq_torch_open_mem(buf, len, "mem.pth", &b, &err), "%.300s", err.msg);
+    const rq_value *sa = rq_state_dict(rq_torch_root(a)), *sb = rq_state_dict(rq_torch_root(b));
+    CHECK(sa && sb && sa->u.dict.n == sb->u.dict.n && sa->u.dict.n > 0);
+    int same = 1;
+    for (size_t i = 0; i < sa->u.dict.n && same; i++) {
+        const rq_tensor *ta = rq_value_tensor(sa->u.dict.vals[i]);
+        const rq_tensor *tb = rq_value_tensor(sb->u.dict.vals[i]);
+        same = ta && tb && ta->numel == tb->numel && ta->numel < 4096;
+        double va[4096], vb[4096];
+        same = same && !rq_tensor_read_f64(a, ta, 0, ta->numel, va, &err) &&
+               !rq_tensor_read_f64(b, tb, 0, tb->numel, vb, &err) &&
+               !memcmp(va, vb, sizeof *va * (size_t)ta->numel);
+    }
+    rq_torch_close(a);
+    rq_torch_close(b);
+    free(buf);
+    CHECK(same);
+    /* and a refusal names the given name */
+    CHECK(rq_torch_open_mem("PK\3\4", 4, "tiny.pth", &b, &err) == -1);
+    CHECK_MSG(!strncmp(err.msg, "tiny.pth: broken zip archive", 28), "%.300s", err.msg);
+}
+
+int main(void)
+{
+    RUN(zip_inputs);
+    RUN(pickle_inputs);
+    RUN(torch_inputs);
+    RUN(dataset_inputs);
+    RUN(tflite_inputs);
+    RUN(engine_inputs);
+    RUN(mem_open_matches_path_open);
+    TEST_EXIT();
+}
