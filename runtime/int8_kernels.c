@@ -159,7 +159,8 @@ static int32_t conv_dot(const rppg_q8_conv *p, const int8_t *in, const int8_t *w
     return acc - in_zp * wsum;
 }
 
-void rppg_q8_conv2d(const rppg_q8_conv *p, const int8_t *in, int8_t *out)
+/* Kernels larger than the tap buffer: valid tap ranges, no buffer. */
+static void conv2d_ranges(const rppg_q8_conv *p, const int8_t *in, int8_t *out)
 {
     const int kernel_len = p->k_h * p->k_w * p->in_c;
     int oy, ox, oc;
@@ -181,6 +182,87 @@ void rppg_q8_conv2d(const rppg_q8_conv *p, const int8_t *in, int8_t *out)
                 acc = rppg_q8_mbqm(acc, p->multiplier[oc], p->shift[oc], p->rounding) + p->out_zp;
                 o[oc] = (int8_t)clamp_i32(acc, p->act_min, p->act_max);
             }
+        }
+    }
+}
+
+/* One output position's taps as (x - in_zp) in int16, taps outside the image as 0 (which
+ * contributes exactly nothing, as the reference's skipping does): every output channel then
+ * runs one bounds-free dot product over the whole kernel. */
+static void gather_taps(const rppg_q8_conv *p, const int8_t *in, int iy0, int ix0, int16_t *col)
+{
+    int ky, kx, ic;
+    for (ky = 0; ky < p->k_h; ky++) {
+        const int iy = iy0 + ky;
+        for (kx = 0; kx < p->k_w; kx++) {
+            const int ix = ix0 + kx;
+            if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+                for (ic = 0; ic < p->in_c; ic++)
+                    *col++ = 0;
+            } else {
+                const int8_t *x = in + (iy * p->in_w + ix) * p->in_c;
+                for (ic = 0; ic < p->in_c; ic++)
+                    *col++ = (int16_t)(x[ic] - p->in_zp);
+            }
+        }
+    }
+}
+
+static int32_t dot_i8_i16(const int8_t *w, const int16_t *x, int n)
+{
+    int32_t acc = 0;
+    int i;
+    for (i = 0; i < n; i++)
+        acc += (int32_t)w[i] * x[i];
+    return acc;
+}
+
+/* Four output channels at once: each tap value is loaded once for four products. */
+static void dot4_i8_i16(const int8_t *w, int n, const int16_t *x, int32_t acc[4])
+{
+    const int8_t *w0 = w, *w1 = w + n, *w2 = w + 2 * n, *w3 = w + 3 * n;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int i;
+    for (i = 0; i < n; i++) {
+        const int32_t v = x[i];
+        a0 += w0[i] * v;
+        a1 += w1[i] * v;
+        a2 += w2[i] * v;
+        a3 += w3[i] * v;
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+static int8_t requantize(const rppg_q8_conv *p, int oc, int32_t acc)
+{
+    if (p->bias)
+        acc += p->bias[oc];
+    acc = rppg_q8_mbqm(acc, p->multiplier[oc], p->shift[oc], p->rounding) + p->out_zp;
+    return (int8_t)clamp_i32(acc, p->act_min, p->act_max);
+}
+
+void rppg_q8_conv2d(const rppg_q8_conv *p, const int8_t *in, int8_t *out)
+{
+    const int kernel_len = p->k_h * p->k_w * p->in_c;
+    int16_t col[RPPG_Q8_MAX_KERNEL];
+    int oy, ox, oc;
+    if (kernel_len > RPPG_Q8_MAX_KERNEL) {
+        conv2d_ranges(p, in, out);
+        return;
+    }
+    for (oy = 0; oy < p->out_h; oy++) {
+        for (ox = 0; ox < p->out_w; ox++) {
+            int8_t *o = out + (oy * p->out_w + ox) * p->out_c;
+            gather_taps(p, in, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, col);
+            for (oc = 0; oc + 4 <= p->out_c; oc += 4) {
+                int32_t acc[4];
+                int j;
+                dot4_i8_i16(p->weights + oc * kernel_len, kernel_len, col, acc);
+                for (j = 0; j < 4; j++)
+                    o[oc + j] = requantize(p, oc + j, acc[j]);
+            }
+            for (; oc < p->out_c; oc++)
+                o[oc] = requantize(p, oc, dot_i8_i16(p->weights + oc * kernel_len, col, kernel_len));
         }
     }
 }

@@ -61,7 +61,12 @@ typedef struct rppg_q8_conv {
     rppg_q8_rounding rounding;
 } rppg_q8_conv;
 
-/* Output layout [out_h][out_w][out_c]. in and out must not overlap. */
+/* Output layout [out_h][out_w][out_c]. in and out must not overlap. Kernels of up to
+ * RPPG_Q8_MAX_KERNEL taps (k_h*k_w*in_c) gather each position's taps into an int16 stack
+ * buffer (2*RPPG_Q8_MAX_KERNEL bytes of stack); larger ones run without it. */
+#ifndef RPPG_Q8_MAX_KERNEL
+#define RPPG_Q8_MAX_KERNEL 512
+#endif
 void rppg_q8_conv2d(const rppg_q8_conv *p, const int8_t *in, int8_t *out);
 /* The straightforward loop nest of the same operator (the specification the fast version
  * is tested against, and the baseline of bench/bench_int8_kernels.c). */

@@ -123,7 +123,7 @@ static void random_conv(rppg_q8_conv *p, int8_t *w, int8_t *in, int32_t *b, int3
     int i, same = rnd_range(0, 1);
     p->in_h = rnd_range(1, 12);
     p->in_w = rnd_range(1, 12);
-    p->in_c = rnd_range(1, 20);
+    p->in_c = rnd_range(1, 24); /* up to 600 taps: both conv paths (buffer of 512) */
     p->out_c = rnd_range(1, 20);
     p->k_h = rnd_range(1, p->in_h < 5 ? p->in_h : 5);
     p->k_w = rnd_range(1, p->in_w < 5 ? p->in_w : 5);
@@ -157,7 +157,7 @@ static void random_conv(rppg_q8_conv *p, int8_t *w, int8_t *in, int32_t *b, int3
  * requantize, zero point, clamp), and the fast version against the loop nest. */
 static void test_conv_matches_definition(void)
 {
-    static int8_t w[20 * 25 * 20], in[12 * 12 * 20], o1[12 * 12 * 20], o2[12 * 12 * 20];
+    static int8_t w[20 * 25 * 24], in[12 * 12 * 24], o1[12 * 12 * 20], o2[12 * 12 * 20];
     int32_t b[20], m[20], sh[20];
     int it;
     for (it = 0; it < 400; it++) {
