@@ -27,6 +27,9 @@
 #endif
 
 #define ARENA_ALIGN 64
+/* Hostile files can declare huge tensors: refuse to plan more than this. */
+#define MAX_TMP_BYTES ((int64_t)1 << 28)
+#define MAX_ARENA_BYTES ((size_t)1 << 31)
 
 typedef struct slot {
     const uint8_t *fixed; /* constant data, or NULL: the tensor lives in the arena */
@@ -521,11 +524,17 @@ static int window_geometry(prep_ctx *c, prep_op *p, const rq_tfl_tensor *in,
 }
 
 /* Conv input geometry: the padded source the taps read. */
-static void conv_source(prep_op *p)
+static int conv_source(prep_ctx *c, prep_op *p)
 {
-    p->src_h = (p->out_h - 1) * p->stride_h + (p->k_h - 1) * p->dil_h + 1;
-    p->src_w = (p->out_w - 1) * p->stride_w + (p->k_w - 1) * p->dil_w + 1;
+    int64_t h = (int64_t)(p->out_h - 1) * p->stride_h + (int64_t)(p->k_h - 1) * p->dil_h + 1;
+    int64_t w = (int64_t)(p->out_w - 1) * p->stride_w + (int64_t)(p->k_w - 1) * p->dil_w + 1;
+    if (h * w * p->in_c > MAX_TMP_BYTES)
+        return op_fail(c, "padded input of %lldx%lldx%d is too large", (long long)h,
+                       (long long)w, p->in_c);
+    p->src_h = (int)h;
+    p->src_w = (int)w;
     p->needs_pad = p->pad_top > 0 || p->pad_left > 0 || p->src_h > p->in_h || p->src_w > p->in_w;
+    return 0;
 }
 
 /* Per-channel multipliers, the bias folded with the input zero point, widened weights.
@@ -639,7 +648,8 @@ static int prepare_conv(prep_ctx *c, prep_op *p)
     }
     if (conv_quant(c, p, in, w, bias, out, 0, depthwise ? depthwise_tap : conv_tap))
         return -1;
-    conv_source(p);
+    if (conv_source(c, p))
+        return -1;
     size_t pad_bytes = p->needs_pad ? (size_t)p->src_h * p->src_w * p->in_c : 0;
     c->tmp_need = ((pad_bytes + 63) & ~(size_t)63) + (size_t)p->k_pad * sizeof(int16_t);
     p->run = depthwise ? run_depthwise : run_conv;
@@ -985,6 +995,12 @@ int rq_tfl_prepare(const rq_tfl_model *m, rq_tfl_rounding rounding, rq_tfl_engin
     for (int i = 0; i < m->n_ops; i++)
         e->ops[i].tmp_off = e->arena_bytes;
     e->arena_bytes += align_up(tmp_max) + ARENA_ALIGN;
+    if (e->arena_bytes > MAX_ARENA_BYTES) {
+        rq_fail(err, "model: activations need %zu bytes, more than the engine's limit of %zu",
+                e->arena_bytes, MAX_ARENA_BYTES);
+        rq_tfl_engine_free(e);
+        return -1;
+    }
     *out = e;
     return 0;
 }

@@ -61,6 +61,16 @@ for m in maxpool_same3 avgpool_same3 avgpool_valid2 logistic dequantize_float de
     compare "$m" "$T/op_$m.tflite" 440 4 9 0
 done
 
+# The quantizer's output (rppgq quantize on a random-weight checkpoint made by PyTorch)
+if $PY tests/ref/spatial_ref.py ckpt "$T/sp.pth" --seed 11 >/dev/null 2>&1 &&
+   $PY tests/ref/spatial_ref.py dataset "$T/d.pt" 48 --seed 14 --subjects 8 >/dev/null 2>&1 &&
+   $ENGINE quantize --spatial "$T/sp.pth" --data "$T/d.pt" --out "$T/quantized.tflite" \
+       --calib-windows 10 --seed 3 >/dev/null 2>&1; then
+    compare quantized "$T/quantized.tflite" 3888 3 5 0.05
+else
+    fail "could not make a quantized model with rppgq quantize"
+fi
+
 # Real models (e.g. the quantizer's spatial_cnn_int8.tflite) dropped into tests/litert/models/
 for m in $LRT/models/*.tflite; do
     [ -f "$m" ] || continue

@@ -181,6 +181,16 @@ static void refuses_what_it_cannot_run(void)
     CHECK(rq_tfl_prepare(&m, RQ_TFL_ROUND_DOUBLE, &e, &err) == -1);
     CHECK_MSG(strstr(err.msg, "output shape"), "%.300s", err.msg);
     rq_tfl_model_free(&m);
+    /* activations a hostile file may declare: 2 x 2 GB is refused before allocating */
+    rq_tfl_model_init(&m);
+    int32_t big[4] = {1, 46340, 46340, 1};
+    a = rq_tfl_add_tensor(&m, "a", RQ_TFL_INT8, 4, big, &err);
+    c = rq_tfl_add_tensor(&m, "c", RQ_TFL_INT8, 4, big, &err);
+    CHECK(rq_tfl_add_op(&m, RQ_TFL_OP_RESHAPE, 1, &a, 1, &c, NULL, &err) == 0);
+    rq_tfl_set_graph_io(&m, 1, &a, 1, &c, &err);
+    CHECK(rq_tfl_prepare(&m, RQ_TFL_ROUND_DOUBLE, &e, &err) == -1);
+    CHECK_MSG(strstr(err.msg, "limit"), "%.300s", err.msg);
+    rq_tfl_model_free(&m);
 }
 
 int main(void)
