@@ -352,3 +352,48 @@ out:
     }
     return rc;
 }
+
+static int write_inputs_mem(const float *inputs, size_t n, size_t per, const char *path, rq_error *err)
+{
+    FILE *fp = fopen(path, "wb");
+    if (!fp)
+        return rq_fail(err, "%s: cannot create: %s", path, strerror(errno));
+    uint32_t head[2] = {(uint32_t)n, (uint32_t)per};
+    int bad = fwrite(INPUT_MAGIC, 1, 8, fp) != 8 || fwrite(head, sizeof head[0], 2, fp) != 2 ||
+              fwrite(inputs, sizeof(float) * per, n, fp) != n;
+    if (fclose(fp) != 0 || bad)
+        return rq_fail(err, "%s: write failed", path);
+    return 0;
+}
+
+int rq_validate_c_run_inputs(const char *c_dir, const char *cc, const float *inputs, size_t n,
+                             size_t per, float **c_out, rq_error *err)
+{
+    *c_out = NULL;
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/%s", c_dir, RQ_TF_WEIGHTS_H);
+    if (access(probe, R_OK) != 0)
+        return rq_fail(err, "%s: not an export directory (no readable %s)", c_dir, RQ_TF_WEIGHTS_H);
+    if (n < 1 || n > UINT32_MAX || per < 1 || per > (1u << 24))
+        return rq_fail(err, "%s: %zu windows of %zu floats cannot be run", c_dir, n, per);
+    workdir w;
+    if (workdir_make(&w, err))
+        return -1;
+    int rc = -1;
+    if (rq_write_file_atomic(w.harness, harness_src, sizeof harness_src - 1, err) ||
+        write_inputs_mem(inputs, n, per, w.input, err) || compile_harness(c_dir, cc, &w, err))
+        goto out;
+    char *argv[] = {w.exe, w.input, w.output, NULL};
+    int st = run_logged(argv, w.log);
+    if (st != 0) {
+        char line[300];
+        first_log_line(w.log, line, sizeof line);
+        rq_fail(err, "%s: the compiled harness failed (status %d)%s%s", c_dir, st,
+                line[0] ? ": " : "", line);
+        goto out;
+    }
+    rc = read_outputs(w.output, n, c_out, err);
+out:
+    workdir_remove(&w);
+    return rc;
+}

@@ -33,4 +33,10 @@ const char *rq_c_grade(double max_abs_bpm);
 int rq_validate_c_run(const char *c_dir, const char *reference, const char *cc, float **c_out,
                       float **ref_out, size_t *n, rq_error *err);
 
+/* The same on n windows held in memory (per floats each, as temporal_fusion_infer takes
+ * them), for callers that computed the inputs themselves (rppgq run): fills *c_out with the
+ * C outputs (malloc'ed, n of them). */
+int rq_validate_c_run_inputs(const char *c_dir, const char *cc, const float *inputs, size_t n,
+                             size_t per, float **c_out, rq_error *err);
+
 #endif
