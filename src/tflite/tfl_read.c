@@ -10,6 +10,7 @@
 #include "tflite/tfl_schema.h"
 
 #define MAX_FILE_BYTES ((size_t)1 << 30)
+#define MAX_TENSORS (1 << 20)
 
 typedef struct reader {
     rq_fbr r;
@@ -348,7 +349,11 @@ static int read_subgraph(reader *rd, const rq_fbr_table *sg)
     if (rq_fbr_vector(r, sg, F_SG_TENSORS, 4, "subgraphs[0].tensors", &tv) ||
         rq_fbr_vector(r, sg, F_SG_OPERATORS, 4, "subgraphs[0].operators", &ov))
         return -1;
-    /* vector lengths are already bounded by the file size (4 bytes an entry) */
+    /* vector lengths are bounded by the file size (4 bytes an entry), but an in-memory
+     * tensor is ~25 times larger: cap the counts before allocating */
+    if (tv.n > MAX_TENSORS || ov.n > MAX_TENSORS)
+        return rq_fail(r->err, "%s: %u tensors and %u operators, at most %d each", r->name, tv.n,
+                       ov.n, MAX_TENSORS);
     m->tensors = calloc(tv.n ? tv.n : 1, sizeof *m->tensors);
     m->ops = calloc(ov.n ? ov.n : 1, sizeof *m->ops);
     if (!m->tensors || !m->ops)
