@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/pickle.h"
+
 static void describe_shape(const rq_tensor *t, char *buf, size_t cap)
 {
     size_t n = (size_t)snprintf(buf, cap, "(");
@@ -30,8 +32,18 @@ static const rq_tensor *tensor_key(const rq_dataset *ds, const char *key, int re
         return NULL;
     }
     const rq_tensor *t = rq_value_tensor(v);
-    if (!t)
+    if (!t) {
         rq_fail(err, "%s: '%s' is not a tensor", path, key);
+        return NULL;
+    }
+    /* Every element must have its own bytes in the file: a broadcast view (stride 0) would
+     * let a few-KB file declare billions of windows that the reader and its callers then
+     * allocate and stream. torch.save keeps such views as they are. */
+    if (t->numel > 1 && rq_tensor_span(t) < t->numel) {
+        rq_fail(err, "%s: '%s' repeats storage elements (a broadcast or overlapping view): "
+                "save it with .contiguous()", path, key);
+        return NULL;
+    }
     return t;
 }
 
