@@ -351,8 +351,9 @@ static void run_quantize_float(const prep_op *p, uint8_t *arena)
     int8_t *out = (int8_t *)mptr(&p->out, arena);
     for (size_t i = 0; i < p->count; i++) {
         float r = rq_round_f(in[i] / p->scale_f);
-        /* out-of-range floats saturate (the reference's int cast would be undefined) */
-        int32_t v = r >= 256.0f ? 256 : r <= -256.0f ? -256 : (int32_t)r;
+        /* out-of-range floats saturate and NaN maps to the zero point (the reference's int
+         * cast would be undefined for both) */
+        int32_t v = r >= 256.0f ? 256 : r <= -256.0f ? -256 : r == r ? (int32_t)r : 0;
         out[i] = clamp8(v + p->out_zp, INT8_MIN, INT8_MAX);
     }
 }
