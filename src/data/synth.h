@@ -17,6 +17,10 @@
 
 #include "common/error.h"
 
+/* Bump whenever the same configuration would render different bytes: rppgq run keys its
+ * cache of synthetic data by it. */
+#define RQ_SYNTH_VERSION 1
+
 #define RQ_SYNTH_FRAMES 8
 #define RQ_SYNTH_ROIS 3
 #define RQ_SYNTH_SIZE 36
