@@ -8,9 +8,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "codegen/temporal_export.h"
+#include "codegen/validate_c.h"
 #include "common/progress.h"
+#include "data/synth.h"
 #include "eval/report_outdir.h"
+#include "io/dataset.h"
+#include "model/spatial_cnn.h"
+#include "model/temporal_fusion_model.h"
 #include "quant/calib.h"
+#include "quant/ptq.h"
+#include "quant/spatial_quantize.h"
 
 /* Everything one run holds between steps. */
 typedef struct run_ctx {
@@ -19,11 +27,16 @@ typedef struct run_ctx {
     rq_outdir out;
     char root[PATH_MAX];
     char spatial[PATH_MAX], temporal[PATH_MAX], data[PATH_MAX];
-    char tflite[PATH_MAX + 64];
+    char tflite[PATH_MAX + 64], c_dir[PATH_MAX + 64];
     rq_calib_method method;
+    int calib_windows;
+    int rois, frames, frame_stride;   /* of the dataset */
+    rppg_contract contract;           /* of the spatial checkpoint */
+    float *features;                  /* FP32 features of the evaluated windows (validate) */
+    size_t feature_floats;            /* a window's */
     /* owned arrays behind rep->truth, fp32, int8, subject */
     float *truth, *fp32, *int8;
-    int64_t *subject;
+    int64_t *subject, *window;
 } run_ctx;
 
 static int file_exists(const char *p)
@@ -121,29 +134,137 @@ static int resolve_inputs(run_ctx *c, rq_error *err)
     snprintf(c->rep->spatial_path, sizeof c->rep->spatial_path, "%s", c->spatial);
     snprintf(c->rep->temporal_path, sizeof c->rep->temporal_path, "%s", c->temporal);
     snprintf(c->rep->calib_method, sizeof c->rep->calib_method, "%s", rq_calib_method_name(c->method));
-    c->rep->calib_windows = o->calib_windows ? o->calib_windows : RQ_CALIB_DEFAULT_WINDOWS;
+    c->calib_windows = o->calib_windows ? o->calib_windows : RQ_CALIB_DEFAULT_WINDOWS;
+    c->rep->calib_windows = c->calib_windows;
     return 0;
 }
 
 /* ---- the steps ---- */
 
+/* Model facts the report states: parameter counts, the input contract. */
+static int read_models(run_ctx *c, rq_error *err)
+{
+    rq_spatial_cnn sm;
+    if (rq_spatial_load(c->spatial, &sm, err))
+        return -1;
+    int64_t p = 0;
+    for (int i = 0; i < RQ_SPATIAL_CONVS; i++) {
+        const rq_spatial_conv *cv = &sm.conv[i];
+        p += (int64_t)cv->cout * cv->cin * cv->k * cv->k + cv->cout;
+    }
+    c->rep->spatial_params = p;
+    c->rep->spatial_fp32_bytes = 4 * p;
+    c->contract = sm.contract;
+    rq_contract_describe(&sm.contract, c->rep->contract, sizeof c->rep->contract);
+    rq_spatial_free(&sm);
+    return 0;
+}
+
+static int describe_data(run_ctx *c, rq_error *err)
+{
+    rq_dataset ds;
+    if (rq_dataset_open(c->data, &ds, err))
+        return -1;
+    c->rois = ds.rois;
+    c->frames = ds.frames;
+    c->frame_stride = ds.frame_stride;
+    rq_dataset_close(&ds);
+    return 0;
+}
+
+static int online_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+static int mkdir_p(const char *dir, rq_error *err)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return rq_fail(err, "%s: path too long", dir);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || !*p) {
+            char ch = *p;
+            *p = 0;
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return rq_fail(err, "%s: cannot create the cache folder: %s", buf, strerror(errno));
+            *p = ch;
+            if (!ch)
+                break;
+        }
+    }
+    return 0;
+}
+
+/* The synthetic evaluation set, generated once and reused: the file name holds the
+ * generator version and every argument that changes its bytes (not the thread count). */
+static int synth_data(run_ctx *c, rq_error *err)
+{
+    const rq_run_opts *o = c->o;
+    rq_synth_config sc = {.subjects = o->subjects ? o->subjects : RQ_RUN_DEFAULT_SUBJECTS,
+                          .windows_per_subject = o->windows_per_subject ? o->windows_per_subject
+                                                                        : RQ_RUN_DEFAULT_WINDOWS,
+                          .frame_stride = c->contract.frame_stride,
+                          .seed = o->seed,
+                          .threads = o->threads ? o->threads : online_cores()};
+    if (rq_synth_check(&sc, err))
+        return -1;
+    char cache[PATH_MAX];
+    int n = o->cache_dir ? snprintf(cache, sizeof cache, "%s", o->cache_dir)
+                         : snprintf(cache, sizeof cache, "%s/cache", c->root);
+    if (n < 0 || n >= (int)sizeof cache)
+        return rq_fail(err, "cache folder: path too long");
+    n = snprintf(c->data, sizeof c->data, "%s/synth-v%d-%ds-%dw-stride%d-seed%llu.pt", cache, RQ_SYNTH_VERSION,
+                 sc.subjects, sc.windows_per_subject, sc.frame_stride, (unsigned long long)sc.seed);
+    if (n < 0 || n >= (int)sizeof c->data)
+        return rq_fail(err, "%s: path too long", cache);
+    const char *how = "cached";
+    if (!file_exists(c->data)) {
+        if (mkdir_p(cache, err))
+            return -1;
+        rq_synth_stats st;
+        if (rq_synth_write(&sc, c->data, &st, err))
+            return -1;
+        how = "generated";
+    }
+    snprintf(c->rep->data_path, sizeof c->rep->data_path, "%s", c->data);
+    snprintf(c->rep->data_origin, sizeof c->rep->data_origin,
+             "synthetic: %d subjects x %d windows, frame stride %d, seed %llu, %s", sc.subjects,
+             sc.windows_per_subject, sc.frame_stride, (unsigned long long)sc.seed, how);
+    /* a subject's windows tile its recording: 8 frames each, frame_stride camera frames apart */
+    c->rep->window_step_s = RQ_SYNTH_FRAMES * sc.frame_stride / RQ_SYNTH_FPS;
+    return describe_data(c, err);
+}
+
 static int step_data(run_ctx *c, rq_error *err)
 {
+    if (read_models(c, err))
+        return -1;
     if (c->o->data) {
         snprintf(c->data, sizeof c->data, "%s", c->o->data);
         snprintf(c->rep->data_path, sizeof c->rep->data_path, "%s", c->data);
         snprintf(c->rep->data_origin, sizeof c->rep->data_origin, "given");
-        return 0;
+        return describe_data(c, err);
     }
-    return rq_fail(err, "run: synthetic data generation is not built yet (pass --data)");
+    return synth_data(c, err);
 }
 
 static int step_quantize(run_ctx *c, rq_error *err)
 {
-    (void)c;
-    return rq_fail(err, "run: quantize is not built yet");
+    if (rq_outdir_path(&c->out, "spatial_cnn_int8.tflite", c->tflite, sizeof c->tflite, err))
+        return -1;
+    rq_quantize_opts q = {.spatial = c->spatial, .data = c->data, .out = c->tflite,
+                          .calib_windows = c->calib_windows, .method = c->method,
+                          .seed = RQ_CALIB_DEFAULT_SEED, .log = NULL};
+    rq_quantize_result qr;
+    if (rq_quantize_spatial(&q, &qr, err))
+        return -1;
+    c->rep->tflite_bytes = (int64_t)qr.tflite_bytes;
+    return 0;
 }
 
+/* Waits for `rppgq validate` (src/eval/validate.c) to land on main. */
 static int step_validate(run_ctx *c, rq_error *err)
 {
     (void)c;
@@ -152,14 +273,47 @@ static int step_validate(run_ctx *c, rq_error *err)
 
 static int step_export_c(run_ctx *c, rq_error *err)
 {
-    (void)c;
-    return rq_fail(err, "run: export-c is not built yet");
+    if (rq_outdir_path(&c->out, "temporal_fusion_c", c->c_dir, sizeof c->c_dir, err))
+        return -1;
+    rq_temporal_model tm;
+    if (rq_temporal_load(c->temporal, c->rois, &tm, err))
+        return -1;
+    c->rep->temporal_params = (int64_t)tm.num_params;
+    int rc = rq_temporal_export_c(&tm, c->temporal, c->c_dir, err);
+    rq_temporal_free(&tm);
+    if (rc)
+        return -1;
+    char path[PATH_MAX + 128];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", c->c_dir, RQ_TF_WEIGHTS_C);
+    if (stat(path, &st) == 0)
+        c->rep->temporal_c_bytes = (int64_t)st.st_size;
+    return 0;
 }
 
+/* The exported folder, compiled by the system C compiler as a firmware build would, run on
+ * the FP32 features of every evaluated window; the reference is the float model's heart
+ * rate for the same features (the FP32 predictions). */
 static int step_validate_c(run_ctx *c, rq_error *err)
 {
-    (void)c;
-    return rq_fail(err, "run: validate-c is not built yet");
+    rq_report *r = c->rep;
+    size_t n = (size_t)r->n_windows;
+    if (!c->features || n == 0)
+        return rq_fail(err, "run: validate kept no features to run the exported C on");
+    const char *cc = getenv("CC");
+    float *c_out = NULL;
+    if (rq_validate_c_run_inputs(c->c_dir, cc && *cc ? cc : "cc", c->features, n, c->feature_floats, &c_out,
+                                 err))
+        return -1;
+    rq_c_compare cmp;
+    rq_c_compare_outputs(c_out, r->fp32, n, &cmp);
+    free(c_out);
+    r->c_ran = 1;
+    r->c_n = (int64_t)cmp.n;
+    r->c_max_abs_bpm = cmp.max_abs;
+    r->c_mean_abs_bpm = cmp.mean_abs;
+    r->c_max_ulp = (int64_t)cmp.max_ulp;
+    return 0;
 }
 
 static int file_size(const char *path, int64_t *bytes)
@@ -180,9 +334,11 @@ static int step_report(run_ctx *c, rq_error *err)
     if (rq_report_write_plots(c->rep, c->out.stage, err))
         return -1;
     /* the file list of report.md: what the folder holds apart from the report itself */
-    static const char *const listed[] = {"spatial_cnn_int8.tflite", "temporal_fusion_weights_exported.c",
-                                         "temporal_fusion_weights_exported.h", "temporal_fusion.c",
-                                         "temporal_fusion.h", "predictions.csv", "pred_vs_true.svg",
+    static const char *const listed[] = {"spatial_cnn_int8.tflite",
+                                         "temporal_fusion_c/" RQ_TF_WEIGHTS_C,
+                                         "temporal_fusion_c/" RQ_TF_WEIGHTS_H,
+                                         "temporal_fusion_c/temporal_fusion.c",
+                                         "temporal_fusion_c/temporal_fusion.h", "predictions.csv", "pred_vs_true.svg",
                                          "bland_altman.svg", "hr_over_time.svg", "layer_sqnr.svg"};
     c->rep->n_files = 0;
     for (size_t i = 0; i < sizeof listed / sizeof *listed && c->rep->n_files < RQ_REPORT_MAX_FILES; i++) {
@@ -257,6 +413,8 @@ out:
     rep->fp32 = c->fp32;
     rep->int8 = c->int8;
     rep->subject = c->subject;
+    rep->window = c->window;
+    free(c->features);
     free(c);
     return rc;
 }
@@ -267,6 +425,7 @@ void rq_run_free(rq_report *rep)
     free((void *)rep->fp32);
     free((void *)rep->int8);
     free((void *)rep->subject);
+    free((void *)rep->window);
     rep->truth = rep->fp32 = rep->int8 = NULL;
-    rep->subject = NULL;
+    rep->subject = rep->window = NULL;
 }

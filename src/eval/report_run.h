@@ -30,7 +30,7 @@ typedef struct rq_run_opts {
     FILE *log;                      /* step lines; NULL silent */
 } rq_run_opts;
 
-#define RQ_RUN_DEFAULT_SUBJECTS 16
+#define RQ_RUN_DEFAULT_SUBJECTS 20
 #define RQ_RUN_DEFAULT_WINDOWS 24
 #define RQ_RUN_DEFAULT_SEED 7
 
