@@ -329,8 +329,6 @@ void rppg_q8_mean_hw(const rppg_q8_mean *p, const int8_t *in, int8_t *out)
             sum += in[i * p->c + c];
         if (n == 0)
             v = 0;
-        else if (p->plain_divide)
-            v = sum / n;
         else
             v = rppg_q8_mbqm(sum - p->in_zp * n, p->multiplier, p->shift, p->rounding) + p->out_zp;
         out[c] = (int8_t)clamp_i32(v, -128, 127);

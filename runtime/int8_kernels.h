@@ -89,15 +89,14 @@ void rppg_q8_avg_pool(const rppg_q8_pool *p, const int8_t *in, int8_t *out);
 
 /* MEAN over H and W of [h][w][c] -> [c], TFLite Micro's reference int8 MEAN:
  *   out = clamp(MBQM(sum - in_zp*n, multiplier, shift) + out_zp), n = h*w,
- * with (multiplier, shift) from rppg_q8_mean_multiplier. */
+ * with (multiplier, shift) from rppg_q8_mean_multiplier. (Current TFLite Micro runs this
+ * requantizing path whatever the scales; older releases divided plain sums when input and
+ * output shared scale and zero point.) */
 typedef struct rppg_q8_mean {
     int h, w, c;
     int32_t in_zp, out_zp;
     int32_t multiplier;
     int shift;
-    /* TFLite Micro's special case when input and output share scale and zero point: the
-     * raw sum divided by n, truncating (multiplier and shift are then unused). */
-    int plain_divide;
     rppg_q8_rounding rounding;
 } rppg_q8_mean;
 

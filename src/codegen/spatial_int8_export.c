@@ -193,8 +193,6 @@ static int lower_mean(const rq_tfl_model *m, const rq_tfl_op *o, int k, const ac
     l->mean.h = in->h, l->mean.w = in->w, l->mean.c = in->c;
     l->mean.in_zp = in->zp, l->mean.out_zp = out->zp;
     l->mean.rounding = rounding;
-    /* TFLite Micro: same zero point and scale -> plain integer division of the sums */
-    l->mean.plain_divide = in->zp == out->zp && in->scale == out->scale;
     rppg_q8_quantize_multiplier((double)in->scale / (double)out->scale, rounding, &mult, &shift);
     rppg_q8_mean_multiplier(mult, shift, (int32_t)in->h * in->w, &l->mean.multiplier, &l->mean.shift);
     return 0;
@@ -449,9 +447,9 @@ static void write_source(FILE *f, const rq_q8_lowered *l, const char *source_nam
         } else if (y->kind == RPPG_Q8_MEAN_HW) {
             const rppg_q8_mean *p = &y->mean;
             fprintf(f, ",\n     .mean = {.h = %d, .w = %d, .c = %d, .in_zp = %ld, .out_zp = %ld, "
-                       ".multiplier = %ld, .shift = %d,\n              .plain_divide = %d, "
+                       ".multiplier = %ld, .shift = %d,\n              "
                        ".rounding = %s}", p->h, p->w, p->c, (long)p->in_zp, (long)p->out_zp,
-                    (long)p->multiplier, p->shift, p->plain_divide, rounding_name(p->rounding));
+                    (long)p->multiplier, p->shift, rounding_name(p->rounding));
         }
         fprintf(f, "},\n");
     }

@@ -4,24 +4,7 @@
 
 void rq_quantize_multiplier(double m, int32_t *q, int *shift)
 {
-    if (m == 0.0) {
-        *q = 0;
-        *shift = 0;
-        return;
-    }
-    int e;
-    double frac = frexp(m, &e);
-    int64_t fixed = (int64_t)round(frac * (double)(1ll << 31));
-    if (fixed == (1ll << 31)) {
-        fixed /= 2;
-        e++;
-    }
-    if (e < -31) {
-        e = 0;
-        fixed = 0;
-    }
-    *q = (int32_t)fixed;
-    *shift = e;
+    rppg_q8_quantize_multiplier(m, RPPG_Q8_ROUND_DOUBLE, q, shift);
 }
 
 float rq_round_f(float x)

@@ -6,50 +6,44 @@
 
 #include <stdint.h>
 
+#include "int8_kernels.h"
+
 /* m = q * 2^shift with q in [0.5, 1) as a Q31 integer; halves round away from zero;
  * a q that rounds up to 1.0 becomes 0.5 with shift+1; shifts below -31 flush to 0. */
 void rq_quantize_multiplier(double m, int32_t *q, int *shift);
+
+/* The requantization arithmetic is the MCU runtime's (runtime/int8_kernels.h): the host
+ * engine and the Cortex-M55 CPU path run the very same functions. */
 
 /* gemmlowp SaturatingRoundingDoublingHighMul: (a*b*2 + 2^31) / 2^32, rounding half away
  * from zero, INT32_MIN*INT32_MIN saturating to INT32_MAX. */
 static inline int32_t rq_srdhm(int32_t a, int32_t b)
 {
-    if (a == INT32_MIN && b == INT32_MIN)
-        return INT32_MAX;
-    int64_t ab = (int64_t)a * (int64_t)b;
-    int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
-    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+    return rppg_q8_srdhm(a, b);
 }
 
 /* gemmlowp RoundingDivideByPOT: x / 2^e rounding half away from zero. */
 static inline int32_t rq_rdbpot(int32_t x, int e)
 {
-    int32_t mask = (int32_t)(((int64_t)1 << e) - 1);
-    int32_t threshold = (mask >> 1) + (x < 0);
-    return (x >> e) + ((x & mask) > threshold);
+    return rppg_q8_rounding_divide_by_pot(x, e);
 }
 
 /* MultiplyByQuantizedMultiplier, TFLite Micro's default: two roundings. The left shift
  * wraps like the reference (which compiles with integer-overflow sanitizing disabled). */
 static inline int32_t rq_mbqm_double(int32_t x, int32_t m, int shift)
 {
-    int left = shift > 0 ? shift : 0;
-    int right = shift > 0 ? 0 : -shift;
-    int32_t xs = (int32_t)((uint32_t)x << left);
-    return rq_rdbpot(rq_srdhm(xs, m), right);
+    return rppg_q8_mbqm(x, m, shift, RPPG_Q8_ROUND_DOUBLE);
 }
 
 /* The TFLITE_SINGLE_ROUNDING variant: one rounding, half up, of x*m / 2^(31-shift). */
 static inline int32_t rq_mbqm_single(int32_t x, int32_t m, int shift)
 {
-    int total = 31 - shift;
-    int64_t r = (int64_t)x * m + ((int64_t)1 << (total - 1));
-    return (int32_t)(r >> total);
+    return rppg_q8_mbqm(x, m, shift, RPPG_Q8_ROUND_SINGLE);
 }
 
 static inline int32_t rq_mbqm(int32_t x, int32_t m, int shift, int single)
 {
-    return single ? rq_mbqm_single(x, m, shift) : rq_mbqm_double(x, m, shift);
+    return rppg_q8_mbqm(x, m, shift, single ? RPPG_Q8_ROUND_SINGLE : RPPG_Q8_ROUND_DOUBLE);
 }
 
 /* round() on float/double as TfLiteRound: halves away from zero. */

@@ -226,62 +226,37 @@ HOT static void run_depthwise(const prep_op *p, uint8_t *arena)
     }
 }
 
-/* The window clipped to the image, as the reference pools do. */
-static void pool_window(const prep_op *p, int oy, int ox, int *y0, int *y1, int *x0, int *x1)
+/* The pools are the MCU runtime's kernels (runtime/int8_kernels.h), one image at a time. */
+static rppg_q8_pool pool_params(const prep_op *p)
 {
-    int iy = oy * p->stride_h - p->pad_top, ix = ox * p->stride_w - p->pad_left;
-    *y0 = iy < 0 ? 0 : iy;
-    *x0 = ix < 0 ? 0 : ix;
-    *y1 = iy + p->k_h < p->in_h ? iy + p->k_h : p->in_h;
-    *x1 = ix + p->k_w < p->in_w ? ix + p->k_w : p->in_w;
+    rppg_q8_pool q;
+    q.in_h = p->in_h, q.in_w = p->in_w, q.c = p->in_c;
+    q.out_h = p->out_h, q.out_w = p->out_w;
+    q.k_h = p->k_h, q.k_w = p->k_w;
+    q.stride_h = p->stride_h, q.stride_w = p->stride_w;
+    q.pad_top = p->pad_top, q.pad_left = p->pad_left;
+    q.act_min = p->act_min, q.act_max = p->act_max;
+    return q;
 }
 
-HOT static void run_max_pool(const prep_op *p, uint8_t *arena)
+static void run_max_pool(const prep_op *p, uint8_t *arena)
 {
     const int8_t *in = (const int8_t *)cptr(&p->in, arena);
     int8_t *out = (int8_t *)mptr(&p->out, arena);
-    int c_n = p->in_c;
+    const rppg_q8_pool q = pool_params(p);
     for (int b = 0; b < p->batches; b++)
-        for (int oy = 0; oy < p->out_h; oy++)
-            for (int ox = 0; ox < p->out_w; ox++) {
-                int y0, y1, x0, x1;
-                pool_window(p, oy, ox, &y0, &y1, &x0, &x1);
-                int8_t *o = out + (((size_t)b * p->out_h + oy) * p->out_w + ox) * c_n;
-                for (int c = 0; c < c_n; c++)
-                    o[c] = INT8_MIN;
-                for (int y = y0; y < y1; y++)
-                    for (int x = x0; x < x1; x++) {
-                        const int8_t *s = in + (((size_t)b * p->in_h + y) * p->in_w + x) * c_n;
-                        for (int c = 0; c < c_n; c++)
-                            o[c] = s[c] > o[c] ? s[c] : o[c];
-                    }
-                for (int c = 0; c < c_n; c++)
-                    o[c] = clamp8(o[c], p->act_min, p->act_max);
-            }
+        rppg_q8_max_pool(&q, in + (size_t)b * p->in_h * p->in_w * p->in_c,
+                         out + (size_t)b * p->out_h * p->out_w * p->in_c);
 }
 
 static void run_avg_pool(const prep_op *p, uint8_t *arena)
 {
     const int8_t *in = (const int8_t *)cptr(&p->in, arena);
     int8_t *out = (int8_t *)mptr(&p->out, arena);
-    int c_n = p->in_c;
+    const rppg_q8_pool q = pool_params(p);
     for (int b = 0; b < p->batches; b++)
-        for (int oy = 0; oy < p->out_h; oy++)
-            for (int ox = 0; ox < p->out_w; ox++) {
-                int y0, y1, x0, x1;
-                pool_window(p, oy, ox, &y0, &y1, &x0, &x1);
-                int count = (y1 - y0) * (x1 - x0);
-                int8_t *o = out + (((size_t)b * p->out_h + oy) * p->out_w + ox) * c_n;
-                for (int c = 0; c < c_n; c++) {
-                    int32_t acc = 0;
-                    for (int y = y0; y < y1; y++)
-                        for (int x = x0; x < x1; x++)
-                            acc += in[(((size_t)b * p->in_h + y) * p->in_w + x) * c_n + c];
-                    /* halves away from zero; C division truncates like C++ */
-                    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                    o[c] = clamp8(acc, p->act_min, p->act_max);
-                }
-            }
+        rppg_q8_avg_pool(&q, in + (size_t)b * p->in_h * p->in_w * p->in_c,
+                         out + (size_t)b * p->out_h * p->out_w * p->in_c);
 }
 
 static void run_mean(const prep_op *p, uint8_t *arena)
@@ -721,14 +696,8 @@ static int prepare_mean(prep_ctx *c, prep_op *p)
     int32_t m;
     int s;
     rq_quantize_multiplier((double)in->q.scale[0] / (double)out->q.scale[0], &m, &s);
-    /* fold 1/N into the multiplier as the reference does */
-    int k = 63 - __builtin_clzll((unsigned long long)p->n_reduce);
-    if (k > 32)
-        k = 32;
-    if (k > 31 + s)
-        k = 31 + s;
-    p->m1 = (int32_t)(((int64_t)m << k) / p->n_reduce);
-    p->s1 = s - k;
+    /* fold 1/N into the multiplier as the reference does (the MCU runtime's helper) */
+    rppg_q8_mean_multiplier(m, s, (int32_t)p->n_reduce, &p->m1, &p->s1);
     if (p->s1 > 30 || p->s1 < -31)
         return op_fail(c, "scale ratio %g out of range", (double)in->q.scale[0] / out->q.scale[0]);
     c->tmp_need = sizeof(int32_t) * (size_t)p->n_out;

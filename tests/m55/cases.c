@@ -267,7 +267,6 @@ static int case_kernels(const rq_case_io *io, uint32_t seed)
         mean.c = p.out_c;
         mean.in_zp = p.out_zp;
         mean.out_zp = rng_range(&seed, -128, 127);
-        mean.plain_divide = k % 7 == 0;
         mean.rounding = p.rounding;
         rppg_q8_quantize_multiplier((double)rng_range(&seed, 1, 1000) / 250.0, p.rounding, &m, &shift);
         rppg_q8_mean_multiplier(m, shift, mean.h * mean.w, &mean.multiplier, &mean.shift);
