@@ -1,14 +1,93 @@
+/* rppgq validate: FP32 against INT8 heart-rate predictions on the windows calibration did
+ * not see. */
 #include <stdio.h>
+#include <string.h>
+
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "eval/validate.h"
+#include "quant/calib.h"
 
-/* Placeholder until the command lands; the table in main.c stays stable meanwhile. */
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: rppgq validate --spatial CKPT.pth --temporal CKPT.pth --tflite MODEL.tflite\n"
+            "                      --data DATA.pt [--json FILE] [--predictions FILE.csv]\n"
+            "                      [--calib-windows N] [--seed S] [--threads N]\n"
+            "                      [--rounding double|single]\n\n"
+            "Predicts the heart rate of every window that calibration did not use (with\n"
+            "subjects in the data: of every subject it did not use) twice: FP32 (float spatial\n"
+            "CNN + float temporal fusion) and INT8 (the int8 engine on MODEL, dequantized\n"
+            "features, float temporal fusion). Reports MAE, RMSE, MAPE, Pearson r and R^2 against\n"
+            "the labels for both and for the mean-label baseline, the INT8-vs-FP32 MAE, the MAE\n"
+            "increase with its grade (PERFECT < 0.5, EXCELLENT < 1.5, GOOD < 3.0, POOR) and the\n"
+            "SQNR of every layer. --calib-windows and --seed must be those given to quantize\n"
+            "(defaults %d and %d). --rounding: the engine's requantization (double: TFLite\n"
+            "Micro's reference, the default; single: CMSIS-NN / XNNPACK style).\n",
+            RQ_CALIB_DEFAULT_WINDOWS, RQ_CALIB_DEFAULT_SEED);
+}
+
 int cmd_validate(int argc, char **argv)
 {
     if (rq_cli_wants_help(argc, argv)) {
-        puts("Usage: rppgq validate ... (not built yet)");
+        usage(stdout);
         return RQ_EXIT_OK;
     }
-    fprintf(stderr, "rppgq validate: not built yet\n");
-    return RQ_EXIT_FAIL;
+    rq_validate_opts o = {.calib_windows = RQ_CALIB_DEFAULT_WINDOWS,
+                          .seed = RQ_CALIB_DEFAULT_SEED, .rounding = RQ_TFL_ROUND_DOUBLE,
+                          .log = stdout};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (i + 1 >= argc)
+            return rq_cli_usage_error("validate", "'%s' needs a value or is unknown", a);
+        const char *v = argv[++i];
+        long long n;
+        if (!strcmp(a, "--spatial"))
+            o.spatial = v;
+        else if (!strcmp(a, "--temporal"))
+            o.temporal = v;
+        else if (!strcmp(a, "--tflite"))
+            o.tflite = v;
+        else if (!strcmp(a, "--data"))
+            o.data = v;
+        else if (!strcmp(a, "--json"))
+            o.json = v;
+        else if (!strcmp(a, "--predictions"))
+            o.predictions = v;
+        else if (!strcmp(a, "--calib-windows")) {
+            if (rq_parse_int(v, 1, 1000000, &n) < 0)
+                return rq_cli_usage_error("validate", "--calib-windows wants 1..1000000, not '%s'", v);
+            o.calib_windows = (int)n;
+        } else if (!strcmp(a, "--seed")) {
+            if (rq_parse_int(v, 0, INT64_MAX, &n) < 0)
+                return rq_cli_usage_error("validate", "--seed wants a non-negative integer, not '%s'", v);
+            o.seed = (uint64_t)n;
+        } else if (!strcmp(a, "--threads")) {
+            if (rq_parse_int(v, 1, 256, &n) < 0)
+                return rq_cli_usage_error("validate", "--threads wants 1..256, not '%s'", v);
+            o.threads = (int)n;
+        } else if (!strcmp(a, "--rounding")) {
+            if (!strcmp(v, "double"))
+                o.rounding = RQ_TFL_ROUND_DOUBLE;
+            else if (!strcmp(v, "single"))
+                o.rounding = RQ_TFL_ROUND_SINGLE;
+            else
+                return rq_cli_usage_error("validate", "--rounding wants double or single, not '%s'", v);
+        } else
+            return rq_cli_usage_error("validate", "unknown option '%s'", a);
+    }
+    if (!o.spatial || !o.temporal || !o.tflite || !o.data)
+        return rq_cli_usage_error("validate", "--spatial, --temporal, --tflite and --data are required");
+    rq_error err = {{0}};
+    rq_validate_result r;
+    if (rq_validate(&o, &r, &err) < 0)
+        return rq_cli_fail(&err);
+    rq_validate_print(&r, stdout);
+    rq_validate_result_free(&r);
+    if (o.json) {
+        if (rq_validate_write_json(&r, o.json, &err) < 0)
+            return rq_cli_fail(&err);
+        printf("wrote %s\n", o.json);
+    }
+    return RQ_EXIT_OK;
 }

@@ -17,6 +17,10 @@
       PyTorch's FP32 heart rate of each window listed in column `window` of WINDOWS.csv
       (the input contract applied as the checkpoint says)
   spatial_ref.py badckpt OUT.pth missing_key|bad_shape|not_dict [--seed S]
+  spatial_ref.py int8inputs DATA.pt SPATIAL.pth OUT.bin N
+      the first N ROI patches of the dataset, through the checkpoint's input contract,
+      quantized as the model's input (raw: scale 1/255, zero point -128; window_ratio:
+      [-clip, clip] over 255 steps, nudged zero point), int8 NHWC back to back
 """
 import argparse
 import sys
@@ -134,6 +138,28 @@ def cmd_badckpt(a):
     torch.save({"model_state_dict": sd}, a.out)
 
 
+def cmd_int8inputs(a):
+    c = contract_of(a.spatial)
+    samples = torch.load(a.data, map_location="cpu")["samples"].numpy()
+    if c.get("representation", "raw") == "window_ratio":
+        lo, hi = -c["clip"], c["clip"]
+    else:
+        lo, hi = 0.0, 1.0
+    scale = np.float32((hi - lo) / 255.0)
+    zp = int(np.clip(np.round(-128 - lo / scale), -128, 127)) if lo < 0 else -128
+    out, n = [], 0
+    for w in samples:
+        x = apply_contract(c, w).reshape(-1, 36, 36, 3)
+        for p in x:
+            q = np.clip(np.round(p.astype(np.float32) / scale) + zp, -128, 127).astype(np.int8)
+            out.append(q.tobytes())
+            n += 1
+            if n == a.n:
+                open(a.out, "wb").write(b"".join(out))
+                return
+    open(a.out, "wb").write(b"".join(out))
+
+
 def cmd_ckpt(a):
     m = make_model(a.seed, bias=not a.no_bias)
     sd = m.state_dict()
@@ -219,6 +245,11 @@ def main():
     b.add_argument("kind", choices=("missing_key", "bad_shape", "not_dict"))
     b.add_argument("--seed", type=int, default=0)
     b.set_defaults(fn=cmd_badckpt)
+    i8 = sub.add_parser("int8inputs")
+    for name in ("data", "spatial", "out"):
+        i8.add_argument(name)
+    i8.add_argument("n", type=int)
+    i8.set_defaults(fn=cmd_int8inputs)
     a = p.parse_args()
     a.fn(a)
 

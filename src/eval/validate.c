@@ -1,0 +1,619 @@
+#include "eval/validate.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/atomic_file.h"
+#include "common/progress.h"
+#include "io/dataset.h"
+#include "model/temporal_fusion_model.h"
+#include "quant/calib.h"
+#include "quant/ptq.h"
+#include "quant/spatial_quantize.h"
+
+#define BATCH 4 /* windows a ring slot carries */
+
+typedef struct slot {
+    int state; /* 0 free, 1 full, 2 being processed */
+    int64_t pos, count; /* positions in the evaluation list */
+    float *data;
+} slot;
+
+typedef struct ctx {
+    const rq_spatial_cnn *sm;
+    const rq_temporal_model *tm;
+    const rq_tfl_engine *eng;
+    rq_dataset *ds;
+    int T, R, H, W, C, F;
+    size_t wf, plane, patch;
+    const int64_t *eval;
+    int64_t n_eval;
+    float in_scale, out_scale;
+    int32_t in_zp, out_zp;
+    int n_layers;
+    int layer_tensor[RQ_VALIDATE_LAYERS];
+    float layer_scale[RQ_VALIDATE_LAYERS];
+    int32_t layer_zp[RQ_VALIDATE_LAYERS];
+    double *pred_fp, *pred_q, *sig, *noise; /* n_eval, n_eval, n_eval*layers (x2) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv_full, cv_free;
+    slot *slots;
+    int n_slots;
+    int done;
+    int64_t completed;
+} ctx;
+
+typedef struct worker {
+    ctx *c;
+    pthread_t th;
+    rq_spatial_ws ws;
+    rq_tfl_scratch *scr;
+    float *xin, *feat_fp, *feat_q, *work;
+} worker;
+
+static void process_window(worker *wk, const float *raw, int64_t pos)
+{
+    ctx *c = wk->c;
+    rq_spatial_ws *ws = &wk->ws;
+    double sig[RQ_VALIDATE_LAYERS] = {0}, noise[RQ_VALIDATE_LAYERS] = {0};
+    rppg_contract_apply(&c->sm->contract, (size_t)c->T, c->plane, raw, wk->xin);
+    for (int p = 0; p < c->T * c->R; p++) {
+        const float *patch = wk->xin + (size_t)p * c->patch;
+        rq_spatial_forward(c->sm, ws, patch, wk->feat_fp + (size_t)p * (size_t)c->F);
+        rq_quantize_f32(patch, c->patch, c->in_scale, c->in_zp,
+                        (int8_t *)rq_tfl_input(c->eng, wk->scr, 0));
+        rq_tfl_invoke(c->eng, wk->scr);
+        const int8_t *q = rq_tfl_output(c->eng, wk->scr, 0);
+        for (int j = 0; j < c->F; j++)
+            wk->feat_q[(size_t)p * (size_t)c->F + (size_t)j] = (float)(q[j] - c->out_zp) * c->out_scale;
+        for (int l = 0; l < c->n_layers; l++) {
+            const int8_t *a = rq_tfl_tensor_data(c->eng, wk->scr, c->layer_tensor[l]);
+            size_t n = (size_t)ws->act_h[l] * (size_t)ws->act_w[l] * (size_t)ws->act_c[l];
+            const float *x = ws->act[l];
+            double s = 0, e = 0;
+            for (size_t i = 0; i < n; i++) {
+                double y = (double)(a[i] - c->layer_zp[l]) * (double)c->layer_scale[l];
+                s += (double)x[i] * x[i];
+                e += ((double)x[i] - y) * ((double)x[i] - y);
+            }
+            sig[l] += s, noise[l] += e;
+        }
+    }
+    c->pred_fp[pos] = temporal_fusion_run(&c->tm->net, wk->feat_fp, wk->work);
+    c->pred_q[pos] = temporal_fusion_run(&c->tm->net, wk->feat_q, wk->work);
+    for (int l = 0; l < c->n_layers; l++) {
+        c->sig[pos * RQ_VALIDATE_LAYERS + l] = sig[l];
+        c->noise[pos * RQ_VALIDATE_LAYERS + l] = noise[l];
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    worker *wk = arg;
+    ctx *c = wk->c;
+    for (;;) {
+        pthread_mutex_lock(&c->mu);
+        slot *s = NULL;
+        for (;;) {
+            for (int i = 0; i < c->n_slots && !s; i++)
+                if (c->slots[i].state == 1)
+                    s = &c->slots[i];
+            if (s || c->done)
+                break;
+            pthread_cond_wait(&c->cv_full, &c->mu);
+        }
+        if (!s) {
+            pthread_mutex_unlock(&c->mu);
+            return NULL;
+        }
+        s->state = 2;
+        pthread_mutex_unlock(&c->mu);
+        for (int64_t k = 0; k < s->count; k++)
+            process_window(wk, s->data + (size_t)k * c->wf, s->pos + k);
+        pthread_mutex_lock(&c->mu);
+        s->state = 0;
+        c->completed += s->count;
+        pthread_cond_signal(&c->cv_free);
+        pthread_mutex_unlock(&c->mu);
+    }
+}
+
+static int worker_init(worker *wk, ctx *c, rq_error *err)
+{
+    memset(wk, 0, sizeof *wk);
+    wk->c = c;
+    const temporal_fusion_net *n = &c->tm->net;
+    if (rq_spatial_ws_init(&wk->ws, c->sm, c->H, c->W, err) < 0)
+        return -1;
+    wk->scr = rq_tfl_scratch_new(c->eng);
+    wk->xin = malloc(c->wf * sizeof(float));
+    wk->feat_fp = malloc((size_t)(c->T * c->R * c->F) * sizeof(float));
+    wk->feat_q = malloc((size_t)(c->T * c->R * c->F) * sizeof(float));
+    wk->work = malloc((size_t)TEMPORAL_FUSION_WORK_FLOATS(n->conv1_out, n->frames, n->hidden) *
+                      sizeof(float));
+    if (!wk->scr || !wk->xin || !wk->feat_fp || !wk->feat_q || !wk->work)
+        return rq_fail(err, "out of memory for a validation worker");
+    return 0;
+}
+
+static void worker_free(worker *wk)
+{
+    rq_spatial_ws_free(&wk->ws);
+    if (wk->scr)
+        rq_tfl_scratch_free(wk->scr);
+    free(wk->xin), free(wk->feat_fp), free(wk->feat_q), free(wk->work);
+}
+
+/* Reads the batch's windows, one dataset call per run of consecutive indices. */
+static int read_batch(ctx *c, slot *s, rq_error *err)
+{
+    int64_t k = 0;
+    while (k < s->count) {
+        int64_t first = c->eval[s->pos + k], run = 1;
+        while (k + run < s->count && c->eval[s->pos + k + run] == first + run)
+            run++;
+        if (rq_dataset_read_windows(c->ds, first, run, s->data + (size_t)k * c->wf, err) < 0)
+            return -1;
+        k += run;
+    }
+    return 0;
+}
+
+/* The caller's thread reads; workers compute. */
+static int run_pipeline(ctx *c, int n_threads, FILE *log, rq_error *err)
+{
+    worker *wk = calloc((size_t)n_threads, sizeof(worker));
+    c->n_slots = 2 * n_threads;
+    c->slots = calloc((size_t)c->n_slots, sizeof(slot));
+    int started = 0, rc = -1;
+    rq_progress prog;
+    rq_progress_start(&prog, "validate", (uint64_t)c->n_eval);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv_full, NULL);
+    pthread_cond_init(&c->cv_free, NULL);
+    if (!wk || !c->slots) {
+        rq_fail(err, "out of memory for the validation pipeline");
+        goto out;
+    }
+    for (int i = 0; i < c->n_slots; i++)
+        if (!(c->slots[i].data = malloc((size_t)BATCH * c->wf * sizeof(float)))) {
+            rq_fail(err, "out of memory for the validation pipeline");
+            goto out;
+        }
+    for (int i = 0; i < n_threads; i++) {
+        if (worker_init(&wk[i], c, err) < 0)
+            goto out;
+    }
+    for (; started < n_threads; started++)
+        if (pthread_create(&wk[started].th, NULL, worker_main, &wk[started]) != 0) {
+            rq_fail(err, "cannot start validation thread %d", started);
+            goto out;
+        }
+    (void)log;
+    int64_t pos = 0;
+    rc = 0;
+    while (pos < c->n_eval) {
+        pthread_mutex_lock(&c->mu);
+        slot *s = NULL;
+        for (;;) {
+            for (int i = 0; i < c->n_slots && !s; i++)
+                if (c->slots[i].state == 0)
+                    s = &c->slots[i];
+            if (s)
+                break;
+            pthread_cond_wait(&c->cv_free, &c->mu);
+        }
+        int64_t done = c->completed;
+        s->state = 2; /* the reader owns it while filling */
+        pthread_mutex_unlock(&c->mu);
+        rq_progress_update(&prog, (uint64_t)done);
+        s->pos = pos;
+        s->count = c->n_eval - pos < BATCH ? c->n_eval - pos : BATCH;
+        if (read_batch(c, s, err) < 0) {
+            rc = -1;
+            pthread_mutex_lock(&c->mu);
+            s->state = 0;
+            pthread_mutex_unlock(&c->mu);
+            break;
+        }
+        pos += s->count;
+        pthread_mutex_lock(&c->mu);
+        s->state = 1;
+        pthread_cond_signal(&c->cv_full);
+        pthread_mutex_unlock(&c->mu);
+    }
+    if (rc < 0) { /* drop what is queued: the run has failed */
+        pthread_mutex_lock(&c->mu);
+        for (int i = 0; i < c->n_slots; i++)
+            if (c->slots[i].state == 1)
+                c->slots[i].state = 0;
+        pthread_mutex_unlock(&c->mu);
+    }
+out:
+    pthread_mutex_lock(&c->mu);
+    c->done = 1;
+    pthread_cond_broadcast(&c->cv_full);
+    pthread_mutex_unlock(&c->mu);
+    for (int i = 0; i < started; i++)
+        pthread_join(wk[i].th, NULL);
+    if (started && rc == 0) {
+        rq_progress_update(&prog, (uint64_t)c->n_eval);
+        rq_progress_finish(&prog);
+    }
+    for (int i = 0; wk && i < n_threads; i++)
+        worker_free(&wk[i]);
+    for (int i = 0; c->slots && i < c->n_slots; i++)
+        free(c->slots[i].data);
+    free(c->slots);
+    free(wk);
+    pthread_cond_destroy(&c->cv_full);
+    pthread_cond_destroy(&c->cv_free);
+    pthread_mutex_destroy(&c->mu);
+    return rc;
+}
+
+/* ---- checks that the pieces belong together --------------------------------------- */
+
+static const rq_tfl_builtin expected_ops[RQ_VALIDATE_LAYERS] = {
+    RQ_TFL_OP_CONV_2D, RQ_TFL_OP_MAX_POOL_2D, RQ_TFL_OP_CONV_2D,
+    RQ_TFL_OP_MAX_POOL_2D, RQ_TFL_OP_CONV_2D, RQ_TFL_OP_MEAN};
+
+static int check_graph(ctx *c, const rq_tfl_model *t, const rq_spatial_ws *ws, const char *path,
+                       rq_error *err)
+{
+    if (t->n_inputs != 1 || t->n_outputs != 1)
+        return rq_fail(err, "%s: the model has %d inputs and %d outputs, not 1 and 1", path,
+                       t->n_inputs, t->n_outputs);
+    const rq_tfl_tensor *in = &t->tensors[t->inputs[0]], *out = &t->tensors[t->outputs[0]];
+    if (in->type != RQ_TFL_INT8 || in->q.n != 1 || in->rank != 4 || in->shape[0] != 1 ||
+        in->shape[1] != c->H || in->shape[2] != c->W || in->shape[3] != c->C)
+        return rq_fail(err, "%s: input is not int8 [1,%d,%d,%d] quantized per tensor", path, c->H,
+                       c->W, c->C);
+    if (out->type != RQ_TFL_INT8 || out->q.n != 1 || rq_tfl_num_elements(out) != c->F)
+        return rq_fail(err, "%s: output is not %d int8 features quantized per tensor", path, c->F);
+    if (t->n_ops < RQ_VALIDATE_LAYERS)
+        return rq_fail(err, "%s: %d operators, the spatial CNN graph has at least %d", path,
+                       t->n_ops, RQ_VALIDATE_LAYERS);
+    for (int l = 0; l < RQ_VALIDATE_LAYERS; l++) {
+        const rq_tfl_op *op = &t->ops[l];
+        const rq_tfl_tensor *y = &t->tensors[op->outputs[0]];
+        int64_t want = (int64_t)ws->act_h[l] * ws->act_w[l] * ws->act_c[l];
+        if (op->code != expected_ops[l])
+            return rq_fail(err, "%s: operator %d is %s, expected %s: not the spatial CNN graph",
+                           path, l, rq_tfl_builtin_name(op->code),
+                           rq_tfl_builtin_name(expected_ops[l]));
+        if (y->type != RQ_TFL_INT8 || y->q.n != 1 || rq_tfl_num_elements(y) != want)
+            return rq_fail(err, "%s: operator %d output '%s' is not %lld int8 values quantized "
+                           "per tensor as the checkpoint's layer gives", path, l, y->name,
+                           (long long)want);
+        c->layer_tensor[l] = op->outputs[0];
+        c->layer_scale[l] = y->q.scale[0];
+        c->layer_zp[l] = (int32_t)y->q.zero_point[0];
+    }
+    c->n_layers = RQ_VALIDATE_LAYERS;
+    c->in_scale = in->q.scale[0], c->in_zp = (int32_t)in->q.zero_point[0];
+    c->out_scale = out->q.scale[0], c->out_zp = (int32_t)out->q.zero_point[0];
+    if (!(c->in_scale > 0) || !(c->out_scale > 0))
+        return rq_fail(err, "%s: input or output scale is not positive", path);
+    return 0;
+}
+
+static int check_contract(const rq_tfl_model *t, const rq_spatial_cnn *sm, const char *tfl_path,
+                          const char *sp_path, FILE *log, rq_error *err)
+{
+    rppg_contract mc;
+    char a[256], b[256];
+    if (rq_contract_from_description(t->description, &mc) < 0) {
+        if (log)
+            fprintf(stderr, "rppgq: warning: %s does not say which input contract it expects; "
+                    "using the checkpoint's\n", tfl_path);
+        return 0;
+    }
+    if (rq_contract_equal(&mc, &sm->contract))
+        return 0;
+    rq_contract_describe(&mc, a, sizeof a);
+    rq_contract_describe(&sm->contract, b, sizeof b);
+    return rq_fail(err, "%s: made for input contract '%s' but %s has '%s'", tfl_path,
+                   strstr(a, "representation="), sp_path, strstr(b, "representation="));
+}
+
+static int cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+static int count_subjects(const rq_dataset *ds, const int64_t *eval, int64_t n)
+{
+    if (!ds->subjects || n == 0)
+        return 0;
+    int64_t *s = malloc((size_t)n * sizeof(int64_t));
+    if (!s)
+        return 0;
+    for (int64_t i = 0; i < n; i++)
+        s[i] = ds->subjects[eval[i]];
+    qsort(s, (size_t)n, sizeof(int64_t), cmp_i64);
+    int u = 1;
+    for (int64_t i = 1; i < n; i++)
+        u += s[i] != s[i - 1];
+    free(s);
+    return u;
+}
+
+/* Copies the per-window results into r (the report and `rppgq run` keep them). */
+static int keep_predictions(const ctx *c, rq_validate_result *r, rq_error *err)
+{
+    size_t n = (size_t)c->n_eval;
+    r->windows = malloc(n * sizeof(int64_t));
+    r->truth = malloc(n * sizeof(float));
+    r->pred_fp32 = malloc(n * sizeof(float));
+    r->pred_int8 = malloc(n * sizeof(float));
+    if (c->ds->subjects)
+        r->subject = malloc(n * sizeof(int64_t));
+    if (!r->windows || !r->truth || !r->pred_fp32 || !r->pred_int8 || (c->ds->subjects && !r->subject))
+        return rq_fail(err, "out of memory keeping %zu predictions", n);
+    for (size_t i = 0; i < n; i++) {
+        r->windows[i] = c->eval[i];
+        r->truth[i] = c->ds->labels[c->eval[i]];
+        r->pred_fp32[i] = (float)c->pred_fp[i];
+        r->pred_int8[i] = (float)c->pred_q[i];
+        if (r->subject)
+            r->subject[i] = c->ds->subjects[c->eval[i]];
+    }
+    return 0;
+}
+
+void rq_validate_result_free(rq_validate_result *r)
+{
+    free(r->windows), free(r->truth), free(r->pred_fp32), free(r->pred_int8), free(r->subject);
+    r->windows = NULL, r->truth = r->pred_fp32 = r->pred_int8 = NULL, r->subject = NULL;
+}
+
+static int write_predictions(const char *path, const ctx *c, rq_error *err)
+{
+    rq_atomic_file f;
+    if (rq_atomic_open(&f, path, err) < 0)
+        return -1;
+    fprintf(f.fp, "window,label,fp32,int8\n");
+    for (int64_t i = 0; i < c->n_eval; i++)
+        fprintf(f.fp, "%lld,%.9g,%.9g,%.9g\n", (long long)c->eval[i],
+                (double)c->ds->labels[c->eval[i]], c->pred_fp[i], c->pred_q[i]);
+    return rq_atomic_commit(&f, err);
+}
+
+static void summarize(const ctx *c, const rq_calib_plan *plan, rq_validate_result *r)
+{
+    double *lab = malloc((size_t)c->n_eval * sizeof(double));
+    double *base = malloc((size_t)c->n_eval * sizeof(double));
+    double mean = 0;
+    for (int i = 0; i < plan->n; i++)
+        mean += c->ds->labels[plan->windows[i]];
+    mean /= plan->n;
+    for (int64_t i = 0; lab && base && i < c->n_eval; i++)
+        lab[i] = c->ds->labels[c->eval[i]], base[i] = mean;
+    r->n_windows = c->n_eval;
+    if (lab && base) {
+        r->fp32 = rq_metrics_compute(c->pred_fp, lab, c->n_eval);
+        r->int8 = rq_metrics_compute(c->pred_q, lab, c->n_eval);
+        r->baseline = rq_metrics_compute(base, lab, c->n_eval);
+    }
+    r->baseline_value = mean;
+    r->int8_vs_fp32_mae = rq_mae_between(c->pred_q, c->pred_fp, c->n_eval);
+    r->mae_increase = r->int8.mae - r->fp32.mae;
+    r->grade = rq_grade_mae_increase(r->mae_increase);
+    r->n_layers = c->n_layers;
+    static const char *names[RQ_VALIDATE_LAYERS] = {"conv0", "pool0", "conv1", "pool1", "conv2", "mean"};
+    for (int l = 0; l < c->n_layers; l++) {
+        double s = 0, e = 0;
+        for (int64_t i = 0; i < c->n_eval; i++)
+            s += c->sig[i * RQ_VALIDATE_LAYERS + l], e += c->noise[i * RQ_VALIDATE_LAYERS + l];
+        snprintf(r->layer_name[l], sizeof r->layer_name[l], "%s", names[l]);
+        r->layer_sqnr_db[l] = rq_sqnr_db(s, e);
+    }
+    free(lab), free(base);
+}
+
+static int online_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *err)
+{
+    memset(res, 0, sizeof *res);
+    ctx c;
+    memset(&c, 0, sizeof c);
+    rq_spatial_cnn sm;
+    rq_temporal_model tm;
+    rq_tfl_model t;
+    rq_tfl_engine *eng = NULL;
+    rq_dataset ds;
+    rq_calib_plan plan;
+    rq_spatial_ws ws;
+    int64_t *eval = NULL;
+    int rc = -1, have_sm = 0, have_tm = 0, have_ds = 0;
+    memset(&plan, 0, sizeof plan);
+    memset(&ws, 0, sizeof ws);
+    memset(&tm, 0, sizeof tm);
+    rq_tfl_model_init(&t);
+    struct stat st;
+
+    if (rq_spatial_load(o->spatial, &sm, err) < 0)
+        goto out;
+    have_sm = 1;
+    if (rq_dataset_open(o->data, &ds, err) < 0)
+        goto out;
+    have_ds = 1;
+    if (rq_check_dataset_fits(&ds, &sm, o->data, err) < 0)
+        goto out;
+    if (rq_temporal_load(o->temporal, ds.rois, &tm, err) < 0)
+        goto out;
+    have_tm = 1;
+    c.T = ds.frames, c.R = ds.rois, c.H = ds.height, c.W = ds.width, c.C = ds.channels;
+    c.F = rq_spatial_out_features(&sm);
+    if (tm.net.frames != c.T || tm.net.rois != c.R || tm.net.features != c.F) {
+        rq_fail(err, "%s: the temporal network takes %d frames x %d ROIs x %d features, but the "
+                "data and spatial CNN give %d x %d x %d", o->temporal, tm.net.frames, tm.net.rois,
+                tm.net.features, c.T, c.R, c.F);
+        goto out;
+    }
+    if (rq_tfl_read(o->tflite, &t, err) < 0)
+        goto out;
+    if (stat(o->tflite, &st) == 0)
+        res->tflite_bytes = (size_t)st.st_size;
+    if (rq_spatial_ws_init(&ws, &sm, c.H, c.W, err) < 0 ||
+        check_graph(&c, &t, &ws, o->tflite, err) < 0 ||
+        check_contract(&t, &sm, o->tflite, o->spatial, o->log, err) < 0 ||
+        rq_tfl_prepare(&t, o->rounding, &eng, err) < 0)
+        goto out;
+    if (rq_calib_select(ds.labels, ds.subjects, ds.n, o->calib_windows, o->seed, o->data, &plan,
+                        err) < 0)
+        goto out;
+    if (!(eval = malloc((size_t)ds.n * sizeof(int64_t)))) {
+        rq_fail(err, "out of memory listing evaluation windows");
+        goto out;
+    }
+    for (int64_t i = 0; i < ds.n; i++)
+        if (!rq_calib_excludes(&plan, i, ds.subjects))
+            eval[c.n_eval++] = i;
+    if (c.n_eval == 0) {
+        rq_fail(err, "%s: no window left for validation once the %d calibration windows%s are "
+                "set aside", o->data, plan.n, plan.subjects ? " (and their subjects)" : "");
+        goto out;
+    }
+    c.sm = &sm, c.tm = &tm, c.eng = eng, c.ds = &ds, c.eval = eval;
+    c.wf = (size_t)ds.window_floats;
+    c.plane = c.wf / (size_t)c.T;
+    c.patch = (size_t)c.H * (size_t)c.W * (size_t)c.C;
+    c.pred_fp = malloc((size_t)c.n_eval * sizeof(double));
+    c.pred_q = malloc((size_t)c.n_eval * sizeof(double));
+    c.sig = calloc((size_t)c.n_eval * RQ_VALIDATE_LAYERS, sizeof(double));
+    c.noise = calloc((size_t)c.n_eval * RQ_VALIDATE_LAYERS, sizeof(double));
+    if (!c.pred_fp || !c.pred_q || !c.sig || !c.noise) {
+        rq_fail(err, "out of memory for %lld predictions", (long long)c.n_eval);
+        goto out;
+    }
+    if (o->log) {
+        fprintf(o->log, "validating on %lld windows", (long long)c.n_eval);
+        if (plan.subjects)
+            fprintf(o->log, " of the %d subjects not used for calibration",
+                    plan.n_all_subjects - plan.n_subjects);
+        else
+            fprintf(o->log, " (all but the %d calibration windows)", plan.n);
+        fprintf(o->log, "\n");
+    }
+    int threads = o->threads > 0 ? o->threads : online_cores();
+    if (threads > c.n_eval)
+        threads = (int)c.n_eval;
+    if (run_pipeline(&c, threads, o->log, err) < 0)
+        goto out;
+    summarize(&c, &plan, res);
+    res->n_subjects = count_subjects(&ds, eval, c.n_eval);
+    if (keep_predictions(&c, res, err) < 0)
+        goto out;
+    if (o->predictions && write_predictions(o->predictions, &c, err) < 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc < 0)
+        rq_validate_result_free(res);
+    free(c.pred_fp), free(c.pred_q), free(c.sig), free(c.noise);
+    free(eval);
+    rq_calib_plan_free(&plan);
+    rq_spatial_ws_free(&ws);
+    if (eng)
+        rq_tfl_engine_free(eng);
+    rq_tfl_model_free(&t);
+    if (have_tm)
+        rq_temporal_free(&tm);
+    if (have_ds)
+        rq_dataset_close(&ds);
+    if (have_sm)
+        rq_spatial_free(&sm);
+    return rc;
+}
+
+/* ---- reports ---------------------------------------------------------------------- */
+
+static void print_row(FILE *out, const char *name, const rq_metrics *m)
+{
+    fprintf(out, "  %-10s %8.3f %8.3f %8.2f %9.4f %9.4f\n", name, m->mae, m->rmse, m->mape,
+            m->pearson, m->r2);
+}
+
+void rq_validate_print(const rq_validate_result *r, FILE *out)
+{
+    fprintf(out, "windows: %lld", (long long)r->n_windows);
+    if (r->n_subjects)
+        fprintf(out, " (%d subjects)", r->n_subjects);
+    fprintf(out, "\n  %-10s %8s %8s %8s %9s %9s\n", "", "MAE", "RMSE", "MAPE%", "Pearson", "R^2");
+    print_row(out, "FP32", &r->fp32);
+    print_row(out, "INT8", &r->int8);
+    char base[32];
+    snprintf(base, sizeof base, "mean %.1f", r->baseline_value);
+    print_row(out, base, &r->baseline);
+    fprintf(out, "INT8 vs FP32 MAE: %.4f BPM\n", r->int8_vs_fp32_mae);
+    fprintf(out, "MAE increase: %+.4f BPM: %s\n", r->mae_increase, r->grade);
+    fprintf(out, "per-layer SQNR (dB):");
+    for (int l = 0; l < r->n_layers; l++)
+        fprintf(out, " %s %.2f", r->layer_name[l], r->layer_sqnr_db[l]);
+    fprintf(out, "\ntflite: %zu bytes\n", r->tflite_bytes);
+}
+
+static json_object *num(double v)
+{
+    return isfinite(v) ? json_object_new_double(v) : json_object_new_null();
+}
+
+static json_object *metrics_json(const rq_metrics *m)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "mae", num(m->mae));
+    json_object_object_add(o, "rmse", num(m->rmse));
+    json_object_object_add(o, "mape", num(m->mape));
+    json_object_object_add(o, "pearson", num(m->pearson));
+    json_object_object_add(o, "r2", num(m->r2));
+    return o;
+}
+
+int rq_validate_write_json(const rq_validate_result *r, const char *path, rq_error *err)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "n_windows", json_object_new_int64(r->n_windows));
+    json_object_object_add(o, "n_subjects", json_object_new_int(r->n_subjects));
+    json_object_object_add(o, "fp32", metrics_json(&r->fp32));
+    json_object_object_add(o, "int8", metrics_json(&r->int8));
+    json_object_object_add(o, "baseline_mean", metrics_json(&r->baseline));
+    json_object_object_add(o, "baseline_value", num(r->baseline_value));
+    json_object_object_add(o, "int8_vs_fp32_mae", num(r->int8_vs_fp32_mae));
+    json_object_object_add(o, "mae_increase", num(r->mae_increase));
+    json_object_object_add(o, "grade", json_object_new_string(r->grade ? r->grade : ""));
+    json_object_object_add(o, "tflite_bytes", json_object_new_int64((int64_t)r->tflite_bytes));
+    json_object *l = json_object_new_array(), *names = json_object_new_array();
+    for (int i = 0; i < r->n_layers; i++) {
+        json_object_array_add(l, num(r->layer_sqnr_db[i]));
+        json_object_array_add(names, json_object_new_string(r->layer_name[i]));
+    }
+    json_object_object_add(o, "layer_sqnr_db", l);
+    json_object_object_add(o, "layer_names", names);
+    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+    size_t len = strlen(s);
+    char *buf = malloc(len + 2);
+    int rc = -1;
+    if (buf) {
+        memcpy(buf, s, len);
+        buf[len] = '\n';
+        rc = rq_write_file_atomic(path, buf, len + 1, err);
+        free(buf);
+    } else {
+        rq_fail(err, "out of memory writing %s", path);
+    }
+    json_object_put(o);
+    return rc;
+}

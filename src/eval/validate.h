@@ -1,0 +1,59 @@
+/* `rppgq validate`: whole heart-rate predictions on every window not used for calibration
+ * (with subjects: every window of a subject not used for calibration), FP32 (float spatial +
+ * float temporal) against INT8 (int8 engine on the .tflite, dequantized features, float
+ * temporal), plus the mean-label baseline and per-layer SQNR.
+ *
+ * The dataset is streamed: one reader thread (the caller's) fills a ring of window batches,
+ * worker threads (one per core) run both paths; results are reduced in window order, so
+ * the report does not depend on the thread count. */
+#ifndef RQ_VALIDATE_H
+#define RQ_VALIDATE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/error.h"
+#include "eval/metrics.h"
+#include "model/spatial_cnn.h"
+#include "tflite/tfl_model.h"
+
+typedef struct rq_validate_opts {
+    const char *spatial, *temporal, *tflite, *data;
+    const char *json;        /* NULL: no JSON report */
+    const char *predictions; /* NULL: no per-window CSV (index,label,fp32,int8) */
+    int calib_windows;
+    uint64_t seed;
+    int threads;             /* 0: one per online core */
+    rq_tfl_rounding rounding;
+    FILE *log;               /* report lines (stdout for the CLI), NULL = silent */
+} rq_validate_opts;
+
+#define RQ_VALIDATE_LAYERS RQ_SPATIAL_ACTS
+
+typedef struct rq_validate_result {
+    int64_t n_windows;
+    int n_subjects;
+    rq_metrics fp32, int8, baseline;
+    double baseline_value;   /* mean label of the calibration windows */
+    double int8_vs_fp32_mae;
+    double mae_increase;
+    const char *grade;
+    size_t tflite_bytes;
+    int n_layers;
+    char layer_name[RQ_VALIDATE_LAYERS][32];
+    double layer_sqnr_db[RQ_VALIDATE_LAYERS];
+    /* Per evaluated window, in dataset order (owned; rq_validate_result_free). */
+    int64_t *windows;
+    float *truth, *pred_fp32, *pred_int8;
+    int64_t *subject;        /* NULL when the dataset has no subjects */
+} rq_validate_result;
+
+int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *err);
+void rq_validate_result_free(rq_validate_result *r);
+
+/* Prints the human-readable report. */
+void rq_validate_print(const rq_validate_result *r, FILE *out);
+/* Writes the JSON report atomically. */
+int rq_validate_write_json(const rq_validate_result *r, const char *path, rq_error *err);
+
+#endif

@@ -1,0 +1,80 @@
+# slow
+# The quantized Spatial CNN as written by `rppgq quantize`, run by LiteRT (Google's TFLite
+# runtime, independent of us) and by our int8 engine on the same int8 inputs (dataset
+# patches through the input contract): single rounding byte-exact, double rounding within
+# one LSB. Then the structure as Debian's flatc reads it: per-channel weights in [-127,127]
+# on dimension 0 with zero points 0, bias scales s_in * s_w[c], pools sharing params.
+. tests/lib/common.sh
+R=tests/ref/spatial_ref.py
+LRT=tests/litert
+ENGINE=${RPPGQ_REL:-$RPPGQ}
+if [ ! -d "$LRT/node_modules/@litertjs/core" ] || ! command -v node >/dev/null; then
+    fail "LiteRT.js not installed (make deps runs npm ci in $LRT)"
+    finish
+fi
+$PY $R ckpt $T/sp.pth --seed 21 && $PY $R ckpt $T/spr.pth --seed 22 --contract window_ratio:50:4:1 &&
+$PY $R dataset $T/d.pt 30 --seed 23 || { fail "making test files"; finish; }
+
+for v in sp spr; do
+    $RPPGQ quantize --spatial $T/$v.pth --data $T/d.pt --out $T/$v.tflite --calib-windows 10 >/dev/null 2>&1 ||
+        { fail "$v: quantize"; continue; }
+    $PY $R int8inputs $T/d.pt $T/$v.pth $T/$v.in 480 || { fail "$v: inputs"; continue; }
+    node $LRT/run_tflite.js $T/$v.tflite $T/$v.in $T/$v.litert 2>$T/lrt.err || { fail "$v: LiteRT: $(head -c 300 $T/lrt.err)"; continue; }
+    $ENGINE infer --rounding single $T/$v.tflite $T/$v.in $T/$v.single && $ENGINE infer --rounding double $T/$v.tflite $T/$v.in $T/$v.double ||
+        { fail "$v: infer"; continue; }
+    total=$(stat -c %s $T/$v.litert)
+    ds=$(cmp -l $T/$v.single $T/$v.litert | wc -l)
+    dd=$(cmp -l $T/$v.double $T/$v.litert | wc -l)
+    echo "$v: 480 patches, $total output bytes; single rounding $ds differ, double $dd differ"
+    [ "$total" -eq $((480 * 16)) ] && [ "$ds" -eq 0 ] && pass "$v: int8 outputs equal LiteRT's (single rounding)" ||
+        fail "$v: $ds of $total bytes differ from LiteRT"
+    $PY - $T/$v.double $T/$v.litert <<'PYEOF' && pass "$v: double rounding within one LSB of LiteRT" || fail "$v: double rounding off by more than one LSB"
+import sys, numpy as np
+a = np.fromfile(sys.argv[1], np.int8).astype(int); b = np.fromfile(sys.argv[2], np.int8).astype(int)
+sys.exit(0 if len(a) == len(b) and np.max(np.abs(a - b)) <= 1 else 1)
+PYEOF
+done
+
+# ---- flatc's reading of the scheme ------------------------------------------------------
+# flatc prints floats with 6 decimals; a copy of the schema that declares the scales as
+# uint (same 4 bytes) makes it print their exact bit patterns instead.
+if [ -f tests/tflite/schema.fbs ] && command -v flatc >/dev/null; then
+    SCHEMA=$T/schema_bits.fbs
+    sed 's/^  scale:\[float\];/  scale:[uint];/' tests/tflite/schema.fbs >$SCHEMA
+    flatc --json --strict-json --raw-binary -o $T $SCHEMA -- $T/sp.tflite 2>$T/flatc.err &&
+    $PY - $T/sp.json <<'PYEOF' && pass "flatc: scheme as tflite-int8.md says" || fail "flatc scheme check $(cat $T/flatc.err)"
+import json, sys, struct
+m = json.load(open(sys.argv[1]))
+g = m["subgraphs"][0]; T = g["tensors"]; B = m["buffers"]
+byname = {t["name"]: t for t in T}
+def q(t):
+    d = dict(t.get("quantization", {}))
+    if "scale" in d:
+        d["scale"] = [struct.unpack("<f", struct.pack("<I", u))[0] for u in d["scale"]]
+    return d
+def data(t): return bytes(B[t["buffer"]].get("data", []))
+ok = True
+for l, x in ((0, "input"), (1, "pool0"), (2, "pool1")):
+    w, b, xin = byname["conv%d/weights" % l], byname["conv%d/bias" % l], byname[x]
+    qw, qb = q(w), q(b)
+    ok &= w["type"] == "INT8" and b["type"] == "INT32" and qw.get("quantized_dimension", 0) == 0
+    ok &= len(qw["scale"]) == w["shape"][0] and all(z == 0 for z in qw["zero_point"])
+    ws = struct.unpack("%db" % len(data(w)), data(w))
+    ok &= min(ws) >= -127 and max(ws) <= 127
+    s_in = q(xin)["scale"][0]
+    for c in range(w["shape"][0]):
+        want = struct.unpack("f", struct.pack("f", s_in * qw["scale"][c]))[0]  # float32 product
+        ok &= qb["scale"][c] == want and qb["zero_point"][c] == 0
+for p, c in (("pool0", "conv0/relu"), ("pool1", "conv1/relu")):
+    ok &= q(byname[p])["scale"] == q(byname[c])["scale"] and q(byname[p])["zero_point"] == q(byname[c])["zero_point"]
+inp = byname["input"]
+ok &= inp["type"] == "INT8" and q(inp)["zero_point"] == [-128] and q(inp)["scale"][0] == struct.unpack("f", struct.pack("f", 1 / 255))[0]
+out = T[g["outputs"][0]]
+ok &= out["shape"] == [1, 16] and out["type"] == "INT8"
+ok &= "input_contract representation=raw" in m.get("description", "")
+sys.exit(0 if ok else 1)
+PYEOF
+else
+    fail "flatc or the TFLite schema (tests/tflite/schema.fbs) missing"
+fi
+finish
