@@ -54,6 +54,7 @@ struct prep_op {
     int32_t in_zp, out_zp, act_min, act_max;
     int32_t *mult;     /* per output channel */
     int32_t *shift;
+    int32_t *lshift, *rshift; /* max(shift, 0) and max(-shift, 0), for the row requantizer */
     int32_t *bias_adj; /* bias - in_zp * sum(weights), per output channel */
     int16_t *w16;      /* weights widened, rows padded to k_pad */
     /* MEAN: each input element's output index comes from strides */
@@ -128,6 +129,37 @@ HOT DOT_CLONES static void dot16x4(const int16_t *restrict w, int k_pad, const i
     acc[3] = a3;
 }
 
+/* Requantizes one pixel's accumulators (all output channels) in a loop simple enough to
+ * vectorize; the same integer operations as rq_mbqm_double / rq_mbqm_single. Multipliers
+ * are positive (QuantizeMultiplier of a positive scale), so SRDHM never saturates. */
+HOT DOT_CLONES static void requant_row(const prep_op *restrict p, const int32_t *restrict acc,
+                                       int8_t *restrict out)
+{
+    int n = p->out_c;
+    int32_t lo = p->act_min, hi = p->act_max, zp = p->out_zp;
+    if (p->single) {
+        for (int c = 0; c < n; c++) {
+            int total = 31 - p->shift[c];
+            int64_t r = ((int64_t)(acc[c] + p->bias_adj[c]) * p->mult[c] +
+                         ((int64_t)1 << (total - 1))) >> total;
+            int32_t v = (int32_t)r + zp;
+            out[c] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
+        }
+        return;
+    }
+    for (int c = 0; c < n; c++) {
+        int32_t x = (int32_t)((uint32_t)(acc[c] + p->bias_adj[c]) << p->lshift[c]);
+        int64_t ab = (int64_t)x * p->mult[c];
+        int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+        int32_t h = (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+        int e = p->rshift[c];
+        int32_t mask = (int32_t)(((int64_t)1 << e) - 1);
+        int32_t threshold = (mask >> 1) + (h < 0);
+        int32_t v = (h >> e) + ((h & mask) > threshold) + zp;
+        out[c] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
+    }
+}
+
 /* The input surrounded by its zero point, so that every tap reads a value and taps
  * outside the image contribute w * (zp - zp) = 0, exactly like skipping them. */
 static const int8_t *padded_input(const prep_op *p, const int8_t *in, int8_t *buf, int b)
@@ -158,7 +190,8 @@ HOT static void run_conv(const prep_op *p, uint8_t *arena)
     int8_t *pad_buf = (int8_t *)(arena + p->tmp_off);
     size_t pad_bytes = p->needs_pad ? (size_t)p->src_h * p->src_w * p->in_c : 0;
     int16_t *patch = (int16_t *)(arena + p->tmp_off + ((pad_bytes + 63) & ~(size_t)63));
-    int cin = p->in_c, src_w = p->needs_pad ? p->src_w : p->in_w;
+    int32_t *acc = (int32_t *)(patch + ((p->k_pad + 31) & ~31));
+    int cin = p->in_c, src_w = p->needs_pad ? p->src_w : p->in_w, row_len = p->k_w * cin;
     for (int k = p->k_len; k < p->k_pad; k++)
         patch[k] = 0;
     for (int b = 0; b < p->batches; b++) {
@@ -168,6 +201,13 @@ HOT static void run_conv(const prep_op *p, uint8_t *arena)
                 int16_t *q = patch;
                 for (int ky = 0; ky < p->k_h; ky++) {
                     int y = oy * p->stride_h + ky * p->dil_h;
+                    if (p->dil_w == 1) { /* the row's taps are contiguous */
+                        const int8_t *s = src + ((size_t)y * src_w + ox * p->stride_w) * cin;
+                        for (int k = 0; k < row_len; k++)
+                            q[k] = s[k];
+                        q += row_len;
+                        continue;
+                    }
                     for (int kx = 0; kx < p->k_w; kx++) {
                         int x = ox * p->stride_w + kx * p->dil_w;
                         const int8_t *s = src + ((size_t)y * src_w + x) * cin;
@@ -178,21 +218,11 @@ HOT static void run_conv(const prep_op *p, uint8_t *arena)
                 }
                 int8_t *o = out + (((size_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c;
                 int oc = 0;
-                for (; oc + 4 <= p->out_c; oc += 4) {
-                    int32_t acc[4];
-                    dot16x4(p->w16 + (size_t)oc * p->k_pad, p->k_pad, patch, acc);
-                    for (int j = 0; j < 4; j++) {
-                        int32_t v = rq_mbqm(p->bias_adj[oc + j] + acc[j], p->mult[oc + j],
-                                            p->shift[oc + j], p->single) + p->out_zp;
-                        o[oc + j] = clamp8(v, p->act_min, p->act_max);
-                    }
-                }
-                for (; oc < p->out_c; oc++) {
-                    int32_t acc = p->bias_adj[oc] +
-                                  dot16(p->w16 + (size_t)oc * p->k_pad, patch, p->k_pad);
-                    acc = rq_mbqm(acc, p->mult[oc], p->shift[oc], p->single) + p->out_zp;
-                    o[oc] = clamp8(acc, p->act_min, p->act_max);
-                }
+                for (; oc + 4 <= p->out_c; oc += 4)
+                    dot16x4(p->w16 + (size_t)oc * p->k_pad, p->k_pad, patch, acc + oc);
+                for (; oc < p->out_c; oc++)
+                    acc[oc] = dot16(p->w16 + (size_t)oc * p->k_pad, patch, p->k_pad);
+                requant_row(p, acc, o);
             }
     }
 }
@@ -539,9 +569,11 @@ static int conv_quant(prep_ctx *c, prep_op *p, const rq_tfl_tensor *in, const rq
     p->k_pad = (p->k_len + 7) & ~7;
     p->mult = malloc(sizeof *p->mult * (size_t)n);
     p->shift = malloc(sizeof *p->shift * (size_t)n);
+    p->lshift = malloc(sizeof *p->lshift * (size_t)n);
+    p->rshift = malloc(sizeof *p->rshift * (size_t)n);
     p->bias_adj = malloc(sizeof *p->bias_adj * (size_t)n);
     p->w16 = calloc((size_t)n * (size_t)p->k_pad, sizeof *p->w16);
-    if (!p->mult || !p->shift || !p->bias_adj || !p->w16)
+    if (!p->mult || !p->shift || !p->lshift || !p->rshift || !p->bias_adj || !p->w16)
         return op_fail(c, "out of memory");
     float s_in = in->q.scale[0], s_out = out->q.scale[0];
     for (int oc = 0; oc < n; oc++) {
@@ -553,6 +585,8 @@ static int conv_quant(prep_ctx *c, prep_op *p, const rq_tfl_tensor *in, const rq
         if (sh > 30 || sh < -31)
             return op_fail(c, "channel %d: multiplier %g out of range", oc, real);
         p->shift[oc] = sh;
+        p->lshift[oc] = sh > 0 ? sh : 0;
+        p->rshift[oc] = sh > 0 ? 0 : -sh;
         int64_t wsum = 0;
         for (int k = 0; k < p->k_len; k++) {
             int v = tap(p, (const int8_t *)w->data, oc, k);
@@ -627,7 +661,9 @@ static int prepare_conv(prep_ctx *c, prep_op *p)
     if (conv_source(c, p))
         return -1;
     size_t pad_bytes = p->needs_pad ? (size_t)p->src_h * p->src_w * p->in_c : 0;
-    c->tmp_need = ((pad_bytes + 63) & ~(size_t)63) + (size_t)p->k_pad * sizeof(int16_t);
+    c->tmp_need = ((pad_bytes + 63) & ~(size_t)63) +
+                  (size_t)((p->k_pad + 31) & ~31) * sizeof(int16_t) +
+                  (size_t)p->out_c * sizeof(int32_t);
     p->run = depthwise ? run_depthwise : run_conv;
     return 0;
 }
@@ -848,6 +884,8 @@ static void free_ops(prep_op *ops, int n)
     for (int i = 0; i < n; i++) {
         free(ops[i].mult);
         free(ops[i].shift);
+        free(ops[i].lshift);
+        free(ops[i].rshift);
         free(ops[i].bias_adj);
         free(ops[i].w16);
     }

@@ -187,7 +187,8 @@ int rq_tfl_build_spatial_cnn(rq_tfl_model *m, uint64_t seed, rq_error *err)
 
 const char *const rq_tfl_op_model_names[] = {
     "conv_valid_stride2", "conv_same_dilation2", "depthwise_mult2", "maxpool_same3",
-    "avgpool_same3", "avgpool_valid2", "mean_hw", "fully_connected", "quantize_requant",
+    "avgpool_same3", "avgpool_valid2", "mean_hw", "fully_connected", "fully_connected_per_channel",
+    "quantize_requant",
     "dequantize_quantize", "dequantize_float", "logistic", NULL,
 };
 
@@ -246,7 +247,8 @@ static int one_op_model(rq_tfl_model *m, const char *name, uint64_t seed, rq_err
         int32_t ins[2] = {x.t, ax};
         if (rq_tfl_add_op(m, RQ_TFL_OP_MEAN, 2, ins, 1, &y.t, &o, err) < 0)
             return -1;
-    } else if (!strcmp(name, "fully_connected")) {
+    } else if (!strcmp(name, "fully_connected") || !strcmp(name, "fully_connected_per_channel")) {
+        int per_channel = strstr(name, "per_channel") != NULL;
         int32_t fshape[2] = {1, 440};
         act flat;
         int32_t fs[2] = {1, 440};
@@ -260,12 +262,13 @@ static int one_op_model(rq_tfl_model *m, const char *name, uint64_t seed, rq_err
         int32_t wshape[2] = {12, 440};
         int wt, bt;
         double typ;
-        if (add_weights(m, "fc", &r, 2, wshape, -1, 12, x.scale, &wt, &bt, &typ, err))
+        if (add_weights(m, "fc", &r, 2, wshape, per_channel ? 0 : -1, 12, x.scale, &wt, &bt,
+                        &typ, err))
             return -1;
         int32_t oshape[2] = {1, 12};
         if (add_act(m, "output", 2, oshape, (float)(typ / 40.0), irange(&r, -10, 10), &y, err))
             return -1;
-        o.activation = RQ_TFL_ACT_NONE;
+        o.activation = per_channel ? RQ_TFL_ACT_RELU : RQ_TFL_ACT_NONE;
         int32_t ins[3] = {flat.t, wt, bt};
         if (rq_tfl_add_op(m, RQ_TFL_OP_FULLY_CONNECTED, 3, ins, 1, &y.t, &o, err) < 0)
             return -1;

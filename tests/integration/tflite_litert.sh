@@ -53,7 +53,7 @@ compare() {
 
 compare spatial_cnn_1 "$T/spatial_cnn_1.tflite" 3888 3 1 0.05
 compare spatial_cnn_2 "$T/spatial_cnn_2.tflite" 3888 3 2 0.05
-for m in conv_valid_stride2 conv_same_dilation2 depthwise_mult2 fully_connected mean_hw; do
+for m in conv_valid_stride2 conv_same_dilation2 depthwise_mult2 fully_connected fully_connected_per_channel mean_hw; do
     compare "$m" "$T/op_$m.tflite" 440 4 7 0.05
 done
 # no requantization inside: both roundings must match exactly
