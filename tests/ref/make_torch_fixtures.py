@@ -170,6 +170,10 @@ def rezip(src, dst, compression, rename=None):
                 zout.writestr(info.filename, data, compress_type=compression)
 
 
+class SubTensor(torch.Tensor):
+    """A tensor subclass: torch pickles it through torch._tensor._rebuild_from_type_v2."""
+
+
 class Marker:
     """Stands for a storage in a hand-crafted pickle: pickled as a persistent id."""
     def __init__(self, pid):
@@ -300,7 +304,12 @@ def main():
     save('opaque', opaque, load=False)  # torch.load would run os.system
 
     p = torch.nn.Parameter(rnd(2, 3))
-    save('param', {'p': p, 'plain': rnd(2)})
+    attr = rnd(3)
+    attr.note = 'has a __dict__'
+    sub = rnd(2, 2).as_subclass(SubTensor)
+    sub.tag = 1  # torch 1.13 cannot load a subclass without instance state
+    save('param', {'p': p, 'plain': rnd(2), 'attr': attr, 'sub': sub,
+                   'in_list': [torch.nn.Parameter(rnd(1))]})
     save('whole_module', torch.nn.Linear(2, 3))
     save('tensor_root', rnd(4, 2))
     shared = rnd(10)

@@ -452,6 +452,20 @@ static void no_pickle_member(void)
     CHECK_MSG(strstr(err.msg, "nopkl.pth: no <archive>/data.pkl member"), "%.300s", err.msg);
 }
 
+/* Found by fuzz_pickle: MARK/TUPLE on a fresh stack, APPENDS/SETITEMS of nothing. */
+static void empty_marks(void)
+{
+    rq_arena *a;
+    const rq_value *r;
+    rq_error err = {{0}};
+    static const unsigned char pk2[] = {'(', 't', ']', '(', 'e', '}', '(', 'u', '0', 0x86, '.'};
+    CHECK_MSG(!rq_pickle_load(pk2, sizeof pk2, NULL, NULL, &a, &r, &err), "%.300s", err.msg);
+    CHECK(r->type == RQ_V_TUPLE && r->u.seq.n == 2);
+    CHECK(r->u.seq.items[0]->type == RQ_V_TUPLE && r->u.seq.items[0]->u.seq.n == 0);
+    CHECK(r->u.seq.items[1]->type == RQ_V_LIST && r->u.seq.items[1]->u.seq.n == 0);
+    rq_arena_free(a);
+}
+
 static void fmt_double_round_trips(void)
 {
     char b[64];
@@ -676,6 +690,7 @@ int main(int argc, char **argv)
     RUN(tensor_bigger_than_storage_names_key);
     RUN(stride_overflow_is_refused);
     RUN(no_pickle_member);
+    RUN(empty_marks);
     RUN(fmt_double_round_trips);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
