@@ -131,6 +131,8 @@ def main():
     ap.add_argument('--test-subjects', type=int, default=40)
     ap.add_argument('--val-subjects', type=int, default=20)
     ap.add_argument('--minutes', type=float, default=40.0, help='training time budget')
+    ap.add_argument('--until', help='HH:MM (local time): train until then instead of --minutes; '
+                    'the schedule follows the wall clock, so a busy machine only means fewer steps')
     ap.add_argument('--batch', type=int, default=32)
     ap.add_argument('--lr', type=float, default=2e-3)
     ap.add_argument('--seed', type=int, default=0)
@@ -170,21 +172,30 @@ def main():
     with torch.no_grad():
         m = (train_mean - 30.0) / 150.0
         temporal.fc[2].bias.fill_(math.log(m / (1 - m)))
-    step, elapsed = 0, 0.0
+    step, elapsed, t_first = 0, 0.0, time.time()
     ckpt_path = os.path.join(a.work, 'train_ckpt.pt')
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
         spatial.load_state_dict(ck['spatial']); temporal.load_state_dict(ck['temporal'])
         opt.load_state_dict(ck['opt']); step, elapsed = ck['step'], ck['elapsed']
+        t_first = ck.get('t_first', time.time() - elapsed)
         torch.set_rng_state(ck['rng'])
         say(f'resumed at step {step}, {elapsed / 60:.1f} min trained')
     budget = a.minutes * 60
+    if a.until:
+        hh, mm = (int(v) for v in a.until.split(':'))
+        lt = time.localtime()
+        deadline = time.mktime((lt.tm_year, lt.tm_mon, lt.tm_mday, hh, mm, 0, 0, 0, -1))
+        budget = max(60.0, deadline - t_first)
+
+    def progress():  # 0..1 through the schedule
+        return min(1.0, (time.time() - t_first) / budget) if a.until else min(1.0, elapsed / budget)
     loss_fn = nn.L1Loss()
     t_ck = time.time()
     run_loss, run_n = 0.0, 0
-    while elapsed < budget:
+    while progress() < 1.0:
         t0 = time.time()
-        lr = a.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, elapsed / budget)))
+        lr = a.lr * 0.5 * (1 + math.cos(math.pi * progress()))
         for g in opt.param_groups:
             g['lr'] = lr
         j = train_idx[torch.randint(len(train_idx), (a.batch,))]
@@ -206,10 +217,10 @@ def main():
             say(f'step {step} {elapsed / 60:.1f} min lr {lr:.2e} train L1 {run_loss / run_n:.2f} '
                 f'val MAE {mv["mae"]:.2f} (mean-predictor {mv["mean_predictor_mae"]:.2f}) r {mv["pearson_r"]:.3f}')
             run_loss, run_n = 0.0, 0
-        if time.time() - t_ck > a.ckpt_minutes * 60 or elapsed >= budget:
+        if time.time() - t_ck > a.ckpt_minutes * 60 or progress() >= 1.0:
             atomic_save({'spatial': spatial.state_dict(), 'temporal': temporal.state_dict(),
                          'opt': opt.state_dict(), 'step': step, 'elapsed': elapsed,
-                         'rng': torch.get_rng_state()}, ckpt_path)
+                         't_first': t_first, 'rng': torch.get_rng_state()}, ckpt_path)
             t_ck = time.time()
 
     result = {'steps': step, 'train_minutes': elapsed / 60, 'contract': contract,
