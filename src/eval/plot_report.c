@@ -245,8 +245,7 @@ int rq_plot_pick_subjects(const rq_plot_preds *p, int max_subjects, int64_t *out
     return k;
 }
 
-/* Each subject gets its own scale so that tracking errors are visible, with headroom at the
- * top for the legend. */
+/* Each subject gets its own scale (at least 10 BPM tall) so that tracking errors are visible. */
 static void subject_limits(size_t m, double *const yv[3], double *lo, double *hi)
 {
     double a = INFINITY, b = -INFINITY;
@@ -260,9 +259,9 @@ static void subject_limits(size_t m, double *const yv[3], double *lo, double *hi
         a = 60;
         b = 100;
     }
-    double span = fmax(b - a, 10.0);
-    *lo = a - 0.08 * span;
-    *hi = b + 0.45 * span;
+    double span = fmax(b - a, 10.0), mid = 0.5 * (a + b);
+    *lo = mid - 0.58 * span;
+    *hi = mid + 0.58 * span;
 }
 
 int rq_plot_hr_over_time(const rq_plot_preds *p, int max_subjects, const char *path, rq_error *err)
@@ -275,7 +274,12 @@ int rq_plot_hr_over_time(const rq_plot_preds *p, int max_subjects, const char *p
     if (rows < 1)
         rows = 1;
     double pw = cols == 2 ? 485 : 970, ph = 300;
-    rq_fig *f = rq_fig_new(cols == 2 ? 980 : 990, 44 + ph * rows, "Heart rate over time, held-out subjects");
+    rq_fig *f = rq_fig_new(cols == 2 ? 980 : 990, 62 + ph * rows, "Heart rate over time, held-out subjects");
+    if (f) {
+        rq_fig_legend_line(f, "true", RQ_COL_TRUE, 2.2, 0);
+        rq_fig_legend_line(f, "FP32", RQ_COL_FP32, 1.6, 0);
+        rq_fig_legend_line(f, "INT8", RQ_COL_INT8, 1.6, 1);
+    }
     size_t n = p->n;
     double *x = malloc((n ? n : 1) * sizeof *x), *yv[3];
     for (int j = 0; j < 3; j++)
@@ -297,7 +301,7 @@ int rq_plot_hr_over_time(const rq_plot_preds *p, int max_subjects, const char *p
             yv[2][m] = p->int8[i];
             m++;
         }
-        rq_axes *ax = rq_fig_add_axes(f, 10 + (s % cols) * pw, 36 + (s / cols) * ph, pw - 15, ph - 6);
+        rq_axes *ax = rq_fig_add_axes(f, 10 + (s % cols) * pw, 56 + (s / cols) * ph, pw - 15, ph - 6);
         char title[64];
         if (p->subject)
             snprintf(title, sizeof title, "Subject %lld", (long long)ids[s]);
@@ -310,7 +314,6 @@ int rq_plot_hr_over_time(const rq_plot_preds *p, int max_subjects, const char *p
         rq_axes_line(ax, m, x, yv[0], RQ_COL_TRUE, 2.2, 0, "true");
         rq_axes_line(ax, m, x, yv[1], RQ_COL_FP32, 1.6, 0, "FP32");
         rq_axes_line(ax, m, x, yv[2], RQ_COL_INT8, 1.6, 1, "INT8");
-        rq_axes_legend(ax, RQ_LEGEND_TOP_RIGHT);
     }
     rc = rq_fig_write(f, path, err);
 out:

@@ -42,9 +42,20 @@ struct rq_axes {
     size_t ns, cap;
 };
 
+#define FIG_LEGEND_MAX 8
+
+typedef struct fig_legend_entry {
+    char label[64];
+    char color[24];
+    double width;
+    int dashed;
+} fig_legend_entry;
+
 struct rq_fig {
     double w, h;
     char *title;
+    fig_legend_entry legend[FIG_LEGEND_MAX];
+    int n_legend;
     rq_axes **axes;
     size_t na;
     int oom;
@@ -825,6 +836,39 @@ static void render_axes(sbuf *b, const rq_axes *a, int idx)
     sb_printf(b, "</g>\n");
 }
 
+void rq_fig_legend_line(rq_fig *f, const char *label, const char *color, double width, int dashed)
+{
+    if (f->n_legend >= FIG_LEGEND_MAX)
+        return;
+    fig_legend_entry *e = &f->legend[f->n_legend++];
+    snprintf(e->label, sizeof e->label, "%s", label ? label : "");
+    snprintf(e->color, sizeof e->color, "%s", color ? color : RQ_COL_GREY);
+    e->width = width;
+    e->dashed = dashed;
+}
+
+static void render_fig_legend(sbuf *b, const rq_fig *f)
+{
+    if (!f->n_legend)
+        return;
+    double total = 0;
+    for (int i = 0; i < f->n_legend; i++)
+        total += 30 + text_w(f->legend[i].label, FONT_LABEL) + 22;
+    double x = f->w / 2 - total / 2, y = FONT_FIG_TITLE + 30;
+    sb_printf(b, "<g class=\"fig-legend\" font-size=\"%.1f\">\n", FONT_LABEL);
+    for (int i = 0; i < f->n_legend; i++) {
+        const fig_legend_entry *e = &f->legend[i];
+        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%.1f\"",
+                  px(x), px(y), px(x + 24), px(y), e->color, e->width);
+        dash_attr(b, e->dashed, fmin(e->width, 1.5));
+        sb_printf(b, "/>\n<text x=\"%.1f\" y=\"%.1f\" fill=\"#222\">", px(x + 30), px(y + FONT_LABEL * 0.35));
+        sb_text(b, e->label);
+        sb_printf(b, "</text>\n");
+        x += 30 + text_w(e->label, FONT_LABEL) + 22;
+    }
+    sb_printf(b, "</g>\n");
+}
+
 int rq_fig_render(rq_fig *f, char **svg, size_t *len, rq_error *err)
 {
     *svg = NULL;
@@ -843,6 +887,7 @@ int rq_fig_render(rq_fig *f, char **svg, size_t *len, rq_error *err)
         sb_text(&b, f->title);
         sb_printf(&b, "</text>\n");
     }
+    render_fig_legend(&b, f);
     for (size_t i = 0; i < f->na; i++)
         render_axes(&b, f->axes[i], (int)i);
     sb_printf(&b, "</svg>\n");

@@ -62,6 +62,10 @@ void rq_axes_hline(rq_axes *a, double y, const char *color, int dashed, const ch
 void rq_axes_hbars(rq_axes *a, size_t n, const char *const *names, const double *values,
                    const char *color, const char *value_fmt);
 
+/* An entry of the figure's own legend: one row centred under the figure title, for
+ * panels that share their series (keeps every plot area free). */
+void rq_fig_legend_line(rq_fig *f, const char *label, const char *color, double width, int dashed);
+
 /* The SVG document as a malloc'ed NUL-terminated string. */
 int rq_fig_render(rq_fig *f, char **svg, size_t *len, rq_error *err);
 /* Renders and writes atomically. */

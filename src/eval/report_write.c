@@ -251,12 +251,12 @@ static void write_learning_warning(FILE *fp, const rq_report *r)
         return;
     if (r->fp32_m.mae >= r->baseline_m.mae)
         fprintf(fp, "> **Warning:** the FP32 model (MAE %.2f BPM) is no better than always predicting the "
-                    "training mean (MAE %.2f BPM): it has not learned to read the pulse on these subjects, so "
+                    "mean heart rate of the calibration windows (MAE %.2f BPM): it has not learned to read the pulse on these subjects, so "
                     "the INT8 grade says nothing about heart-rate accuracy.\n\n",
                 r->fp32_m.mae, r->baseline_m.mae);
     else
-        fprintf(fp, "The FP32 model beats the trivial baseline (always predicting the training mean, %.1f BPM) by "
-                    "%.2f BPM of MAE.\n\n",
+        fprintf(fp, "The FP32 model beats the trivial baseline (always predicting the mean heart rate of the "
+                    "calibration windows, %.1f BPM) by %.2f BPM of MAE.\n\n",
                 r->baseline_bpm, r->baseline_m.mae - r->fp32_m.mae);
 }
 
@@ -314,7 +314,10 @@ static void write_body(FILE *fp, const rq_report *r)
     metrics_row(fp, "INT8 (quantized Spatial CNN)", &r->int8_m);
     char base[64];
     snprintf(base, sizeof base, "baseline: always %.1f BPM", r->baseline_bpm);
-    metrics_row(fp, base, &r->baseline_m);
+    /* a constant has no correlation with anything: whatever rounding left is not a number to show */
+    rq_report_metrics bm = r->baseline_m;
+    bm.pearson = NAN;
+    metrics_row(fp, base, &bm);
     fprintf(fp, "\n");
     write_learning_warning(fp, r);
     fprintf(fp, "![Predicted vs true heart rate](pred_vs_true.svg)\n\n");
@@ -398,7 +401,7 @@ void rq_report_print_summary(const rq_report *r, const char *out_dir, FILE *out)
             (long long)r->n_subjects);
     fprintf(out, "  MAE   FP32 %.2f BPM, INT8 %.2f BPM, increase %+.2f BPM -> %s\n", r->fp32_m.mae, r->int8_m.mae,
             r->mae_increase, r->grade);
-    fprintf(out, "        (always predicting the training mean: %.2f BPM)\n", r->baseline_m.mae);
+    fprintf(out, "        (always predicting the calibration mean: %.2f BPM)\n", r->baseline_m.mae);
     if (r->c_ran)
         fprintf(out, "  C     max diff %.3g BPM, mean %.3g BPM vs float reference (%lld windows)\n", r->c_max_abs_bpm,
                 r->c_mean_abs_bpm, (long long)r->c_n);
