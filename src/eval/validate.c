@@ -39,6 +39,7 @@ typedef struct ctx {
     int layer_tensor[RQ_VALIDATE_LAYERS];
     float layer_scale[RQ_VALIDATE_LAYERS];
     int32_t layer_zp[RQ_VALIDATE_LAYERS];
+    float *features; /* n_eval * T*R*F FP32 features, or NULL when not kept */
     double *pred_fp, *pred_q, *sig, *noise; /* n_eval, n_eval, n_eval*layers (x2) */
     pthread_mutex_t mu;
     pthread_cond_t cv_full, cv_free;
@@ -83,6 +84,10 @@ static void process_window(worker *wk, const float *raw, int64_t pos)
             }
             sig[l] += s, noise[l] += e;
         }
+    }
+    if (c->features) {
+        size_t per = (size_t)c->T * (size_t)c->R * (size_t)c->F;
+        memcpy(c->features + (size_t)pos * per, wk->feat_fp, per * sizeof(float));
     }
     c->pred_fp[pos] = temporal_fusion_run(&c->tm->net, wk->feat_fp, wk->work);
     c->pred_q[pos] = temporal_fusion_run(&c->tm->net, wk->feat_q, wk->work);
@@ -371,6 +376,8 @@ static int keep_predictions(const ctx *c, rq_validate_result *r, rq_error *err)
 void rq_validate_result_free(rq_validate_result *r)
 {
     free(r->windows), free(r->truth), free(r->pred_fp32), free(r->pred_int8), free(r->subject);
+    free(r->features);
+    r->features = NULL;
     r->windows = NULL, r->truth = r->pred_fp32 = r->pred_int8 = NULL, r->subject = NULL;
 }
 
@@ -499,6 +506,11 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
         rq_fail(err, "out of memory for %lld predictions", (long long)c.n_eval);
         goto out;
     }
+    size_t per_window = (size_t)c.T * (size_t)c.R * (size_t)c.F;
+    if (o->keep_features && !(c.features = malloc((size_t)c.n_eval * per_window * sizeof(float)))) {
+        rq_fail(err, "out of memory for the features of %lld windows", (long long)c.n_eval);
+        goto out;
+    }
     if (o->log) {
         fprintf(o->log, "validating on %lld windows", (long long)c.n_eval);
         if (plan.subjects)
@@ -517,13 +529,16 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     res->n_subjects = count_subjects(&ds, eval, c.n_eval);
     if (keep_predictions(&c, res, err) < 0)
         goto out;
+    res->features = c.features;
+    res->feature_floats = c.features ? per_window : 0;
+    c.features = NULL;
     if (o->predictions && write_predictions(o->predictions, &c, err) < 0)
         goto out;
     rc = 0;
 out:
     if (rc < 0)
         rq_validate_result_free(res);
-    free(c.pred_fp), free(c.pred_q), free(c.sig), free(c.noise);
+    free(c.pred_fp), free(c.pred_q), free(c.sig), free(c.noise), free(c.features);
     free(eval);
     rq_calib_plan_free(&plan);
     rq_spatial_ws_free(&ws);

@@ -25,6 +25,8 @@ typedef struct rq_validate_opts {
     uint64_t seed;
     int threads;             /* 0: one per online core */
     rq_tfl_rounding rounding;
+    int keep_features;       /* keep each window's FP32 spatial features (rppgq run feeds
+                                them to the exported C) */
     FILE *log;               /* report lines (stdout for the CLI), NULL = silent */
 } rq_validate_opts;
 
@@ -46,6 +48,10 @@ typedef struct rq_validate_result {
     int64_t *windows;
     float *truth, *pred_fp32, *pred_int8;
     int64_t *subject;        /* NULL when the dataset has no subjects */
+    /* With keep_features: the Temporal Fusion's FP32 input of each evaluated window,
+     * feature_floats (T*R*F) floats a window, in the order above; else NULL. */
+    float *features;
+    size_t feature_floats;
 } rq_validate_result;
 
 int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *err);
