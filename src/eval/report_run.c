@@ -13,6 +13,7 @@
 #include "common/progress.h"
 #include "data/synth.h"
 #include "eval/report_outdir.h"
+#include "eval/validate.h"
 #include "io/dataset.h"
 #include "model/spatial_cnn.h"
 #include "model/temporal_fusion_model.h"
@@ -264,11 +265,72 @@ static int step_quantize(run_ctx *c, rq_error *err)
     return 0;
 }
 
-/* Waits for `rppgq validate` (src/eval/validate.c) to land on main. */
+static float *dup_floats(const float *v, size_t n)
+{
+    float *d = malloc((n ? n : 1) * sizeof *d);
+    if (d && n)
+        memcpy(d, v, n * sizeof *d);
+    return d;
+}
+
+static int take_predictions(run_ctx *c, const rq_validate_result *vr, rq_error *err)
+{
+    size_t n = (size_t)vr->n_windows;
+    c->truth = dup_floats(vr->truth, n);
+    c->fp32 = dup_floats(vr->pred_fp32, n);
+    c->int8 = dup_floats(vr->pred_int8, n);
+    c->window = malloc((n ? n : 1) * sizeof *c->window);
+    if (vr->subject)
+        c->subject = malloc((n ? n : 1) * sizeof *c->subject);
+    if (!c->truth || !c->fp32 || !c->int8 || !c->window || (vr->subject && !c->subject))
+        return rq_fail(err, "out of memory keeping %zu predictions", n);
+    memcpy(c->window, vr->windows, n * sizeof *c->window);
+    if (vr->subject)
+        memcpy(c->subject, vr->subject, n * sizeof *c->subject);
+    rq_report *r = c->rep;
+    r->n_windows = vr->n_windows;
+    r->n_subjects = vr->n_subjects;
+    r->truth = c->truth;
+    r->fp32 = c->fp32;
+    r->int8 = c->int8;
+    r->subject = c->subject;
+    r->window = c->window;
+    return 0;
+}
+
+static rq_report_metrics from_metrics(const rq_metrics *m)
+{
+    return (rq_report_metrics){m->mae, m->rmse, m->mape, m->pearson, m->r2};
+}
+
 static int step_validate(run_ctx *c, rq_error *err)
 {
-    (void)c;
-    return rq_fail(err, "run: validate is not built yet");
+    rq_validate_opts v = {.spatial = c->spatial, .temporal = c->temporal, .tflite = c->tflite,
+                          .data = c->data, .calib_windows = c->calib_windows,
+                          .seed = RQ_CALIB_DEFAULT_SEED, .threads = c->o->threads,
+                          .rounding = RQ_TFL_ROUND_DOUBLE, .keep_features = 1, .log = NULL};
+    rq_validate_result vr;
+    if (rq_validate(&v, &vr, err))
+        return -1;
+    rq_report *r = c->rep;
+    int rc = take_predictions(c, &vr, err);
+    if (!rc) {
+        r->fp32_m = from_metrics(&vr.fp32);
+        r->int8_m = from_metrics(&vr.int8);
+        r->baseline_m = from_metrics(&vr.baseline);
+        r->baseline_bpm = vr.baseline_value;
+        r->int8_vs_fp32_mae = vr.int8_vs_fp32_mae;
+        r->mae_increase = vr.mae_increase;
+        snprintf(r->grade, sizeof r->grade, "%s", vr.grade ? vr.grade : "");
+        for (int l = 0; l < vr.n_layers; l++)
+            rq_report_add_layer(r, vr.layer_name[l], vr.layer_sqnr_db[l]);
+        /* the features feed the exported C in validate-c */
+        c->features = vr.features;
+        c->feature_floats = vr.feature_floats;
+        vr.features = NULL;
+    }
+    rq_validate_result_free(&vr);
+    return rc;
 }
 
 static int step_export_c(run_ctx *c, rq_error *err)

@@ -92,7 +92,7 @@ def main():
         if k not in c or c[k] is None:
             bad.append(f"c_vs_reference.{k} missing")
     if not bad:
-        if c["n"] <= 0 or not (0 <= c["mean_abs_bpm"] <= c["max_abs_bpm"] < 1e-3):
+        if c["n"] != r["n_windows"] or not (0 <= c["mean_abs_bpm"] <= c["max_abs_bpm"] < 1e-3):
             bad.append(f"c_vs_reference not sane: {c}")
     for k, v in r["timings_s"].items():
         if v is None or v < 0:
