@@ -29,6 +29,20 @@ int rq_atomic_open(rq_atomic_file *f, const char *path, rq_error *err)
     return 0;
 }
 
+int rq_atomic_flush(rq_atomic_file *f, rq_error *err)
+{
+    if (!f->fp)
+        return rq_fail(err, "%s: not open", f->path);
+    /* A buffered write that failed earlier left only the error flag: writing the rest of
+     * the buffer again tells why (EFBIG, ENOSPC...). The file is discarded either way. */
+    int bad = ferror(f->fp);
+    clearerr(f->fp);
+    errno = 0;
+    if (fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0 || bad)
+        return rq_fail(err, "%s: write failed: %s", f->path, strerror(errno ? errno : EIO));
+    return 0;
+}
+
 int rq_atomic_commit(rq_atomic_file *f, rq_error *err)
 {
     if (!f->fp)
@@ -67,8 +81,9 @@ int rq_write_file_atomic(const char *path, const void *data, size_t len, rq_erro
     if (rq_atomic_open(&f, path, err))
         return -1;
     if (len && fwrite(data, 1, len, f.fp) != len) {
+        int saved = errno; /* before fclose in abort can change it */
         rq_atomic_abort(&f);
-        return rq_fail(err, "%s: write failed", path);
+        return rq_fail(err, "%s: write failed: %s", path, strerror(saved ? saved : EIO));
     }
     return rq_atomic_commit(&f, err);
 }

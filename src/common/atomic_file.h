@@ -14,6 +14,9 @@ typedef struct rq_atomic_file {
 } rq_atomic_file;
 
 int rq_atomic_open(rq_atomic_file *f, const char *path, rq_error *err);
+/* Flushes and fsyncs without renaming: lets a writer of several files check that every
+ * one of them is complete before it renames any (fails naming the file and the errno). */
+int rq_atomic_flush(rq_atomic_file *f, rq_error *err);
 /* Flushes, fsyncs and renames; on any write error removes the temporary and fails. */
 int rq_atomic_commit(rq_atomic_file *f, rq_error *err);
 /* Discards the temporary (safe to call after a failed commit or twice). */
