@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli_util.h"
 #include "codegen/spatial_int8_export.h"
@@ -49,7 +50,7 @@ int rq_export_spatial(const char *model, const char *out_dir, const char *roundi
     rq_q8_lowered l;
     rppg_q8_rounding r = RPPG_Q8_ROUND_DOUBLE;
     struct stat st;
-    int rc;
+    int rc, created = 0;
     if (rounding && !strcmp(rounding, "single"))
         r = RPPG_Q8_ROUND_SINGLE;
     else if (rounding && strcmp(rounding, "double"))
@@ -68,12 +69,15 @@ int rq_export_spatial(const char *model, const char *out_dir, const char *roundi
             rc = -1;
             goto done;
         }
+        created = 1;
     } else if (!S_ISDIR(st.st_mode)) {
         rq_fail(&err, "%s: not a directory", out_dir);
         rc = -1;
         goto done;
     }
     rc = rq_spatial_write_c(&m, &l, base_name(model), out_dir, &err);
+    if (rc && created)
+        rmdir(out_dir); /* nothing half-written: the directory was ours and is empty again */
     if (!rc)
         printf("wrote %s/%s, %s: %d layers, input %dx%dx%d (scale %.9g, zero point %ld), "
                "%d features, arena %zu bytes, contract %s\n",

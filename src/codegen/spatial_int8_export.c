@@ -491,26 +491,33 @@ static void write_header(FILE *f, const rq_q8_lowered *l, const char *source_nam
             l->net.in_h, l->net.in_w, l->net.in_c, l->net.n_out, l->net.arena_bytes);
 }
 
-static int write_one(const char *dir, const char *file, const rq_q8_lowered *l,
-                     const char *source_name, void (*gen)(FILE *, const rq_q8_lowered *, const char *),
-                     rq_error *err)
-{
-    rq_atomic_file af;
-    char path[4096];
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
-        return rq_fail(err, "%s: path too long", dir);
-    if (rq_atomic_open(&af, path, err))
-        return -1;
-    gen(af.fp, l, source_name);
-    return rq_atomic_commit(&af, err);
-}
-
+/* Both files or neither: each is generated into its temporary and flushed, and only
+ * when both are complete are they renamed into place. */
 int rq_spatial_write_c(const rq_tfl_model *m, const rq_q8_lowered *l, const char *source_name,
                        const char *dir, rq_error *err)
 {
+    static const char *const files[2] = {RQ_SPATIAL_H, RQ_SPATIAL_C};
+    void (*const gen[2])(FILE *, const rq_q8_lowered *, const char *) = {write_header,
+                                                                          write_source};
+    rq_atomic_file af[2];
+    int opened = 0, rc = 0;
     (void)m;
-    if (write_one(dir, RQ_SPATIAL_H, l, source_name, write_header, err) ||
-        write_one(dir, RQ_SPATIAL_C, l, source_name, write_source, err))
-        return -1;
-    return 0;
+    for (; opened < 2 && !rc; opened++) {
+        char path[4096];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, files[opened]) >= sizeof path)
+            rc = rq_fail(err, "%s: path too long", dir);
+        else if ((rc = rq_atomic_open(&af[opened], path, err)) == 0)
+            gen[opened](af[opened].fp, l, source_name);
+    }
+    if (rc)
+        opened--; /* the failed one is not open */
+    for (int i = 0; i < opened && !rc; i++)
+        rc = rq_atomic_flush(&af[i], err);
+    for (int i = 0; i < opened; i++) {
+        if (rc)
+            rq_atomic_abort(&af[i]);
+        else
+            rc = rq_atomic_commit(&af[i], err);
+    }
+    return rc;
 }
