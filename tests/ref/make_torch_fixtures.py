@@ -282,6 +282,21 @@ def main():
         'history': [0.5 * i for i in range(30)],
     }
     save('nested', nested)
+
+    # A training checkpoint as the seed's scripts write it: model + Adam state + scalars.
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.BatchNorm2d(4),
+                              torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 1))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=3)
+    for _ in range(2):
+        opt.zero_grad()
+        net(rnd(2, 3, 6, 6)).pow(2).mean().backward()
+        opt.step()
+        sched.step()
+    save('checkpoint', {'epoch': 2, 'model_state_dict': net.state_dict(),
+                        'optimizer_state_dict': opt.state_dict(),
+                        'scheduler_state_dict': sched.state_dict(),
+                        'best_mae': 3.21, 'num_params': sum(p.numel() for p in net.parameters())})
     save('proto4', nested, pickle_protocol=4)
     save('proto5', nested, pickle_protocol=5)
 
