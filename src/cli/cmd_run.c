@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -58,7 +59,9 @@ int cmd_run(int argc, char **argv)
     rq_run_opts o = {0};
     o.out_dir = "out";
     o.seed = RQ_RUN_DEFAULT_SEED;
-    o.log = stderr; /* step lines; stdout keeps only the summary */
+    /* step lines on a terminal only, like the progress bars: in logs and tests an error
+     * stays the one line on stderr, and the timings are in the report anyway */
+    o.log = isatty(2) ? stderr : NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
