@@ -24,6 +24,42 @@ static void accumulate_tap(float *out, int frames, int shift, float w, const flo
     }
 }
 
+/* The three taps of a kernel-3 convolution on one input channel, for every out[t]: the
+ * same order as accumulate_tap over j = 0, 1, 2, with the products kept in registers. */
+static void accumulate_taps3(float *out, int frames, const float *w, const float *x, int x_step)
+{
+    const float w0 = w[0], w1 = w[1], w2 = w[2];
+    float p;
+    if (frames == 1) {
+        p = w1 * x[0];
+        out[0] = out[0] + p;
+        return;
+    }
+    /* t = 0: no tap on t - 1 */
+    float acc = out[0];
+    p = w1 * x[0];
+    acc = acc + p;
+    p = w2 * x[x_step];
+    out[0] = acc + p;
+    for (int t = 1; t + 1 < frames; t++) {
+        const float *xt = x + t * x_step;
+        acc = out[t];
+        p = w0 * xt[-x_step];
+        acc = acc + p;
+        p = w1 * xt[0];
+        acc = acc + p;
+        p = w2 * xt[x_step];
+        out[t] = acc + p;
+    }
+    /* t = frames - 1: no tap on t + 1 */
+    const float *xl = x + (frames - 1) * x_step;
+    acc = out[frames - 1];
+    p = w0 * xl[-x_step];
+    acc = acc + p;
+    p = w1 * xl[0];
+    out[frames - 1] = acc + p;
+}
+
 /* One output channel of a 'same' Conv1d followed by ReLU: out[t] for t < frames.
  * Input channel c at time s is x[c * c_step + s * s_step]. PyTorch (im2col + GEMM with
  * beta = 1) starts from the bias and adds the products channel by channel, tap by tap. */
@@ -33,9 +69,14 @@ static void conv_channel_relu(float *out, int frames, int kernel, const float *w
     int pad = kernel / 2;
     for (int t = 0; t < frames; t++)
         out[t] = bias;
-    for (int c = 0; c < in_ch; c++)
-        for (int j = 0; j < kernel; j++)
-            accumulate_tap(out, frames, j - pad, w[c * kernel + j], x + c * c_step, s_step);
+    if (kernel == 3) {
+        for (int c = 0; c < in_ch; c++)
+            accumulate_taps3(out, frames, w + c * 3, x + c * c_step, s_step);
+    } else {
+        for (int c = 0; c < in_ch; c++)
+            for (int j = 0; j < kernel; j++)
+                accumulate_tap(out, frames, j - pad, w[c * kernel + j], x + c * c_step, s_step);
+    }
     for (int t = 0; t < frames; t++)
         out[t] = relu(out[t]);
 }

@@ -48,6 +48,7 @@ check_model seed_dims_s1 1 1 $SEED_DIMS
 check_model seed_dims_s2 2 4 $SEED_DIMS
 check_model seed_dims_s3 3 2 $SEED_DIMS
 check_model other_dims_s4 4 2 --frames 16 --rois 2 --features 8 --conv1 24 --conv2 12 --kernel 5 --hidden 20
+check_model short_window_s6 6 3 --frames 2 --rois 1 --features 5 --conv1 6 --conv2 4 --kernel 3 --hidden 5
 check_model other_dims_s5 5 3 --frames 5 --rois 4 --features 3 --conv1 7 --conv2 9 --kernel 1 --hidden 6
 
 # the arrays hold exactly the checkpoint's floats, as parsed by the compiler

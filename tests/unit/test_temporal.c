@@ -193,7 +193,8 @@ static double reference_bpm(const rq_temporal_model *m, const float *x)
 static void runtime_computes_the_network(void)
 {
     static const int dims[][7] = {{8, 3, 16, 32, 16, 3, 32}, {5, 2, 3, 4, 6, 5, 7},
-                                  {4, 1, 1, 1, 1, 1, 1}, {3, 4, 2, 3, 2, 7, 2}};
+                                  {4, 1, 1, 1, 1, 1, 1}, {3, 4, 2, 3, 2, 7, 2},
+                                  {1, 2, 2, 3, 3, 3, 2}, {2, 1, 3, 2, 2, 3, 4}};
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++) {
         const int *v = dims[d];
         rq_temporal_model m;
