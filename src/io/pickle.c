@@ -134,7 +134,7 @@ static rq_value *new_value(vm *m, rq_vtype type)
 {
     pk_node *n = arena_alloc(m->arena, sizeof *n);
     if (!n) {
-        vfail(m, "pickle structures exceed %zu MB", m->lim->max_bytes >> 20);
+        vfail(m, "pickle structures exceed %zu MB", m->arena->cap >> 20);
         return NULL;
     }
     memset(n, 0, sizeof *n);
@@ -146,7 +146,7 @@ static char *copy_text(vm *m, const void *s, size_t len)
 {
     char *c = arena_alloc(m->arena, len + 1);
     if (!c) {
-        vfail(m, "pickle structures exceed %zu MB", m->lim->max_bytes >> 20);
+        vfail(m, "pickle structures exceed %zu MB", m->arena->cap >> 20);
         return NULL;
     }
     memcpy(c, s, len);
@@ -183,7 +183,7 @@ static rq_value *new_seq(vm *m, rq_vtype type, rq_value *const *items, size_t n)
             return vfail(m, "sequence too long"), NULL;
         rq_value **a = arena_alloc(m->arena, n * sizeof *a);
         if (!a)
-            return vfail(m, "pickle structures exceed %zu MB", m->lim->max_bytes >> 20), NULL;
+            return vfail(m, "pickle structures exceed %zu MB", m->arena->cap >> 20), NULL;
         memcpy(a, items, n * sizeof *a);
         v->u.seq.items = a;
         v->u.seq.n = n;
@@ -208,7 +208,7 @@ static int grow(vm *m, rq_value *v, size_t more)
     for (int k = 0; k < arrays; k++) {
         rq_value **a = arena_alloc(m->arena, cap * sizeof *a);
         if (!a)
-            return vfail(m, "pickle structures exceed %zu MB", m->lim->max_bytes >> 20);
+            return vfail(m, "pickle structures exceed %zu MB", m->arena->cap >> 20);
         rq_value ***slot = v->type == RQ_V_DICT ? (k ? &v->u.dict.vals : &v->u.dict.keys)
                                                 : &v->u.seq.items;
         if (used)
@@ -437,7 +437,7 @@ static rq_value *new_global(vm *m, const char *mod, size_t mlen, const char *nam
         return vfail(m, "global name too long"), NULL;
     char *full = arena_alloc(m->arena, mlen + nlen + 2);
     if (!full)
-        return vfail(m, "pickle structures exceed %zu MB", m->lim->max_bytes >> 20), NULL;
+        return vfail(m, "pickle structures exceed %zu MB", m->arena->cap >> 20), NULL;
     memcpy(full, mod, mlen);
     full[mlen] = '.';
     memcpy(full + mlen + 1, name, nlen);
@@ -537,7 +537,7 @@ static rq_value *latin1_bytes(vm *m, const rq_value *s)
 {
     char *out = arena_alloc(m->arena, s->u.str.len + 1);
     if (!out)
-        return vfail(m, "pickle structures exceed %zu MB", m->lim->max_bytes >> 20), NULL;
+        return vfail(m, "pickle structures exceed %zu MB", m->arena->cap >> 20), NULL;
     const unsigned char *p = (const unsigned char *)s->u.str.s;
     size_t n = 0;
     for (size_t i = 0; i < s->u.str.len; i++) {
@@ -1209,6 +1209,19 @@ static int run(vm *m, rq_value **result)
     return vfail(m, "truncated pickle (no STOP)");
 }
 
+/* A pickle that builds a value per opcode byte needs ~210 arena bytes per pickle byte; one
+ * that copies a memoized list or string over and over (torch.Size(l), _codecs.encode(s)
+ * via BINGET) would need bytes quadratic in its size: 70 KB of pickle asked for 690 MB.
+ * Capping the arena in proportion to the pickle keeps memory linear in the input. */
+static size_t arena_cap(const rq_pickle_limits *lim, size_t len)
+{
+    size_t base = (size_t)16 << 20, per_byte = 512;
+    if (len > (SIZE_MAX - base) / per_byte)
+        return lim->max_bytes;
+    size_t cap = base + per_byte * len;
+    return cap < lim->max_bytes ? cap : lim->max_bytes;
+}
+
 int rq_pickle_load(const unsigned char *data, size_t len, const rq_pickle_limits *limits,
                    const rq_pickle_hooks *hooks, rq_arena **arena, const rq_value **root,
                    rq_error *err)
@@ -1220,7 +1233,7 @@ int rq_pickle_load(const unsigned char *data, size_t len, const rq_pickle_limits
     m.arena = calloc(1, sizeof *m.arena);
     if (!m.arena)
         return rq_fail(err, "data.pkl: out of memory");
-    m.arena->cap = m.lim->max_bytes;
+    m.arena->cap = arena_cap(m.lim, len);
     /* Never NULL, so that "stack + base" over an empty stack is defined behaviour. */
     m.stack_cap = m.lim->max_stack < 256 ? (m.lim->max_stack ? m.lim->max_stack : 1) : 256;
     m.stack = malloc(m.stack_cap * sizeof *m.stack);

@@ -29,7 +29,9 @@ typedef struct rq_pickle_hooks {
 } rq_pickle_hooks;
 
 typedef struct rq_pickle_limits {
-    size_t max_bytes;    /* arena cap (values, strings, arrays) */
+    size_t max_bytes;    /* arena cap (values, strings, arrays); the arena is also capped
+                            at 16 MB + 512 bytes per pickle byte, so memory stays linear in
+                            the pickle's size */
     size_t max_stack;    /* stack entries */
     size_t max_marks;    /* open MARKs */
     size_t max_memo;     /* memo entries */

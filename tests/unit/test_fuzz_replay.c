@@ -114,6 +114,50 @@ static void mem_open_matches_path_open(void)
     CHECK_MSG(!strncmp(err.msg, "tiny.pth: broken zip archive", 28), "%.300s", err.msg);
 }
 
+/* A memoized k-item list passed to torch.Size r times: k*r copies from ~2k + 7r bytes. */
+static unsigned char *size_bomb(int k, int r, size_t *len)
+{
+    static const char head[] = "\x80\x02" "ctorch\nSize\nq\x00(";
+    size_t n = sizeof head - 1 + 2 * (size_t)k + 3 + 7 * (size_t)r + 2, at = 0;
+    unsigned char *p = malloc(n);
+    if (!p)
+        return NULL;
+    memcpy(p, head, sizeof head - 1);
+    at = sizeof head - 1;
+    for (int i = 0; i < k; i++)
+        p[at++] = 'K', p[at++] = 1;
+    memcpy(p + at, "lq\x01", 3), at += 3;
+    for (int i = 0; i < r; i++)
+        memcpy(p + at, "h\x00h\x01\x85R0", 7), at += 7; /* GET GET TUPLE1 REDUCE POP */
+    memcpy(p + at, "N.", 2);
+    *len = n;
+    return p;
+}
+
+/* Memory stays linear in the pickle's size: 70 KB of quadratic copying (690 MB before
+ * the proportional arena cap) is refused, naming the cap; the same construction with few
+ * copies loads. Expected sizes from the cap's definition: 16 MB + 512 B per pickle byte. */
+static void pickle_memory_is_linear(void)
+{
+    size_t len;
+    rq_arena *arena;
+    const rq_value *root;
+    rq_error err;
+    unsigned char *p = size_bomb(16000, 5400, &len);
+    CHECK(p);
+    int rc = rq_pickle_load(p, len, NULL, NULL, &arena, &root, &err);
+    free(p);
+    CHECK(len == 69822);
+    CHECK(rc == -1);
+    CHECK_MSG(strstr(err.msg, "pickle structures exceed 50 MB"), "%.300s", err.msg);
+    p = size_bomb(16000, 20, &len);
+    CHECK(p);
+    rc = rq_pickle_load(p, len, NULL, NULL, &arena, &root, &err);
+    free(p);
+    CHECK_MSG(rc == 0, "%.300s", err.msg);
+    rq_arena_free(arena);
+}
+
 int main(void)
 {
     RUN(zip_inputs);
@@ -123,5 +167,6 @@ int main(void)
     RUN(tflite_inputs);
     RUN(engine_inputs);
     RUN(mem_open_matches_path_open);
+    RUN(pickle_memory_is_linear);
     TEST_EXIT();
 }
