@@ -75,13 +75,16 @@ static void count_constants(const rq_tfl_model *m, rq_tfl_stats *s)
 }
 
 /* Each activation lives from its producer (or the start, for graph inputs) to its last
- * consumer (or the end, for graph outputs); the peak is the largest live sum at any op. */
+ * consumer (or the end, for graph outputs); the peak is the largest live sum at any op.
+ * Summed through +bytes / -bytes events per op, so a hostile file with many tensors and
+ * operators costs linear, not quadratic, time. */
 static void peak_activations(const rq_tfl_model *m, rq_tfl_stats *s)
 {
     int n = m->n_tensors;
     int *first = malloc(sizeof *first * (size_t)(n + 1));
     int *last = malloc(sizeof *last * (size_t)(n + 1));
-    if (!first || !last)
+    int64_t *delta = calloc((size_t)m->n_ops + 1, sizeof *delta);
+    if (!first || !last || !delta)
         goto done;
     for (int t = 0; t < n; t++) {
         first[t] = m->n_ops;
@@ -106,24 +109,34 @@ static void peak_activations(const rq_tfl_model *m, rq_tfl_stats *s)
     }
     for (int i = 0; i < m->n_outputs; i++)
         last[m->outputs[i]] = m->n_ops - 1;
+    for (int t = 0; t < n; t++)
+        if (!m->tensors[t].data && first[t] <= last[t]) {
+            delta[first[t]] += tensor_bytes(m, t);
+            delta[last[t] + 1] -= tensor_bytes(m, t);
+        }
+    int64_t live = 0;
     for (int o = 0; o < m->n_ops; o++) {
-        int64_t live = 0;
-        for (int t = 0; t < n; t++)
-            if (!m->tensors[t].data && first[t] <= o && o <= last[t])
-                live += tensor_bytes(m, t);
+        live += delta[o];
         if (live > s->peak_activation_bytes)
             s->peak_activation_bytes = live;
     }
 done:
     free(first);
     free(last);
+    free(delta);
+}
+
+/* MACs of hostile shapes can exceed int64 when summed over operators: saturate. */
+static int64_t add_saturated(int64_t a, int64_t b)
+{
+    return b > INT64_MAX - a ? INT64_MAX : a + b;
 }
 
 void rq_tfl_compute_stats(const rq_tfl_model *m, rq_tfl_stats *s)
 {
     s->macs = s->weight_bytes = s->other_const_bytes = s->peak_activation_bytes = 0;
     for (int o = 0; o < m->n_ops; o++)
-        s->macs += rq_tfl_op_macs(m, &m->ops[o]);
+        s->macs = add_saturated(s->macs, rq_tfl_op_macs(m, &m->ops[o]));
     count_constants(m, s);
     peak_activations(m, s);
 }
