@@ -8,3 +8,8 @@ for b in build/bench/bench_*; do
     echo "== $(basename "$b")"
     "$b" || echo "(failed: exit $?)"
 done
+# PyTorch's float forward of the Spatial CNN, measured in the same run as bench_spatial.
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    echo "== bench_spatial_torch.py"
+    /usr/bin/python3 tools/bench_spatial_torch.py || echo "(failed: exit $?)"
+fi

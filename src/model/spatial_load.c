@@ -119,8 +119,8 @@ static int read_layer(rq_torch_file *f, const rq_value *sd, int l, rq_conv_bn_pa
     return 0;
 }
 
-/* Temporary reader of the checkpoint's input_contract until the synth session's
- * src/model/contract.h lands (then this goes). */
+/* The checkpoint's optional `input_contract` dict (tools/train.py writes it):
+ * {'representation': 'raw'|'window_ratio', 'scale', 'clip', 'frame_stride'}; absent = raw. */
 static int number_of(const rq_value *v, double *out)
 {
     if (v && v->type == RQ_V_FLOAT) {

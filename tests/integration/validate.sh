@@ -18,6 +18,12 @@ if $RPPGQ validate --spatial $T/sp.pth --temporal $T/tf.pth --tflite $T/m.tflite
 else
     fail "validate: $(cat $T/v.err)"
 fi
+$RPPGQ validate --spatial $T/sp.pth --temporal $T/tf.pth --tflite $T/m.tflite --data $T/d.pt \
+    --calib-windows 10 --seed 3 --json $T/v1.json --threads 1 >/dev/null 2>&1 &&
+$RPPGQ validate --spatial $T/sp.pth --temporal $T/tf.pth --tflite $T/m.tflite --data $T/d.pt \
+    --calib-windows 10 --seed 3 --json $T/v3.json --threads 3 >/dev/null 2>&1 &&
+cmp -s $T/v1.json $T/v.json && cmp -s $T/v3.json $T/v.json && pass "report independent of thread count" ||
+    fail "reports differ between 1, 3 and all threads"
 $PY $R predict $T/sp.pth $T/tf.pth $T/d.pt $T/p.csv $T/ref.csv && $PY tests/ref/check_validate.py $T/v.json $T/p.csv $T/ref.csv || fail "check_validate"
 # held-out subjects: 8 subjects, 2 for calibration -> 36 of 48 windows
 grep -q '"n_windows":36' <(tr -d ' \n' <$T/v.json) && pass "calibration subjects held out" || fail "n_windows: $(grep n_windows $T/v.json)"
