@@ -1042,9 +1042,13 @@ static int step(vm *m, int op)
 
 void rq_fmt_double(char *buf, size_t cap, double x)
 {
+    if (x != x) { /* printf may say "-nan"; Python says "nan" whatever the sign bit */
+        snprintf(buf, cap, "nan");
+        return;
+    }
     for (int p = 1; p <= 17; p++) {
         snprintf(buf, cap, "%.*g", p, x);
-        if (strtod(buf, NULL) == x || x != x)
+        if (strtod(buf, NULL) == x)
             return;
     }
 }

@@ -275,6 +275,7 @@ def main():
         'bytes': b'\x00\xffab\'\\',
         'int_keys': {0: 'a', 1: {'step': 3}, -2: None},
         'nan': float('nan'),
+        'neg_nan': -float('nan'),
         'inf': float('-inf'),
         'negzero': -0.0,
         'third': 1.0 / 3.0,
