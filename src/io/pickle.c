@@ -385,6 +385,13 @@ static int parse_decimal(vm *m, const char *s, size_t len, int64_t *out)
 
 /* ---- globals and the whitelist ---- */
 
+void rq_printable(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 static const struct {
     const char *name;
     int gid;
@@ -442,6 +449,7 @@ static rq_value *new_global(vm *m, const char *mod, size_t mlen, const char *nam
     full[mlen] = '.';
     memcpy(full + mlen + 1, name, nlen);
     full[mlen + nlen + 1] = 0;
+    rq_printable(full); /* names reach one-line messages and inspect's lines */
     rq_value *v = new_opaque(m, full);
     if (!v)
         return NULL;
@@ -626,7 +634,7 @@ static rq_value *persistent_load(vm *m, rq_value *pid)
     if (a[2]->type != RQ_V_STR || !is_int(a[4]) || int_of(a[4]) < 0)
         return vfail(m, "malformed storage persistent id"), NULL;
     if (!m->hooks || !m->hooks->storage)
-        return vfail(m, "storage '%s' outside an archive", a[2]->u.str.s), NULL;
+        return vfail(m, "storage outside an archive"), NULL;
     int index = -1;
     if (m->hooks->storage(m->hooks->ctx, a[2]->u.str.s, type->dtype, int_of(a[4]), &index, m->err))
         return NULL;
@@ -1057,6 +1065,7 @@ static void path_append(char *path, size_t cap, const char *comp)
 {
     size_t n = strlen(path);
     snprintf(path + n, cap - n, "%s%s", n ? "." : "", comp);
+    rq_printable(path + n); /* keys come from the file: keep messages on one line */
 }
 
 void rq_path_push_key(char *path, size_t cap, const rq_value *key)

@@ -59,6 +59,10 @@ int64_t rq_tensor_span(const rq_tensor *t);
 void rq_path_push_key(char *path, size_t cap, const rq_value *key);
 void rq_path_push_index(char *path, size_t cap, size_t i);
 
+/* Replaces control characters (newlines, ...) by '?' in place: text from a file that goes
+ * into a one-line message. */
+void rq_printable(char *s);
+
 /* Shortest "%.*g" text that reads back as exactly x (same rule as the Python references). */
 void rq_fmt_double(char *buf, size_t cap, double x);
 

@@ -263,23 +263,25 @@ static int storage_hook(void *ctx, const char *key, rq_dtype dtype, int64_t nume
                         rq_error *err)
 {
     rq_torch_file *f = ctx;
-    char name[4200];
+    char name[4200], shown[128];
     if (strlen(key) > 4000)
         return rq_fail(err, "data.pkl: storage key too long");
+    snprintf(shown, sizeof shown, "%s", key);
+    rq_printable(shown);
     snprintf(name, sizeof name, "%sdata/%s", f->prefix, key);
     zip_int64_t zi = zip_name_locate(f->zip, name, 0);
     if (zi < 0 || zi >= f->members)
-        return rq_fail(err, "storage '%s' (%s) missing from the archive", key, name);
+        return rq_fail(err, "storage '%s' (member data/%s) missing from the archive", shown, shown);
     uint64_t elsize = rq_dtype_size(dtype);
     if ((uint64_t)numel > UINT64_MAX / elsize)
-        return rq_fail(err, "storage '%s': size overflows", key);
+        return rq_fail(err, "storage '%s': size overflows", shown);
     uint64_t nbytes = (uint64_t)numel * elsize;
     int known = f->member_storage[zi];
     if (known >= 0) {
         storage *s = &f->st[known];
         if (nbytes > s->member_size)
             return rq_fail(err, "storage '%s' declares %" PRIu64 " bytes but holds %" PRIu64,
-                           key, nbytes, s->member_size);
+                           shown, nbytes, s->member_size);
         if (nbytes > s->nbytes)
             s->nbytes = nbytes;
         *index = known;
@@ -287,13 +289,13 @@ static int storage_hook(void *ctx, const char *key, rq_dtype dtype, int64_t nume
     }
     zip_stat_t zs;
     char what[4300];
-    snprintf(what, sizeof what, "storage '%s'", key);
+    snprintf(what, sizeof what, "storage '%s'", shown);
     if (stat_member(f, (zip_uint64_t)zi, what, &zs, err))
         return -1;
     if (nbytes > zs.size)
         return rq_fail(err, "storage '%s' declares %" PRId64 " %s elements (%" PRIu64
                        " bytes) but its member holds %" PRIu64 " bytes",
-                       key, numel, rq_dtype_name(dtype), nbytes, (uint64_t)zs.size);
+                       shown, numel, rq_dtype_name(dtype), nbytes, (uint64_t)zs.size);
     if (f->nst == f->st_cap) {
         if (f->nst >= (1u << 24))
             return rq_fail(err, "data.pkl: more than 16M storages");
@@ -305,7 +307,7 @@ static int storage_hook(void *ctx, const char *key, rq_dtype dtype, int64_t nume
         f->st_cap = cap;
     }
     storage *s = &f->st[f->nst];
-    s->key = strdup(key);
+    s->key = strdup(shown); /* for messages only */
     if (!s->key)
         return rq_fail(err, "out of memory");
     s->index = (zip_uint64_t)zi;
