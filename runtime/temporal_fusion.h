@@ -13,15 +13,16 @@
  *     (input channel, kernel tap), each product and each sum rounded to float32;
  *   - a linear output sums its products from zero in input order, then adds the bias;
  *   - sigmoid is 1 / (1 + expf(-x)), then * 150, then + 30, each rounded to float32.
- * Compile without floating-point contraction (a fused multiply-add rounds once where
- * PyTorch rounds twice): C99/C11 mode of GCC (-std=c99, not -std=gnu99) and Clang's default
- * do not contract across statements, which is all this code needs; or pass
- * -ffp-contract=off. Never -ffast-math.
+ * No floating-point contraction: a fused multiply-add rounds once where PyTorch rounds
+ * twice. temporal_fusion.c turns it off itself (GCC's optimize pragma, C99's FP_CONTRACT
+ * pragma elsewhere, which Clang's explicit -ffp-contract=fast overrides: don't pass that);
+ * -ffp-contract=off on the command line does no harm. Never -ffast-math (it reorders sums).
  *
  * No heap, no static or global mutable data: reentrant. The only library call is expf.
- * temporal_fusion_run uses a few dozen bytes of stack of its own plus the caller's work
- * buffer; temporal_fusion_infer (in the generated weights file) keeps that buffer on its
- * stack: TEMPORAL_FUSION_STACK_BYTES in the generated header states the total. */
+ * temporal_fusion_run needs the caller's work buffer plus its own frames (160 bytes with
+ * expf, measured on the Cortex-M55); temporal_fusion_infer (in the generated weights file)
+ * keeps the buffer on its stack: TEMPORAL_FUSION_STACK_BYTES in the generated header states
+ * the total, an upper bound (seed's dimensions: 1440 stated, 1344 measured by painting). */
 #ifndef TEMPORAL_FUSION_H
 #define TEMPORAL_FUSION_H
 
