@@ -129,9 +129,10 @@ HOT DOT_CLONES static void dot16x4(const int16_t *restrict w, int k_pad, const i
     acc[3] = a3;
 }
 
-/* Requantizes one pixel's accumulators (all output channels) in a loop simple enough to
- * vectorize; the same integer operations as rq_mbqm_double / rq_mbqm_single. Multipliers
- * are positive (QuantizeMultiplier of a positive scale), so SRDHM never saturates. */
+/* Requantizes one pixel's accumulators (all output channels) in one tight loop: the same
+ * integer operations as rppg_q8_mbqm (runtime/int8_kernels), inlined because a call per
+ * output costs a quarter of the inference; test_tfl_engine checks the two agree.
+ * Multipliers are positive (QuantizeMultiplier of a positive scale): SRDHM never saturates. */
 HOT DOT_CLONES static void requant_row(const prep_op *restrict p, const int32_t *restrict acc,
                                        int8_t *restrict out)
 {
