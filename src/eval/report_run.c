@@ -442,6 +442,19 @@ static const step steps[] = {
     {"validate-c", step_validate_c},
 };
 
+/* A failing step names the file it was writing inside the temporary folder, which is gone
+ * once the run fails; the user knows the folder by the name they gave. */
+static void name_final_folder(const rq_outdir *o, rq_error *err)
+{
+    size_t n = strlen(o->stage);
+    if (!err || !n || strncmp(err->msg, o->stage, n) != 0)
+        return;
+    char rest[sizeof err->msg];
+    snprintf(rest, sizeof rest, "%s", err->msg + n);
+    if (snprintf(err->msg, sizeof err->msg, "%s%s", o->final, rest) < 0)
+        err->msg[0] = 0;
+}
+
 int rq_run(const rq_run_opts *o, rq_report *rep, rq_error *err)
 {
     memset(rep, 0, sizeof *rep);
@@ -469,6 +482,8 @@ int rq_run(const rq_run_opts *o, rq_report *rep, rq_error *err)
         goto out;
     rc = 0;
 out:
+    if (rc)
+        name_final_folder(&c->out, err);
     rq_outdir_abort(&c->out);
     /* the arrays outlive the context: the report points at them until rq_run_free */
     rep->truth = c->truth;
