@@ -21,6 +21,7 @@ enum {
     WINDOW_MIN = 64 << 10,
     WINDOW_MAX = 16 << 20,          /* storage bytes cached for gathering strided views */
     DEFLATE_MAX_RATIO = 1100,       /* deflate cannot expand beyond ~1032:1 */
+    MAX_REPEATED_ELEMENTS = 1 << 24, /* elements of a view larger than its storage */
 };
 
 typedef struct storage {
@@ -342,6 +343,17 @@ static int check_fits(const rq_torch_file *f, const rq_tensor *t, const char *ke
                        " elements but its storage '%s' holds %" PRIu64,
                        f->path, key, rq_dtype_name(t->dtype), shape, t->offset,
                        span < 0 ? (int64_t)-1 : t->offset + span, f->st[t->storage].key, avail);
+    }
+    /* expand() views repeat storage elements (stride 0) and torch.save keeps them; a small
+     * one is fine, but a few bytes must not declare billions of elements that a consumer
+     * then allocates and gathers one by one (6 KB: 236 M weights, 2 GB and minutes). */
+    if ((uint64_t)t->numel > avail && t->numel > MAX_REPEATED_ELEMENTS) {
+        char shape[200];
+        shape_text(t, shape, sizeof shape);
+        return rq_fail(err, "%s: tensor '%s' (%s %s) has %" PRId64 " elements over a storage of %"
+                       PRIu64 ": broadcast views above %d elements are refused (save it with "
+                       ".contiguous())", f->path, key, rq_dtype_name(t->dtype), shape, t->numel,
+                       avail, MAX_REPEATED_ELEMENTS);
     }
     return 0;
 }

@@ -49,6 +49,7 @@ row "pickle calling os.system in place of a tensor" m.tflite "rppgq: evil.pth: '
 [ ! -e MARKER ] && pass "os.system was never called" || fail "pickled os.system ran"
 row "tensor larger than its storage" m.tflite "rppgq: toobig.pth: tensor 'model_state_dict.features.4.weight' (float32 [32, 16, 3, 4], storage offset 0) needs 6144 elements but its storage '7' holds 4608" -- qs toobig.pth
 row "storage offset past the end" m.tflite "rppgq: offset.pth: tensor 'model_state_dict.features.0.bias' (float32 [16], storage offset 5) needs 21 elements but its storage '1' holds 16" -- qs offset.pth
+row "236 M weights as broadcast views (6 KB file)" m.tflite "rppgq: broadcast_weights.pth: tensor 'model_state_dict.features.4.weight' (float32 [1024, 1024, 15, 15]) has 235929600 elements over a storage of 1: broadcast views above 16777216 elements are refused (save it with .contiguous())" -- qs broadcast_weights.pth
 row "NaN weight" m.tflite "rppgq: nan_weight.pth: 'features.4.weight' holds a non-finite value at element 443" -- qs nan_weight.pth
 row "shape mismatch between layers" m.tflite "rppgq: shape_mismatch.pth: conv 1 takes 8 channels but conv 0 gives 16" -- qs shape_mismatch.pth
 row "pickle nested 300 deep" m.tflite "rppgq: deep.pth: data.pkl: values nested deeper than 256 at offset 602" -- qs deep.pth
@@ -61,7 +62,7 @@ row "dataset with wrong rank" m.tflite "rppgq: data_rank5.pt: 'samples' has shap
 row "dataset with a NaN sample" m.tflite "rppgq: data_nan.pt: window 4: sample value nan outside [0,1]" -- qd data_nan.pt
 row "labels of the wrong length" m.tflite "rppgq: data_labels7.pt: 'labels' has shape (7,), expected (12,)" -- qd data_labels7.pt
 row "dataset without labels" m.tflite "rppgq: data_nolabels.pt: missing key 'labels' (an rPPG dataset is a dict with 'samples' and 'labels')" -- qd data_nolabels.pt
-row "2^28 windows as a broadcast view (370 KB file)" m.tflite "rppgq: data_broadcast.pt: 'samples' repeats storage elements (a broadcast or overlapping view): save it with .contiguous()" -- qd data_broadcast.pt
+row "2^28 windows as a broadcast view (370 KB file)" m.tflite "rppgq: data_broadcast.pt: tensor 'samples' (float32 [268435456, 8, 3, 36, 36, 3]) has 25048249270272 elements over a storage of 93312: broadcast views above 16777216 elements are refused (save it with .contiguous())" -- qd data_broadcast.pt
 
 # ---- .tflite files ----------------------------------------------------------------------
 if ! $PY "$MK" tflite . good.tflite >gen2.log 2>&1; then fail "making bad .tflite: $(tail -n 3 gen2.log)"; finish; fi

@@ -114,6 +114,19 @@ def make_torch(d):
     shape['features.4.weight'] = torch.zeros(32, 8, 3, 3)
     torch.save({'model_state_dict': shape}, os.path.join(d, 'shape_mismatch.pth'))
 
+    # 236 M conv weights in 6 KB: every tensor a stride-0 view of one element
+    C, K = 1024, 15
+    z = lambda *shape: torch.zeros(1).expand(*shape)  # noqa: E731
+    bcast = collections.OrderedDict()
+    for conv, bn, cin, cout in ((0, 1, 3, C), (4, 5, C, C), (8, 9, C, 16)):
+        bcast['features.%d.weight' % conv] = z(cout, cin, K, K)
+        bcast['features.%d.bias' % conv] = z(cout)
+        for name in ('weight', 'bias', 'running_mean'):
+            bcast['features.%d.%s' % (bn, name)] = z(cout)
+        bcast['features.%d.running_var' % bn] = torch.ones(1).expand(cout)
+        bcast['features.%d.num_batches_tracked' % bn] = torch.tensor(1)
+    torch.save({'model_state_dict': bcast}, os.path.join(d, 'broadcast_weights.pth'))
+
     deep = b'\x80\x02' + b']' * 300 + b'a' * 299 + b'.'   # 300 nested lists
     raw_pickle_archive(os.path.join(d, 'deep.pth'), deep)
     raw_pickle_archive(os.path.join(d, 'badop.pth'), b'\x80\x02\x82\x01.')  # EXT1
