@@ -1,9 +1,49 @@
 /* Loading the Temporal Fusion weights from a torch.save checkpoint. */
 #include "model/temporal_fusion_model.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <zip.h>
 
 #include "io/torch_file.h"
+
+/* The reader takes tensor bytes raw without a CRC pass (it serves windows of huge datasets);
+ * a checkpoint is small, so read every member to its end once and let libzip check each
+ * CRC: flipped bytes in the weights must not export silently. */
+static int check_member_crcs(const char *path, rq_error *err)
+{
+    int zerr = 0;
+    zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+    if (!z)
+        return rq_fail(err, "%s: broken zip archive", path);
+    zip_int64_t n = zip_get_num_entries(z, 0);
+    zip_uint64_t total = 0;
+    char buf[65536];
+    int rc = 0;
+    for (zip_int64_t i = 0; i < n && !rc; i++) {
+        zip_stat_t st;
+        zip_file_t *f = NULL;
+        if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE)) {
+            rc = rq_fail(err, "%s: unreadable zip member %lld", path, (long long)i);
+            break;
+        }
+        total += st.size;
+        if (total > (zip_uint64_t)1 << 30) { /* no Temporal Fusion checkpoint is this large */
+            rc = rq_fail(err, "%s: over 1 GB of members, not a Temporal Fusion checkpoint", path);
+            break;
+        }
+        f = zip_fopen_index(z, (zip_uint64_t)i, 0);
+        zip_int64_t got = 0, r = 0;
+        while (f && (r = zip_fread(f, buf, sizeof buf)) > 0)
+            got += r;
+        if (!f || r < 0 || (zip_uint64_t)got != st.size)
+            rc = rq_fail(err, "%s: member '%s' is corrupt (size or CRC mismatch)", path, st.name);
+        if (f)
+            zip_fclose(f);
+    }
+    zip_discard(z);
+    return rc;
+}
 
 static int tensor_shape(const rq_tensor *t, rq_tf_shape *s)
 {
@@ -44,6 +84,10 @@ int rq_temporal_load(const char *path, int rois, rq_temporal_model *m, rq_error 
     rq_torch_file *f = NULL;
     if (rq_torch_open(path, &f, err))
         return -1;
+    if (check_member_crcs(path, err)) {
+        rq_torch_close(f);
+        return -1;
+    }
     const rq_value *sd = rq_state_dict(rq_torch_root(f));
     const rq_tensor *tensors[RQ_TF_NTENSORS];
     rq_tf_shape shapes[RQ_TF_NTENSORS];

@@ -23,8 +23,8 @@ export_fails no_state_dict 1 "no_state_dict\.pth: " "$T/no_state_dict.pth"
 size=$(stat -c %s "$T/good.pth")
 head -c $((size / 2)) "$T/good.pth" >"$T/truncated.pth"
 export_fails truncated 1 "truncated\.pth: " "$T/truncated.pth"
-# garbage over the central directory, and over the pickle (CRC mismatch)
-for at in cdir:$((size - 150)) pickle:200; do
+# garbage over the central directory, the pickle, and tensor data (CRC mismatches)
+for at in cdir:$((size - 150)) pickle:200 tensor:$((size / 3)); do
     cp "$T/good.pth" "$T/corrupt_${at%%:*}.pth"
     printf '%*s' 64 '' | tr ' ' 'Z' | dd of="$T/corrupt_${at%%:*}.pth" bs=1 seek=${at#*:} conv=notrunc status=none
     export_fails "corrupt_${at%%:*}" 1 "corrupt_${at%%:*}\.pth: " "$T/corrupt_${at%%:*}.pth"
