@@ -7,6 +7,12 @@
 #include "postprocess.h"
 #include "preprocess.h"
 #include "q8_net.h"
+#include "temporal_fusion.h"
+
+/* A synthetic-generator window (rppgq synth's renderer), written by host_cases
+ * --make-window into the generated synth_window.c that both builds compile. */
+extern const unsigned char rq_synth_window_bytes[8 * 3 * 36 * 36 * 3];
+extern const float rq_synth_window_label;
 
 #ifdef RQ_M55
 #define BIG_BUFFER __attribute__((section(".sram")))
@@ -23,6 +29,19 @@ static BIG_BUFFER float window_buf[WINDOW][RPPG_FRAME_FLOATS];
 static BIG_BUFFER int8_t conv_in[24 * 24 * 32], conv_out[2][24 * 24 * 32];
 static BIG_BUFFER int8_t conv_w[32 * 5 * 5 * 32];
 static int32_t conv_b[32], conv_m[32], conv_s[32];
+
+/* A Temporal Fusion network of the seed's dimensions with random weights (the runtime is
+ * what is compared; its weights only need to be the same on both sides). */
+#define TF_T 8
+#define TF_R 3
+#define TF_F 16
+#define TF_C1 32
+#define TF_C2 16
+#define TF_K 3
+#define TF_H 32
+static BIG_BUFFER float tf_w1[TF_C1 * TF_R * TF_F * TF_K], tf_b1[TF_C1];
+static BIG_BUFFER float tf_w2[TF_C2 * TF_C1 * TF_K], tf_b2[TF_C2];
+static BIG_BUFFER float tf_w3[TF_H * TF_C2 * TF_T], tf_b3[TF_H], tf_w4[TF_H], tf_b4[1];
 
 /* xorshift32: the same numbers on every platform */
 static uint32_t rng_next(uint32_t *s)
@@ -136,9 +155,55 @@ static int case_preprocess(const rq_case_io *io, rppg_pixel_format fmt, uint32_t
     return 0;
 }
 
+static void fill_random(uint32_t *rng, float *w, int n, int fan_in)
+{
+    int i;
+    for (i = 0; i < n; i++) /* integers / 2^k: exact on both sides */
+        w[i] = (float)rng_range(rng, -1000, 1000) / (float)(fan_in * 600);
+}
+
+static float hr_of_features(const rq_case_io *io, const int8_t feats[24][64])
+{
+    static const temporal_fusion_net *net_ptr;
+    static temporal_fusion_net net;
+    float f[24 * TF_F], work[TEMPORAL_FUSION_WORK_FLOATS(TF_C1, TF_T, TF_H)];
+    int i, j;
+    if (!net_ptr) {
+        uint32_t rng = 0x7e3a9u;
+        fill_random(&rng, tf_w1, TF_C1 * TF_R * TF_F * TF_K, 48);
+        fill_random(&rng, tf_b1, TF_C1, 4);
+        fill_random(&rng, tf_w2, TF_C2 * TF_C1 * TF_K, 32);
+        fill_random(&rng, tf_b2, TF_C2, 4);
+        fill_random(&rng, tf_w3, TF_H * TF_C2 * TF_T, 64);
+        fill_random(&rng, tf_b3, TF_H, 4);
+        fill_random(&rng, tf_w4, TF_H, 4);
+        fill_random(&rng, tf_b4, 1, 4);
+        net.frames = TF_T, net.rois = TF_R, net.features = TF_F;
+        net.conv1_out = TF_C1, net.conv2_out = TF_C2, net.kernel = TF_K, net.hidden = TF_H;
+        net.conv1_weight = tf_w1, net.conv1_bias = tf_b1, net.conv2_weight = tf_w2;
+        net.conv2_bias = tf_b2, net.fc1_weight = tf_w3, net.fc1_bias = tf_b3;
+        net.fc2_weight = tf_w4, net.fc2_bias = tf_b4;
+        net_ptr = &net;
+    }
+    /* the model's DEQUANTIZE: real = (q - zp) * scale, row t*3 + roi */
+    for (i = 0; i < 24; i++)
+        for (j = 0; j < TF_F; j++)
+            f[i * TF_F + j] = rppg_q8_dequantize(feats[i][j], io->feat_scale, io->feat_zp);
+    {
+        float hr;
+        if (io->stack_begin)
+            io->stack_begin();
+        hr = temporal_fusion_run(net_ptr, f, work);
+        if (io->stack_end)
+            stack_report(io, "temporal_fusion_run", io->stack_end());
+        return hr;
+    }
+}
+
 static int case_patches(const rq_case_io *io, const rppg_contract *c, float scale, int32_t zp,
                         int with_features)
 {
+    static int8_t feats[24][64];
     const float *frames[WINDOW];
     int8_t patch[RPPG_PATCH_BYTES], feat[64];
     size_t peak = 0;
@@ -163,12 +228,18 @@ static int case_patches(const rq_case_io *io, const rppg_contract *c, float scal
                 char line[3 * 64 + 40];
                 int n = snprintf(line, 40, "features t=%d roi=%d", t, r);
                 io->features(patch, feat);
+                memcpy(feats[t * RPPG_ROIS + r], feat, sizeof feat);
                 for (i = 0; i < io->n_features && n < (int)sizeof line - 4; i++)
                     n += snprintf(line + n, sizeof line - (size_t)n, " %02x", (unsigned)(uint8_t)feat[i]);
                 io->emit(line);
             }
         }
     stack_report(io, "rppg_window_patch", peak);
+    if (with_features && io->features && io->n_features == TF_F) {
+        /* one ulp of float32 allowed here: expf comes from each platform's libm */
+        const float hr = hr_of_features(io, (const int8_t(*)[64])feats);
+        emitf(io, "hr repr=%d bits=%08lx bpm=%.4f", (int)c->repr, (unsigned long)float_bits(hr), (double)hr);
+    }
     /* out-of-range arguments are refused */
     fails += rppg_window_patch(c, frames, 0, 0, 0, scale, zp, patch) != -1;
     fails += rppg_window_patch(c, frames, WINDOW, WINDOW, 0, scale, zp, patch) != -1;
@@ -330,6 +401,17 @@ static void case_random_patches(const rq_case_io *io, uint32_t seed)
     }
 }
 
+/* The generator's window through the whole chain: contract, int8 input, features, HR. */
+static int case_synth_window(const rq_case_io *io)
+{
+    int t, i;
+    for (t = 0; t < WINDOW; t++)
+        for (i = 0; i < RPPG_FRAME_FLOATS; i++)
+            window_buf[t][i] = (float)rq_synth_window_bytes[t * RPPG_FRAME_FLOATS + i] / 255.0f;
+    emitf(io, "synth window label=%.3f", (double)rq_synth_window_label);
+    return case_patches(io, io->contract, io->in_scale, io->in_zp, 1);
+}
+
 int rq_run_cases(const rq_case_io *io)
 {
     const rppg_contract raw = {RPPG_REPR_RAW, 0.0f, 0.0f, 1};
@@ -343,6 +425,7 @@ int rq_run_cases(const rq_case_io *io)
     if (io->features) { /* the model's own contract and input quantization */
         fails += case_patches(io, io->contract, io->in_scale, io->in_zp, 1);
         case_random_patches(io, 0xabcdef12u);
+        fails += case_synth_window(io);
     }
     fails += case_kernels(io, 0x5eed5eedu);
     fails += case_smoother(io, 0xfeedbeefu);

@@ -1,13 +1,11 @@
 /* Included by host_main.c for the comparison with a model: the features come from the
  * host's reference int8 engine (src/tflite) on the same .tflite the MCU export was made
- * from. Usage: host_cases MODEL.tflite [double|single]
- *              host_cases --make-model SEED OUT.tflite   (a seed-shaped random model) */
+ * from. Usage: host_cases MODEL.tflite [double|single] */
 #include <stdlib.h>
 #include <string.h>
 
 #include "codegen/spatial_int8_export.h"
 #include "tflite/tfl_model.h"
-#include "tflite/tfl_testmodels.h"
 
 static rq_tfl_model host_model;
 static rq_tfl_engine *host_engine;
@@ -31,14 +29,6 @@ static int rq_host_model_io(rq_case_io *io, int argc, char **argv)
 {
     rq_error err = {{0}};
     rppg_q8_rounding r = argc > 2 && !strcmp(argv[2], "single") ? RPPG_Q8_ROUND_SINGLE : RPPG_Q8_ROUND_DOUBLE;
-    if (argc == 4 && !strcmp(argv[1], "--make-model")) {
-        int rc = rq_tfl_build_spatial_cnn(&host_model, strtoull(argv[2], NULL, 10), &err) ||
-                 rq_tfl_write(&host_model, argv[3], &err);
-        rq_tfl_model_free(&host_model);
-        if (rc)
-            fprintf(stderr, "host_cases: %s\n", err.msg);
-        exit(rc ? 1 : 0);
-    }
     if (argc < 2) {
         fprintf(stderr, "usage: host_cases MODEL.tflite [double|single]\n");
         return -1;

@@ -20,8 +20,43 @@ M55_LDFLAGS="--specs=rdimon.specs -nostartfiles -T tests/m55/link.ld -Wl,--gc-se
 HOST_LIB=${RQ_HOST_LIB:-build/librppgq.a}
 HOST_LIBS="$(pkg-config --libs libzip json-c libpng 2>/dev/null) -lcrypto -lz -lm -pthread"
 
+# 0. inputs made on the host: a random seed-shaped int8 model, a synthetic-generator window
+[ -f "$HOST_LIB" ] || make -s "$HOST_LIB" >/dev/null
+if ! cc -std=c11 -O1 -Wall -Wextra -Werror -Isrc -Iruntime tests/m55/gen_inputs.c "$HOST_LIB" $HOST_LIBS \
+        -o "$work/gen_inputs" 2>"$work/gen_cc.log" ||
+   ! "$work/gen_inputs" --window "$work/synth_window.c" ||
+   ! "$work/gen_inputs" --model 7 "$work/random_spatial.tflite"; then
+    fail "m55: input generation: $(head -c 600 "$work/gen_cc.log")"
+    exit 1
+fi
+SYNTH="$work/synth_window.c"
+
+# result lines must be equal, except "hr" lines: their float32 bits may differ by one ulp
+# (expf comes from glibc on the host, from newlib on the MCU)
+same_results() { # host.out mcu.out
+    $PY_CMP - "$1" "$2" <<'PYEOF'
+import sys
+a = open(sys.argv[1]).read().splitlines()
+b = [l for l in open(sys.argv[2]).read().splitlines() if not l.startswith("stack ")]
+if len(a) != len(b):
+    print("line counts differ: %d vs %d" % (len(a), len(b))); sys.exit(1)
+worst = 0
+for x, y in zip(a, b):
+    if x.startswith("hr ") and y.startswith("hr "):
+        bx = int(x.split("bits=")[1].split()[0], 16)
+        by = int(y.split("bits=")[1].split()[0], 16)
+        worst = max(worst, abs(bx - by))
+        if abs(bx - by) > 1:
+            print("HR differs by %d ulp: %s | %s" % (abs(bx - by), x, y)); sys.exit(1)
+    elif x != y:
+        print("differs: %s | %s" % (x, y)); sys.exit(1)
+print("max HR difference %d ulp" % worst)
+PYEOF
+}
+PY_CMP=${PY:-/usr/bin/python3}
+
 # 1. the image
-if $M55_CC $M55_CFLAGS -DRQ_M55 runtime/*.c tests/m55/cases.c tests/m55/m55_main.c tests/m55/startup.c \
+if $M55_CC $M55_CFLAGS -DRQ_M55 runtime/*.c tests/m55/cases.c tests/m55/m55_main.c tests/m55/startup.c "$SYNTH" \
         $M55_LDFLAGS -lm -o "$work/m55_cases.elf" 2>"$work/m55_cc.log"; then
     pass "m55: runtime builds for cortex-m55 with -Werror"
 else
@@ -30,8 +65,7 @@ else
 fi
 
 # 2. the host twin
-[ -f "$HOST_LIB" ] || make -s "$HOST_LIB" >/dev/null
-if ! cc -std=c11 -O1 -Wall -Wextra -Werror -Isrc -Iruntime -Itests/m55 tests/m55/cases.c tests/m55/host_main.c \
+if ! cc -std=c11 -O1 -Wall -Wextra -Werror -Isrc -Iruntime -Itests/m55 tests/m55/cases.c tests/m55/host_main.c "$SYNTH" \
         "$HOST_LIB" $HOST_LIBS -o "$work/host_cases" 2>"$work/host_cc.log"; then
     fail "m55: host build: $(head -c 600 "$work/host_cc.log")"
     exit 1
@@ -66,11 +100,11 @@ model_case() { # name model.tflite rounding
         fail "m55 $name: export-c --spatial: $(head -c 300 "$d/export.log")"; return
     fi
     if ! cc -std=c11 -O1 -Wall -Wextra -Werror -DRQ_M55_MODEL -Isrc -Iruntime -Itests/m55 tests/m55/cases.c \
-            tests/m55/host_main.c "$HOST_LIB" $HOST_LIBS -o "$d/host_cases" 2>"$d/host_cc.log"; then
+            tests/m55/host_main.c "$SYNTH" "$HOST_LIB" $HOST_LIBS -o "$d/host_cases" 2>"$d/host_cc.log"; then
         fail "m55 $name: host build: $(head -c 600 "$d/host_cc.log")"; return
     fi
     if ! $M55_CC $M55_CFLAGS -DRQ_M55 -DRQ_M55_MODEL -I"$d/export" runtime/*.c "$d/export/spatial_cnn_int8.c" \
-            tests/m55/cases.c tests/m55/m55_main.c tests/m55/startup.c $M55_LDFLAGS -lm \
+            tests/m55/cases.c tests/m55/m55_main.c tests/m55/startup.c "$SYNTH" $M55_LDFLAGS -lm \
             -o "$d/image.elf" 2>"$d/m55_cc.log"; then
         fail "m55 $name: cross build with the exported model: $(head -c 600 "$d/m55_cc.log")"; return
     fi
@@ -81,28 +115,22 @@ model_case() { # name model.tflite rounding
     local hst=$?
     local ref="host int8 engine"
     grep -q 'reference=cpu-path' "$d/host.err" && ref="host build of the CPU path (int8 engine not built yet)"
-    grep -v '^stack ' "$d/m55.out" >"$d/m55.cmp"
-    local nf
+    local nf nh verdict
     nf=$(grep -c '^features ' "$d/host.out")
-    if [ $st -eq 0 ] && [ $hst -eq 0 ] && [ "$nf" -eq 32 ] && cmp -s "$d/m55.cmp" "$d/host.out"; then
-        pass "m55 $name: 32 feature vectors (24 window patches + 8 random) byte-identical to the $ref ($rounding rounding)"
+    nh=$(grep -c '^hr ' "$d/host.out")
+    if [ $st -eq 0 ] && [ $hst -eq 0 ] && [ "$nf" -eq 56 ] && [ "$nh" -eq 2 ] &&
+       verdict=$(same_results "$d/host.out" "$d/m55.out"); then
+        pass "m55 $name: 56 feature vectors (camera-like and synthetic-generator windows, random patches) byte-identical to the $ref ($rounding rounding); HR of 2 windows within one float32 ulp ($verdict)"
     else
-        fail "m55 $name: qemu $st host $hst features $nf: $(diff "$d/host.out" "$d/m55.cmp" | head -n 6) $(head -c 300 "$d/host.err")"
+        fail "m55 $name: qemu $st host $hst features $nf hr $nh: ${verdict:-} $(head -c 300 "$d/host.err")"
     fi
     grep '^stack rppg_q8_net_run' "$d/m55.out" | tail -n 1 | sed 's/^/  /'
     arm-none-eabi-size -A "$d/image.elf" | awk '$1 ~ /^\.(text|data|bss|sram)$/ {printf "  %s %s", $1, $2} END {print ""}'
 }
 
 if [ -x "$RPPGQ_BIN" ]; then
-    cc -std=c11 -O1 -DRQ_M55_MODEL -Isrc -Iruntime -Itests/m55 tests/m55/cases.c tests/m55/host_main.c \
-        "$HOST_LIB" $HOST_LIBS -o "$work/make_model" 2>/dev/null &&
-        "$work/make_model" --make-model 7 "$work/random_spatial.tflite"
-    if [ -f "$work/random_spatial.tflite" ]; then
-        model_case random_double "$work/random_spatial.tflite" double
-        model_case random_single "$work/random_spatial.tflite" single
-    else
-        fail "m55: could not build the random test model"
-    fi
+    model_case random_double "$work/random_spatial.tflite" double
+    model_case random_single "$work/random_spatial.tflite" single
     for m in ${RQ_M55_MODELS:-}; do
         model_case "$(basename "$m" .tflite)" "$m" double
     done
