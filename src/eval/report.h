@@ -69,6 +69,16 @@ typedef struct rq_report {
     double c_max_abs_bpm, c_mean_abs_bpm;
     int64_t c_max_ulp;
 
+    /* Cortex-M55 footprint of the MCU parts (tools/m55_footprint.sh), when the Arm
+     * toolchain and QEMU are installed */
+    int m55_available;
+    char m55_note[160];       /* why not, or the target and compiler */
+    size_t n_m55;
+    struct {
+        char name[48];
+        int64_t flash_bytes, ram_bytes, stack_peak_bytes; /* stack -1: not measured */
+    } m55[8];
+
     size_t n_timings;
     rq_report_timing timings[RQ_REPORT_MAX_STEPS];
 

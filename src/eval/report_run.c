@@ -1,11 +1,15 @@
 #include "eval/report_run.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "codegen/temporal_export.h"
@@ -20,6 +24,8 @@
 #include "quant/calib.h"
 #include "quant/ptq.h"
 #include "quant/spatial_quantize.h"
+
+extern char **environ;
 
 /* Everything one run holds between steps. */
 typedef struct run_ctx {
@@ -46,9 +52,11 @@ static int file_exists(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int rq_run_find_root(char *buf, size_t size)
+/* The folder holding `probe`: the working directory, or one to four levels above the
+ * executable (build/rppgq, build/asan/rppgq, build/clang/rppgq). */
+static int find_root_with(const char *probe_rel, char *buf, size_t size)
 {
-    if (file_exists("models/spatial_cnn.pth")) {
+    if (file_exists(probe_rel)) {
         snprintf(buf, size, ".");
         return 0;
     }
@@ -57,14 +65,13 @@ int rq_run_find_root(char *buf, size_t size)
     if (n <= 0)
         return -1;
     exe[n] = 0;
-    /* build/rppgq, build/asan/rppgq, build/clang/rppgq: the repository is one to three up */
     for (int up = 0; up < 4; up++) {
         char *slash = strrchr(exe, '/');
         if (!slash || slash == exe)
             return -1;
         *slash = 0;
-        char probe[PATH_MAX + 32];
-        snprintf(probe, sizeof probe, "%s/models/spatial_cnn.pth", exe);
+        char probe[PATH_MAX + 64];
+        snprintf(probe, sizeof probe, "%s/%s", exe, probe_rel);
         if (file_exists(probe)) {
             snprintf(buf, size, "%s", exe);
             return 0;
@@ -72,6 +79,8 @@ int rq_run_find_root(char *buf, size_t size)
     }
     return -1;
 }
+
+int rq_run_find_root(char *buf, size_t size) { return find_root_with("models/spatial_cnn.pth", buf, size); }
 
 int rq_run_check_opts(const rq_run_opts *o, rq_error *err)
 {
@@ -378,6 +387,90 @@ static int step_validate_c(run_ctx *c, rq_error *err)
     return 0;
 }
 
+/* Runs `bash SCRIPT args...` with stdout into out_path and stderr discarded; returns the
+ * exit status, or -1 when it could not run. */
+static int run_script(char *const argv[], const char *out_path)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+        return -1;
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void read_footprint(rq_report *r, const char *json_path)
+{
+    json_object *o = json_object_from_file(json_path), *v, *parts;
+    if (!o || !json_object_object_get_ex(o, "parts", &parts) || !json_object_is_type(parts, json_type_array)) {
+        snprintf(r->m55_note, sizeof r->m55_note, "tools/m55_footprint.sh wrote no parts");
+        json_object_put(o);
+        return;
+    }
+    const char *target = json_object_object_get_ex(o, "target", &v) ? json_object_get_string(v) : "Cortex-M55";
+    const char *cc = json_object_object_get_ex(o, "compiler", &v) ? json_object_get_string(v) : "";
+    snprintf(r->m55_note, sizeof r->m55_note, "%s with %s", target, cc);
+    size_t n = json_object_array_length(parts);
+    for (size_t i = 0; i < n && r->n_m55 < sizeof r->m55 / sizeof r->m55[0]; i++) {
+        json_object *p = json_object_array_get_idx(parts, i);
+        if (!json_object_object_get_ex(p, "name", &v))
+            continue;
+        size_t k = r->n_m55++;
+        snprintf(r->m55[k].name, sizeof r->m55[k].name, "%s", json_object_get_string(v));
+        r->m55[k].flash_bytes = json_object_object_get_ex(p, "flash_bytes", &v) ? json_object_get_int64(v) : 0;
+        r->m55[k].ram_bytes = json_object_object_get_ex(p, "ram_bytes", &v) ? json_object_get_int64(v) : 0;
+        r->m55[k].stack_peak_bytes = json_object_object_get_ex(p, "stack_peak_bytes", &v) && v
+                                         ? json_object_get_int64(v)
+                                         : -1;
+    }
+    r->m55_available = 1;
+    json_object_put(o);
+}
+
+/* The MCU footprint, when the Arm toolchain and QEMU are there (the mcu session's script:
+ * exit 3 means "not available"). Optional: it never fails the run. */
+static int step_m55(run_ctx *c, rq_error *err)
+{
+    (void)err;
+    rq_report *r = c->rep;
+    char root[PATH_MAX], script[PATH_MAX + 64], cdir[PATH_MAX], tmp[] = "/tmp/rppgq-m55.XXXXXX";
+    if (c->root[0])
+        snprintf(root, sizeof root, "%s", c->root);
+    else if (find_root_with("tools/m55_footprint.sh", root, sizeof root)) {
+        snprintf(r->m55_note, sizeof r->m55_note, "tools/m55_footprint.sh not found");
+        return 0;
+    }
+    snprintf(script, sizeof script, "%s/tools/m55_footprint.sh", root);
+    if (!file_exists(script) || !realpath(c->c_dir, cdir)) {
+        snprintf(r->m55_note, sizeof r->m55_note, "tools/m55_footprint.sh not found");
+        return 0;
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(r->m55_note, sizeof r->m55_note, "no temporary file for tools/m55_footprint.sh");
+        return 0;
+    }
+    close(fd);
+    char *argv[] = {"bash", script, "--temporal", cdir, NULL};
+    int st = run_script(argv, tmp);
+    if (st == 0)
+        read_footprint(r, tmp);
+    else if (st == 3)
+        snprintf(r->m55_note, sizeof r->m55_note, "the Arm toolchain or QEMU is not installed");
+    else
+        snprintf(r->m55_note, sizeof r->m55_note, "tools/m55_footprint.sh failed (status %d)", st);
+    unlink(tmp);
+    return 0;
+}
+
 static int file_size(const char *path, int64_t *bytes)
 {
     struct stat st;
@@ -440,6 +533,7 @@ static const step steps[] = {
     {"validate", step_validate},
     {"export-c", step_export_c},
     {"validate-c", step_validate_c},
+    {"m55", step_m55},
 };
 
 /* A failing step names the file it was writing inside the temporary folder, which is gone

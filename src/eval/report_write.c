@@ -90,6 +90,25 @@ static json_object *report_json(const rq_report *r)
     json_object_object_add(c, "max_ulp", r->c_ran ? json_object_new_int64(r->c_max_ulp) : NULL);
     json_object_object_add(o, "c_vs_reference", c);
 
+    json_object *m55 = json_object_new_object();
+    json_object_object_add(m55, "available", json_object_new_boolean(r->m55_available));
+    json_object_object_add(m55, r->m55_available ? "target" : "reason", jstr(r->m55_note));
+    if (r->m55_available) {
+        json_object *parts = json_object_new_array();
+        for (size_t i = 0; i < r->n_m55; i++) {
+            json_object *p = json_object_new_object();
+            json_object_object_add(p, "name", json_object_new_string(r->m55[i].name));
+            json_object_object_add(p, "flash_bytes", json_object_new_int64(r->m55[i].flash_bytes));
+            json_object_object_add(p, "ram_bytes", json_object_new_int64(r->m55[i].ram_bytes));
+            json_object_object_add(p, "stack_peak_bytes", r->m55[i].stack_peak_bytes >= 0
+                                                              ? json_object_new_int64(r->m55[i].stack_peak_bytes)
+                                                              : NULL);
+            json_object_array_add(parts, p);
+        }
+        json_object_object_add(m55, "parts", parts);
+    }
+    json_object_object_add(o, "m55_footprint", m55);
+
     json_object *t = json_object_new_object();
     double total = 0;
     for (size_t i = 0; i < r->n_timings; i++) {
@@ -360,6 +379,25 @@ static void write_body(FILE *fp, const rq_report *r)
     fprintf(fp, "| Spatial CNN | %lld | %s | `spatial_cnn_int8.tflite`, %s |\n", (long long)r->spatial_params, a, b);
     fprintf(fp, "| Temporal Fusion | %lld | %s | `temporal_fusion_weights_exported.c`, %s of C text |\n\n",
             (long long)r->temporal_params, c, d);
+
+    fprintf(fp, "## On the Cortex-M55\n\n");
+    if (r->m55_available) {
+        fprintf(fp, "Flash, RAM and peak stack of each MCU part, built for %s; stacks measured while the parts "
+                    "run on QEMU (tools/m55_footprint.sh).\n\n",
+                r->m55_note);
+        fprintf(fp, "| part | flash | RAM | peak stack |\n| --- | ---: | ---: | ---: |\n");
+        for (size_t i = 0; i < r->n_m55; i++) {
+            human_bytes(a, sizeof a, r->m55[i].flash_bytes);
+            if (r->m55[i].stack_peak_bytes >= 0)
+                snprintf(b, sizeof b, "%lld B", (long long)r->m55[i].stack_peak_bytes);
+            else
+                snprintf(b, sizeof b, "n/a");
+            fprintf(fp, "| %s | %s | %lld B | %s |\n", r->m55[i].name, a, (long long)r->m55[i].ram_bytes, b);
+        }
+        fprintf(fp, "\n");
+    } else {
+        fprintf(fp, "Not measured: %s.\n\n", r->m55_note[0] ? r->m55_note : "tools/m55_footprint.sh not run");
+    }
 
     fprintf(fp, "## Files\n\n| file | size |\n| --- | ---: |\n");
     for (size_t i = 0; i < r->n_files; i++) {
