@@ -9,6 +9,7 @@ rq_metrics rq_metrics_compute(const double *pred, const double *label, int64_t n
         return m;
     double sae = 0, sse = 0, sape = 0, mp = 0, ml = 0;
     int64_t nape = 0;
+    int pred_const = 1, label_const = 1; /* exactly, not up to rounding of the mean */
     for (int64_t i = 0; i < n; i++) {
         double e = pred[i] - label[i];
         sae += fabs(e);
@@ -19,6 +20,8 @@ rq_metrics rq_metrics_compute(const double *pred, const double *label, int64_t n
         }
         mp += pred[i];
         ml += label[i];
+        pred_const &= pred[i] == pred[0];
+        label_const &= label[i] == label[0];
     }
     mp /= (double)n, ml /= (double)n;
     /* Centred sums in a second pass: no cancellation for large n. */
@@ -30,9 +33,9 @@ rq_metrics rq_metrics_compute(const double *pred, const double *label, int64_t n
     m.mae = sae / (double)n;
     m.rmse = sqrt(sse / (double)n);
     m.mape = nape ? 100.0 * sape / (double)nape : NAN;
-    if (cpp > 0 && cll > 0)
+    if (!pred_const && !label_const && cpp > 0 && cll > 0)
         m.pearson = cpl / sqrt(cpp * cll);
-    if (cll > 0)
+    if (!label_const && cll > 0)
         m.r2 = 1.0 - sse / cll;
     return m;
 }

@@ -24,7 +24,7 @@ def metrics(pred, lab):
     e = pred - lab
     out = {"mae": np.mean(np.abs(e)), "rmse": np.sqrt(np.mean(e * e)),
            "mape": 100 * np.mean(np.abs(e / lab))}
-    out["pearson"] = np.corrcoef(pred, lab)[0, 1] if np.std(pred) > 0 else None
+    out["pearson"] = None if np.all(pred == pred[0]) else np.corrcoef(pred, lab)[0, 1]
     out["r2"] = 1 - np.sum(e * e) / np.sum((lab - lab.mean()) ** 2)
     return out
 
