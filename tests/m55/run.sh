@@ -124,6 +124,14 @@ model_case() { # name model.tflite rounding
     else
         fail "m55 $name: qemu $st host $hst features $nf hr $nh: ${verdict:-} $(head -c 300 "$d/host.err")"
     fi
+    if [ "$name" = random_double ]; then
+        if $M55_CC $M55_CFLAGS -I"$d/export" -c runtime/example/example_main.c -o "$d/example.o" 2>"$d/ex.log" &&
+           $M55_CC $M55_CFLAGS -DUSE_NPU -I"$d/export" -c runtime/example/example_main.c -o "$d/example_npu.o" 2>>"$d/ex.log"; then
+            pass "m55: runtime/example/example_main.c compiles against the export (CPU path and USE_NPU)"
+        else
+            fail "m55: example main: $(head -c 400 "$d/ex.log")"
+        fi
+    fi
     grep '^stack rppg_q8_net_run' "$d/m55.out" | tail -n 1 | sed 's/^/  /'
     arm-none-eabi-size -A "$d/image.elf" | awk '$1 ~ /^\.(text|data|bss|sram)$/ {printf "  %s %s", $1, $2} END {print ""}'
 }
