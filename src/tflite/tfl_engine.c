@@ -29,6 +29,11 @@
 #define ARENA_ALIGN 64
 /* Hostile files can declare huge tensors: refuse to plan more than this. */
 #define MAX_TMP_BYTES ((int64_t)1 << 28)
+/* A pool's window costs no bytes in the file, so its work is bounded here instead: a
+ * 768-byte model (256x256 input, 511x511 average pool) took 4.3e9 additions an inference,
+ * and 1024x1024 with a 2047 window would take 10^12. 2^31 is ~10^3x what any rPPG-sized
+ * model needs. */
+#define MAX_POOL_OPS ((int64_t)1 << 31)
 #define MAX_ARENA_BYTES ((size_t)1 << 31)
 
 typedef struct slot {
@@ -679,6 +684,13 @@ static int prepare_pool(prep_ctx *c, prep_op *p)
     p->dil_h = p->dil_w = 1;
     if (window_geometry(c, p, in, out, c->op->opt.filter_h, c->op->opt.filter_w, in->shape[3]))
         return -1;
+    /* the window is clipped to the input, so that is what one output can cost */
+    int64_t win = (int64_t)(p->k_h < p->in_h ? p->k_h : p->in_h) * (p->k_w < p->in_w ? p->k_w : p->in_w);
+    int64_t ops = win * rq_tfl_num_elements(out);
+    if (ops > MAX_POOL_OPS)
+        return op_fail(c, "a %dx%d window over %lld outputs is %lld operations an inference "
+                       "(at most 2^31)", p->k_h, p->k_w, (long long)rq_tfl_num_elements(out),
+                       (long long)ops);
     p->run = c->op->code == RQ_TFL_OP_MAX_POOL_2D ? run_max_pool : run_avg_pool;
     return activation_range(c, out, c->op->opt.activation, &p->act_min, &p->act_max);
 }

@@ -158,6 +158,43 @@ static void pickle_memory_is_linear(void)
     rq_arena_free(arena);
 }
 
+/* An average pool whose window spans a 256x256 input: 2^32 additions an inference from a
+ * 768-byte model. The engine refuses it at prepare; a 3x3 pool on 36x36 still prepares. */
+static int pool_model(rq_tfl_model *m, int size, int filter, rq_error *err)
+{
+    int32_t shape[4] = {1, size, size, 1};
+    float scale = 0.1f;
+    int64_t zp = 0;
+    rq_tfl_model_init(m);
+    int x = rq_tfl_add_tensor(m, "x", RQ_TFL_INT8, 4, shape, err);
+    int y = rq_tfl_add_tensor(m, "y", RQ_TFL_INT8, 4, shape, err);
+    rq_tfl_options o = rq_tfl_default_options();
+    o.filter_w = o.filter_h = filter;
+    o.padding = RQ_TFL_PAD_SAME;
+    if (x < 0 || y < 0 || rq_tfl_set_quant(m, x, 1, &scale, &zp, 0, err) ||
+        rq_tfl_set_quant(m, y, 1, &scale, &zp, 0, err) ||
+        rq_tfl_add_op(m, RQ_TFL_OP_AVERAGE_POOL_2D, 1, &x, 1, &y, &o, err) < 0)
+        return -1;
+    return rq_tfl_set_graph_io(m, 1, &x, 1, &y, err);
+}
+
+static void pool_work_is_bounded(void)
+{
+    rq_tfl_model m;
+    rq_tfl_engine *e = NULL;
+    rq_error err;
+    int ok = pool_model(&m, 256, 511, &err) == 0 &&
+             rq_tfl_prepare(&m, RQ_TFL_ROUND_DOUBLE, &e, &err) == -1;
+    rq_tfl_model_free(&m);
+    CHECK_MSG(ok, "%.300s", err.msg);
+    CHECK_MSG(strstr(err.msg, "a 511x511 window over 65536 outputs is 4294967296 operations"),
+              "%.300s", err.msg);
+    ok = pool_model(&m, 36, 3, &err) == 0 && rq_tfl_prepare(&m, RQ_TFL_ROUND_DOUBLE, &e, &err) == 0;
+    rq_tfl_engine_free(e);
+    rq_tfl_model_free(&m);
+    CHECK_MSG(ok, "%.300s", err.msg);
+}
+
 int main(void)
 {
     RUN(zip_inputs);
@@ -168,5 +205,6 @@ int main(void)
     RUN(engine_inputs);
     RUN(mem_open_matches_path_open);
     RUN(pickle_memory_is_linear);
+    RUN(pool_work_is_bounded);
     TEST_EXIT();
 }
