@@ -6,16 +6,19 @@
 # plus the caller-owned buffers the API asks for. Exit 3 (and {"available": false}) when the
 # Arm toolchain or QEMU is missing, so `rppgq run` can leave the section out.
 # Usage: tools/m55_footprint.sh [--spatial EXPORT_DIR] [--temporal EXPORT_DIR]
+# (An export directory holding both parts may be given once, as either option.)
 set -u
-cd "$(dirname "$0")/.."
 spatial="" temporal=""
 while [ $# -gt 0 ]; do
     case $1 in
-        --spatial) spatial=${2:?}; shift 2 ;;
-        --temporal) temporal=${2:?}; shift 2 ;;
+        --spatial) spatial=$(realpath "${2:?}") || exit 2; shift 2 ;;
+        --temporal) temporal=$(realpath "${2:?}") || exit 2; shift 2 ;;
         *) echo "usage: $0 [--spatial EXPORT_DIR] [--temporal EXPORT_DIR]" >&2; exit 2 ;;
     esac
 done
+[ -z "$spatial" ] && [ -n "$temporal" ] && [ -f "$temporal/spatial_cnn_int8.c" ] && spatial=$temporal
+[ -z "$temporal" ] && [ -n "$spatial" ] && [ -f "$spatial/temporal_fusion_weights_exported.c" ] && temporal=$spatial
+cd "$(dirname "$0")/.."
 for tool in arm-none-eabi-gcc arm-none-eabi-size qemu-system-arm; do
     if ! command -v $tool >/dev/null; then
         echo '{"available": false, "reason": "'$tool' not installed"}'

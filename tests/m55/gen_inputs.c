@@ -1,5 +1,6 @@
 /* Inputs of the Cortex-M55 comparison, made on the host:
  *   gen_inputs --model SEED OUT.tflite   a seed-shaped int8 Spatial CNN with random weights
+ *   gen_inputs --model-ratio SEED OUT.tflite   the same taking the window-ratio contract
  *   gen_inputs --window OUT.c            one window of rppgq synth's renderer (stride 4) as
  *                                        const bytes (its pixels are multiples of 1/255) */
 #include <math.h>
@@ -9,13 +10,30 @@
 
 #include "common/atomic_file.h"
 #include "data/synth.h"
+#include "quant/ptq.h"
 #include "tflite/tfl_model.h"
 #include "tflite/tfl_testmodels.h"
 
-static int make_model(unsigned long long seed, const char *out, rq_error *err)
+/* ratio != 0: the model takes the window-ratio contract (x50, clip 4, frame stride 4),
+ * recorded in its description as rppgq quantize does, with the input parameters quantize
+ * derives from it. */
+static int make_model(unsigned long long seed, int ratio, const char *out, rq_error *err)
 {
     rq_tfl_model m;
-    int rc = rq_tfl_build_spatial_cnn(&m, seed, err) || rq_tfl_write(&m, out, err);
+    int rc = rq_tfl_build_spatial_cnn(&m, seed, err);
+    if (!rc && ratio) {
+        const rppg_contract c = {RPPG_REPR_WINDOW_RATIO, 50.0f, 4.0f, 4};
+        char desc[256];
+        float scale;
+        int32_t zp;
+        int64_t zp64;
+        rq_input_params(&c, &scale, &zp);
+        zp64 = zp;
+        rq_contract_describe(&c, desc, sizeof desc);
+        rc = rq_tfl_set_quant(&m, m.inputs[0], 1, &scale, &zp64, 0, err) ||
+             rq_tfl_set_description(&m, desc, err);
+    }
+    rc = rc || rq_tfl_write(&m, out, err);
     rq_tfl_model_free(&m);
     return rc ? -1 : 0;
 }
@@ -52,8 +70,8 @@ int main(int argc, char **argv)
 {
     rq_error err = {{0}};
     int rc;
-    if (argc == 4 && !strcmp(argv[1], "--model"))
-        rc = make_model(strtoull(argv[2], NULL, 10), argv[3], &err);
+    if (argc == 4 && (!strcmp(argv[1], "--model") || !strcmp(argv[1], "--model-ratio")))
+        rc = make_model(strtoull(argv[2], NULL, 10), !strcmp(argv[1], "--model-ratio"), argv[3], &err);
     else if (argc == 3 && !strcmp(argv[1], "--window"))
         rc = make_window(argv[2], &err);
     else {

@@ -25,7 +25,8 @@ HOST_LIBS="$(pkg-config --libs libzip json-c libpng 2>/dev/null) -lcrypto -lz -l
 if ! cc -std=c11 -O1 -Wall -Wextra -Werror -Isrc -Iruntime tests/m55/gen_inputs.c "$HOST_LIB" $HOST_LIBS \
         -o "$work/gen_inputs" 2>"$work/gen_cc.log" ||
    ! "$work/gen_inputs" --window "$work/synth_window.c" ||
-   ! "$work/gen_inputs" --model 7 "$work/random_spatial.tflite"; then
+   ! "$work/gen_inputs" --model 7 "$work/random_spatial.tflite" ||
+   ! "$work/gen_inputs" --model-ratio 8 "$work/ratio_spatial.tflite"; then
     fail "m55: input generation: $(head -c 600 "$work/gen_cc.log")"
     exit 1
 fi
@@ -139,6 +140,7 @@ model_case() { # name model.tflite rounding
 if [ -x "$RPPGQ_BIN" ]; then
     model_case random_double "$work/random_spatial.tflite" double
     model_case random_single "$work/random_spatial.tflite" single
+    model_case window_ratio "$work/ratio_spatial.tflite" double
     for m in ${RQ_M55_MODELS:-}; do
         model_case "$(basename "$m" .tflite)" "$m" double
     done
