@@ -96,12 +96,22 @@ int rq_run_check_opts(const rq_run_opts *o, rq_error *err)
     return 0;
 }
 
+/* On a terminal the step being run shows at once ("quantize ..."); a step with its own
+ * progress bar draws over it, and the finished line replaces both. */
+static void step_start(run_ctx *c, const char *step)
+{
+    if (c->o->log) {
+        fprintf(c->o->log, "  %-11s ...\r", step);
+        fflush(c->o->log);
+    }
+}
+
 static void step_done(run_ctx *c, const char *step, double t0)
 {
     double dt = rq_now() - t0;
     rq_report_add_timing(c->rep, step, dt);
     if (c->o->log)
-        fprintf(c->o->log, "  %-11s %6.2f s\n", step, dt);
+        fprintf(c->o->log, "  %-11s %6.2f s%40s\n", step, dt, "");
 }
 
 /* The given path, or the bundled file under root ("models/x.pth" when root is "."). */
@@ -387,12 +397,14 @@ static int step_validate_c(run_ctx *c, rq_error *err)
     return 0;
 }
 
-/* Runs `bash SCRIPT args...` with stdout into out_path and stderr discarded; returns the
- * exit status, or -1 when it could not run. */
+/* Runs argv with stdout into out_path, stdin and stderr on /dev/null; returns the exit
+ * status, or -1 when it could not run. */
 static int run_script(char *const argv[], const char *out_path)
 {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
+    /* stdin from /dev/null: QEMU -nographic on a terminal would wait on it */
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     pid_t pid;
@@ -459,12 +471,15 @@ static int step_m55(run_ctx *c, rq_error *err)
         return 0;
     }
     close(fd);
-    char *argv[] = {"bash", script, "--temporal", cdir, NULL};
+    /* bounded: an optional section must not hold the run (the script allows QEMU 300 s) */
+    char *argv[] = {"timeout", "120", "bash", script, "--temporal", cdir, NULL};
     int st = run_script(argv, tmp);
     if (st == 0)
         read_footprint(r, tmp);
     else if (st == 3)
         snprintf(r->m55_note, sizeof r->m55_note, "the Arm toolchain or QEMU is not installed");
+    else if (st == 124)
+        snprintf(r->m55_note, sizeof r->m55_note, "tools/m55_footprint.sh took over 120 s");
     else
         snprintf(r->m55_note, sizeof r->m55_note, "tools/m55_footprint.sh failed (status %d)", st);
     unlink(tmp);
@@ -564,8 +579,12 @@ int rq_run(const rq_run_opts *o, rq_report *rep, rq_error *err)
         fprintf(o->log, "rppgq run: %s + %s -> %s/\n", c->spatial, c->temporal, c->out.final);
     for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
         double t0 = rq_now();
-        if (steps[i].run(c, err))
+        step_start(c, steps[i].name);
+        if (steps[i].run(c, err)) {
+            if (o->log)
+                fprintf(o->log, "%60s\r", ""); /* the error line starts clean */
             goto out;
+        }
         step_done(c, steps[i].name, t0);
     }
     double t0 = rq_now();
