@@ -1,5 +1,7 @@
 #include "quant/ptq.h"
 
+#include "q8_net.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,13 +36,11 @@ void rq_input_params(const rppg_contract *c, float *scale, int32_t *zero_point)
     }
 }
 
+/* The MCU's own quantizer (runtime/q8_net.c): host and device round alike. */
 void rq_quantize_f32(const float *x, size_t n, float scale, int32_t zero_point, int8_t *q)
 {
-    for (size_t i = 0; i < n; i++) {
-        float r = roundf(x[i] / scale);
-        long v = (r > 1e6f ? 1000000L : r < -1e6f ? -1000000L : (long)r) + zero_point;
-        q[i] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
-    }
+    for (size_t i = 0; i < n; i++)
+        q[i] = rppg_q8_quantize(x[i], scale, zero_point);
 }
 
 void rq_quantize_weights(const float *w, int cout, size_t rest, int8_t *q, float *scale)
