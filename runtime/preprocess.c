@@ -31,6 +31,8 @@ static void cell_span(float a, float b, int limit, int *first, int *last)
         l--;
     if (l >= limit)
         l = limit - 1;
+    if (f >= limit) /* only for slivers narrower than float rounding at the frame edge */
+        f = limit - 1;
     *first = f;
     *last = l < f ? f : l;
 }

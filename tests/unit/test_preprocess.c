@@ -167,6 +167,26 @@ static void test_bad_frames_and_boxes_are_refused(void)
     CHECK(rppg_preprocess_frame(&f, &ok, out) == -1);
 }
 
+/* Slivers, 1-pixel faces at the frame edge and extreme coordinates: no read outside the
+ * frame (ASan), outputs in [0,1] or a refusal. */
+static void test_tiny_and_extreme_boxes(void)
+{
+    static float out[RPPG_FRAME_FLOATS];
+    rppg_frame f = {pixels, 50, 40, 150, RPPG_PIX_RGB888};
+    const rppg_box boxes[] = {{49, 39, 1, 1}, {48, 0, 2, 40}, {0, 38, 50, 2}, {-3, -3, 4, 4},
+                              {2147483000, 5, 2147483000, 5}, {-2147483000, -2147483000, 2147483000, 2147483000},
+                              {49, 39, 2147483000, 2147483000}};
+    size_t b;
+    int i;
+    for (b = 0; b < sizeof boxes / sizeof boxes[0]; b++) {
+        int rc = rppg_preprocess_frame(&f, &boxes[b], out);
+        CHECK(rc == 0 || rc == -1);
+        if (rc == 0)
+            for (i = 0; i < RPPG_FRAME_FLOATS; i++)
+                CHECK_MSG(out[i] >= 0.0f && out[i] <= 1.0f, "box %zu value %d = %g", b, i, (double)out[i]);
+    }
+}
+
 /* The per-patch path equals the contract over the whole window followed by TFLite's
  * quantization (x / scale, rounded half away from zero, plus zero point, clamped). */
 static void test_window_patch_equals_whole_window(void)
@@ -206,6 +226,7 @@ int main(void)
     RUN(test_area_resize_is_exact_area_average);
     RUN(test_constant_frame_and_stride);
     RUN(test_bad_frames_and_boxes_are_refused);
+    RUN(test_tiny_and_extreme_boxes);
     RUN(test_window_patch_equals_whole_window);
     TEST_EXIT();
 }
