@@ -13,7 +13,8 @@ int rq_export_spatial(const char *model, const char *out_dir, const char *roundi
 #define RQ_EXPORT_SPATIAL_USAGE                                                              \
     "  --spatial MODEL  also (or only) export an int8 .tflite Spatial CNN for the MCU CPU\n"   \
     "                   path: spatial_cnn_int8.{c,h} (weights, biases, multipliers, shifts,\n" \
-    "                   zero points, input contract as const data; see docs/mcu.md)\n"        \
+    "                   zero points, input contract as const data) plus the runtime it needs\n" \
+    "                   (int8 kernels, net runner, preprocessing, smoother; see docs/mcu.md)\n" \
     "  --rounding MODE  requantization of the CPU path: double (TFLite Micro's default) or\n" \
     "                   single (TFLITE_SINGLE_ROUNDING); default double\n"
 

@@ -496,18 +496,29 @@ static void write_header(FILE *f, const rq_q8_lowered *l, const char *source_nam
 int rq_spatial_write_c(const rq_tfl_model *m, const rq_q8_lowered *l, const char *source_name,
                        const char *dir, rq_error *err)
 {
-    static const char *const files[2] = {RQ_SPATIAL_H, RQ_SPATIAL_C};
+    enum { N = 2 + RQ_SPATIAL_RUNTIME_NFILES };
     void (*const gen[2])(FILE *, const rq_q8_lowered *, const char *) = {write_header,
                                                                           write_source};
-    rq_atomic_file af[2];
+    rq_embedded_file rt[RQ_SPATIAL_RUNTIME_NFILES];
+    const char *files[N];
+    rq_atomic_file af[N];
     int opened = 0, rc = 0;
     (void)m;
-    for (; opened < 2 && !rc; opened++) {
+    rq_spatial_runtime_files(rt);
+    files[0] = RQ_SPATIAL_H;
+    files[1] = RQ_SPATIAL_C;
+    for (int i = 0; i < RQ_SPATIAL_RUNTIME_NFILES; i++)
+        files[2 + i] = rt[i].name;
+    for (; opened < N && !rc; opened++) {
         char path[4096];
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, files[opened]) >= sizeof path)
             rc = rq_fail(err, "%s: path too long", dir);
-        else if ((rc = rq_atomic_open(&af[opened], path, err)) == 0)
-            gen[opened](af[opened].fp, l, source_name);
+        else if ((rc = rq_atomic_open(&af[opened], path, err)) == 0) {
+            if (opened < 2)
+                gen[opened](af[opened].fp, l, source_name);
+            else /* the runtime, byte for byte (a short write shows at flush) */
+                (void)fwrite(rt[opened - 2].data, 1, rt[opened - 2].len, af[opened].fp);
+        }
     }
     if (rc)
         opened--; /* the failed one is not open */

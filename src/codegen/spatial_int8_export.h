@@ -9,6 +9,7 @@
 #ifndef RQ_SPATIAL_INT8_EXPORT_H
 #define RQ_SPATIAL_INT8_EXPORT_H
 
+#include "codegen/runtime_embed.h"
 #include "common/error.h"
 #include "input_contract.h"
 #include "q8_net.h"
@@ -32,8 +33,13 @@ int rq_q8_lower(const rq_tfl_model *m, rppg_q8_rounding rounding, const char *wh
                 rq_q8_lowered *out, rq_error *err);
 void rq_q8_lowered_free(rq_q8_lowered *l);
 
-/* Writes DIR/spatial_cnn_int8.h and DIR/spatial_cnn_int8.c (each atomically; DIR must
- * exist). The header declares `extern const rppg_q8_net rppg_spatial_cnn;` and
+/* The runtime files the export copies beside the network (byte for byte from runtime/):
+ * input contract, int8 kernels and net runner, preprocessing, postprocessing. */
+#define RQ_SPATIAL_RUNTIME_NFILES 10
+void rq_spatial_runtime_files(rq_embedded_file files[RQ_SPATIAL_RUNTIME_NFILES]);
+
+/* Writes DIR/spatial_cnn_int8.h and DIR/spatial_cnn_int8.c plus the runtime files above
+ * (each atomically; DIR must exist), so that DIR compiles on its own. The header declares `extern const rppg_q8_net rppg_spatial_cnn;` and
  * `extern const rppg_contract rppg_spatial_contract;` plus size macros. source_name goes
  * into the file comments. */
 int rq_spatial_write_c(const rq_tfl_model *m, const rq_q8_lowered *l, const char *source_name,

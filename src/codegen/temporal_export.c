@@ -228,7 +228,11 @@ static const char *const export_files[] = {
 #define N_EXPORT_FILES (sizeof export_files / sizeof export_files[0])
 /* Files `export-c --spatial` writes into the same directory: kept when the temporal part is
  * exported again. */
-static const char *const companion_files[] = {"spatial_cnn_int8.c", "spatial_cnn_int8.h"};
+static const char *const companion_files[] = {
+    "spatial_cnn_int8.c", "spatial_cnn_int8.h", "input_contract.h", "input_contract.c",
+    "int8_kernels.h",     "int8_kernels.c",     "q8_net.h",         "q8_net.c",
+    "preprocess.h",       "preprocess.c",       "postprocess.h",    "postprocess.c",
+};
 #define N_COMPANION_FILES (sizeof companion_files / sizeof companion_files[0])
 
 static int is_export_file(const char *name)
