@@ -11,7 +11,7 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: rppgq quantize --spatial CKPT.pth --data DATA.pt --out MODEL.tflite\n"
             "                      [--calib-windows N] [--calib-method minmax|percentile|mse]\n"
-            "                      [--seed S]\n\n"
+            "                      [--seed S] [--bias-correction]\n\n"
             "Post-training quantization of the Spatial CNN to a fully INT8 TFLite model:\n"
             "per-channel int8 weights, int32 biases, per-tensor int8 activations, input int8\n"
             "with the range of the checkpoint's input contract (raw [0,1]: scale 1/255).\n"
@@ -19,7 +19,9 @@ static void usage(FILE *out)
             "heart-rate bins [40,60) [60,80) [80,100) [100,120) [120,160) BPM; when the dataset\n"
             "names subjects, only from a seeded quarter of them (validate holds out the rest).\n"
             "Every window gives frames x ROIs patches. Observers: minmax (default, as the TFLite\n"
-            "converter), percentile (99.99th), mse (least expected int8 error).\n",
+            "converter), percentile (99.99th), mse (least expected int8 error).\n"
+            "--bias-correction subtracts from each conv bias the mean error its rounded weights\n"
+            "add (weights x the calibration mean of each input channel).\n",
             RQ_CALIB_DEFAULT_WINDOWS, RQ_CALIB_DEFAULT_SEED);
 }
 
@@ -33,6 +35,10 @@ int cmd_quantize(int argc, char **argv)
                           .seed = RQ_CALIB_DEFAULT_SEED, .log = stdout};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (!strcmp(a, "--bias-correction")) {
+            o.bias_correction = 1;
+            continue;
+        }
         if (i + 1 >= argc)
             return rq_cli_usage_error("quantize", "'%s' needs a value or is unknown", a);
         const char *v = argv[++i];

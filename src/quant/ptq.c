@@ -136,7 +136,65 @@ out:
     return rc;
 }
 
+int rq_ptq_input_means(const rq_spatial_cnn *m, const float *patches, int64_t n, int h, int w,
+                       double *means[RQ_SPATIAL_CONVS], rq_error *err)
+{
+    rq_spatial_ws ws;
+    const int src[RQ_SPATIAL_CONVS] = {-1, RQ_ACT_POOL0, RQ_ACT_POOL1};
+    memset(means, 0, sizeof(double *) * RQ_SPATIAL_CONVS);
+    if (n < 1 || rq_spatial_ws_init(&ws, m, h, w, err) < 0)
+        return n < 1 ? rq_fail(err, "bias correction needs at least one patch") : -1;
+    float *feat = malloc((size_t)rq_spatial_out_features(m) * sizeof(float));
+    for (int l = 0; l < RQ_SPATIAL_CONVS; l++)
+        means[l] = calloc((size_t)m->conv[l].cin, sizeof(double));
+    int ok = feat && means[0] && means[1] && means[2];
+    size_t patch_floats = (size_t)h * (size_t)w * (size_t)m->conv[0].cin;
+    for (int64_t i = 0; ok && i < n; i++) {
+        const float *x = patches + (size_t)i * patch_floats;
+        rq_spatial_forward(m, &ws, x, feat);
+        for (int l = 0; l < RQ_SPATIAL_CONVS; l++) {
+            const float *a = l == 0 ? x : ws.act[src[l]];
+            size_t pix = l == 0 ? (size_t)h * (size_t)w
+                                : (size_t)ws.act_h[src[l]] * (size_t)ws.act_w[src[l]];
+            int c = m->conv[l].cin;
+            for (size_t p = 0; p < pix; p++)
+                for (int j = 0; j < c; j++)
+                    means[l][j] += a[p * (size_t)c + (size_t)j];
+        }
+    }
+    for (int l = 0; ok && l < RQ_SPATIAL_CONVS; l++) {
+        double pix = l == 0 ? (double)h * w : (double)ws.act_h[src[l]] * ws.act_w[src[l]];
+        for (int j = 0; j < m->conv[l].cin; j++)
+            means[l][j] /= pix * (double)n;
+    }
+    free(feat);
+    rq_spatial_ws_free(&ws);
+    if (!ok) {
+        for (int l = 0; l < RQ_SPATIAL_CONVS; l++)
+            free(means[l]), means[l] = NULL;
+        return rq_fail(err, "out of memory for bias correction");
+    }
+    return 0;
+}
+
 /* ---- graph ------------------------------------------------------------------------ */
+
+/* b'[c] = b[c] - sum over taps and input channels of (dequantized w_q - w) * mean[ci]:
+ * the output error the weight rounding adds on average (padding taps ignored). */
+static void correct_bias(const rq_spatial_conv *c, const int8_t *qw, const float *ws,
+                         const double *mean, float *b)
+{
+    size_t taps = (size_t)c->k * (size_t)c->k, rest = taps * (size_t)c->cin;
+    for (int o = 0; o < c->cout; o++) {
+        double e = 0;
+        for (size_t t = 0; t < taps; t++)
+            for (int i = 0; i < c->cin; i++) {
+                size_t k = (size_t)o * rest + t * (size_t)c->cin + (size_t)i;
+                e += ((double)qw[k] * ws[o] - (double)c->w_ohwi[k]) * mean[i];
+            }
+        b[o] = (float)((double)c->b[o] - e);
+    }
+}
 
 static int act_tensor(rq_tfl_model *t, const char *name, int rank, const int32_t *shape,
                       float scale, int32_t zp, rq_error *err)
@@ -150,7 +208,7 @@ static int act_tensor(rq_tfl_model *t, const char *name, int rank, const int32_t
 
 /* Adds the conv's int8 weights and int32 bias tensors; returns 0 / -1. */
 static int conv_constants(rq_tfl_model *t, int l, const rq_spatial_conv *c, float in_scale,
-                          int *wt, int *bt, rq_error *err)
+                          const double *in_mean, int *wt, int *bt, rq_error *err)
 {
     size_t rest = (size_t)c->k * (size_t)c->k * (size_t)c->cin;
     int8_t *qw = malloc((size_t)c->cout * rest);
@@ -158,14 +216,18 @@ static int conv_constants(rq_tfl_model *t, int l, const rq_spatial_conv *c, floa
     float *bs = malloc((size_t)c->cout * sizeof(float));
     int32_t *qb = malloc((size_t)c->cout * sizeof(int32_t));
     int64_t *zeros = calloc((size_t)c->cout, sizeof(int64_t));
+    float *bias = malloc((size_t)c->cout * sizeof(float));
     int rc = -1;
     char name[32];
-    if (!qw || !ws || !bs || !qb || !zeros) {
+    if (!qw || !ws || !bs || !qb || !zeros || !bias) {
         rq_fail(err, "out of memory quantizing conv %d", l);
         goto out;
     }
     rq_quantize_weights(c->w_ohwi, c->cout, rest, qw, ws);
-    rq_quantize_bias(c->b, c->cout, in_scale, ws, qb, bs);
+    memcpy(bias, c->b, (size_t)c->cout * sizeof(float));
+    if (in_mean)
+        correct_bias(c, qw, ws, in_mean, bias);
+    rq_quantize_bias(bias, c->cout, in_scale, ws, qb, bs);
     int32_t wshape[4] = {c->cout, c->k, c->k, c->cin}, bshape[1] = {c->cout};
     snprintf(name, sizeof name, "conv%d/weights", l);
     if ((*wt = rq_tfl_add_tensor(t, name, RQ_TFL_INT8, 4, wshape, err)) < 0 ||
@@ -179,7 +241,7 @@ static int conv_constants(rq_tfl_model *t, int l, const rq_spatial_conv *c, floa
         goto out;
     rc = 0;
 out:
-    free(qw), free(ws), free(bs), free(qb), free(zeros);
+    free(qw), free(ws), free(bs), free(qb), free(zeros), free(bias);
     return rc;
 }
 
@@ -197,7 +259,7 @@ int rq_ptq_build(const rq_spatial_cnn *m, int h, int w, const rq_ptq_ranges *r,
         const rq_spatial_conv *c = &m->conv[l];
         int a = conv_act[l], wt, bt;
         char name[32];
-        if (conv_constants(t, l, c, in_scale, &wt, &bt, err) < 0)
+        if (conv_constants(t, l, c, in_scale, r->in_mean[l], &wt, &bt, err) < 0)
             return -1;
         shape[3] = c->cout;
         snprintf(name, sizeof name, "conv%d/relu", l);

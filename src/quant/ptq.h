@@ -37,7 +37,15 @@ typedef struct rq_ptq_ranges {
     int32_t zero_point[RQ_SPATIAL_ACTS];
     float in_scale;
     int32_t in_zero_point;
+    /* Optional bias correction (not owned; NULL = none): the mean of each input channel of
+     * conv l over the calibration patches. The build then removes the expected error the
+     * weight rounding adds to each output channel: b'[c] = b[c] - sum (w_q - w)[c] * mean. */
+    const double *in_mean[RQ_SPATIAL_CONVS];
 } rq_ptq_ranges;
+
+/* Fills means[l] (malloc'ed, conv l's input channels) for bias correction. */
+int rq_ptq_input_means(const rq_spatial_cnn *m, const float *patches, int64_t n, int h, int w,
+                       double *means[RQ_SPATIAL_CONVS], rq_error *err);
 
 /* Runs the float model over n patches (h x w x cin each, contiguous, contract applied)
  * and chooses every activation's parameters with the given observer. */

@@ -64,6 +64,7 @@ int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_e
     rq_calib_plan plan;
     rq_tfl_model t;
     float *patches = NULL;
+    double *means[RQ_SPATIAL_CONVS] = {NULL};
     uint8_t *bytes = NULL;
     size_t len = 0;
     int rc = -1;
@@ -86,8 +87,15 @@ int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_e
     int n_patches = plan.n * ds.frames * ds.rois;
     rq_ptq_ranges r;
     rq_tfl_model_free(&t);
-    if (rq_ptq_calibrate(&m, patches, n_patches, ds.height, ds.width, o->method, &r, err) < 0 ||
-        rq_ptq_build(&m, ds.height, ds.width, &r, &t, err) < 0 ||
+    if (rq_ptq_calibrate(&m, patches, n_patches, ds.height, ds.width, o->method, &r, err) < 0)
+        goto out;
+    if (o->bias_correction) {
+        if (rq_ptq_input_means(&m, patches, n_patches, ds.height, ds.width, means, err) < 0)
+            goto out;
+        for (int l = 0; l < RQ_SPATIAL_CONVS; l++)
+            r.in_mean[l] = means[l];
+    }
+    if (rq_ptq_build(&m, ds.height, ds.width, &r, &t, err) < 0 ||
         rq_tfl_serialize(&t, &bytes, &len, err) < 0 ||
         rq_write_file_atomic(o->out, bytes, len, err) < 0)
         goto out;
@@ -97,8 +105,8 @@ int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_e
     if (o->log) {
         char desc[256];
         rq_contract_describe(&m.contract, desc, sizeof desc);
-        fprintf(o->log, "observer: %s over %d ROI patches\n", rq_calib_method_name(o->method),
-                n_patches);
+        fprintf(o->log, "observer: %s over %d ROI patches%s\n", rq_calib_method_name(o->method),
+                n_patches, o->bias_correction ? ", bias correction on" : "");
         print_ranges(o->log, &r);
         fprintf(o->log, "input contract: %s\n", strstr(desc, "representation="));
         fprintf(o->log, "wrote %s: %zu bytes (%.1f KB)\n", o->out, len, (double)len / 1024.0);
@@ -108,6 +116,8 @@ int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_e
     }
     rc = 0;
 out:
+    for (int l = 0; l < RQ_SPATIAL_CONVS; l++)
+        free(means[l]);
     free(bytes);
     free(patches);
     rq_tfl_model_free(&t);

@@ -17,6 +17,7 @@ typedef struct rq_quantize_opts {
     int calib_windows;
     rq_calib_method method;
     uint64_t seed;
+    int bias_correction; /* correct conv biases for the mean weight-rounding error */
     FILE *log; /* progress and summary lines (stdout for the CLI), NULL = silent */
 } rq_quantize_opts;
 

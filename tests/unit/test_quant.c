@@ -295,6 +295,53 @@ static void test_graph_scheme(void)
         raw_layer_free(&L[i]);
 }
 
+/* With bias correction the quantized conv's output at the calibration mean input equals the
+ * float conv's (up to the int32 bias step), which is the point of it. */
+static void test_bias_correction_removes_mean_error(void)
+{
+    raw_layer L[3];
+    rq_spatial_cnn m;
+    make_model(L, &m, 3, 16, 32, 16, 3);
+    enum { N = 4, H = 12, W = 12 };
+    float *patches = malloc(sizeof(float) * N * H * W * 3);
+    fill(patches, N * H * W * 3, 0.2, 1.0);
+    rq_ptq_ranges r;
+    rq_error err;
+    rq_tfl_model t;
+    double *means[3];
+    CHECK(rq_ptq_calibrate(&m, patches, N, H, W, RQ_CALIB_MINMAX, &r, &err) == 0);
+    CHECK(rq_ptq_input_means(&m, patches, N, H, W, means, &err) == 0);
+    double direct = 0; /* conv0's input channel 1 mean, computed here */
+    for (int i = 0; i < N * H * W; i++)
+        direct += patches[i * 3 + 1];
+    CHECK_NEAR(means[0][1], direct / (N * H * W), 1e-9);
+    for (int l = 0; l < 3; l++)
+        r.in_mean[l] = means[l];
+    CHECK(rq_ptq_build(&m, H, W, &r, &t, &err) == 0);
+    const rq_tfl_tensor *w = tensor_named(&t, "conv1/weights"), *b = tensor_named(&t, "conv1/bias");
+    const rq_spatial_conv *c = &m.conv[1];
+    size_t rest = 9 * (size_t)c->cin;
+    for (int o = 0; o < c->cout; o++) {
+        double fq = 0, ff = c->b[o];
+        int32_t qb;
+        memcpy(&qb, b->data + 4 * o, 4);
+        fq = qb * (double)b->q.scale[0 + o];
+        for (size_t k = 0; k < rest; k++) {
+            double mu = means[1][k % (size_t)c->cin];
+            fq += (int8_t)w->data[o * rest + k] * (double)w->q.scale[o] * mu;
+            ff += c->w_ohwi[o * rest + k] * mu;
+        }
+        CHECK_NEAR(fq, ff, 0.51 * b->q.scale[o] + 1e-6 * fabs(ff));
+    }
+    rq_tfl_model_free(&t);
+    for (int l = 0; l < 3; l++)
+        free(means[l]);
+    free(patches);
+    rq_spatial_free(&m);
+    for (int i = 0; i < 3; i++)
+        raw_layer_free(&L[i]);
+}
+
 static void test_contract_description_roundtrip(void)
 {
     rppg_contract c = {RPPG_REPR_WINDOW_RATIO, 50.0f, 4.0f, 4}, d;
@@ -489,6 +536,7 @@ int main(void)
     RUN(test_bias_scale_is_input_times_weight_scale);
     RUN(test_activation_zero_exact_and_range_covered);
     RUN(test_graph_scheme);
+    RUN(test_bias_correction_removes_mean_error);
     RUN(test_contract_description_roundtrip);
     RUN(test_stratified_counts);
     RUN(test_subject_holdout);
