@@ -26,6 +26,9 @@ for meth in percentile mse; do
     if $RPPGQ quantize --spatial $T/sp.pth --data $T/d.pt --out $T/m_$meth.tflite --calib-windows 10 \
         --seed 3 --calib-method $meth >/dev/null 2>$T/e; then pass "calib-method $meth"; else fail "$meth: $(cat $T/e)"; fi
 done
+$RPPGQ quantize --spatial $T/sp.pth --data $T/d.pt --out $T/m_bc.tflite --calib-windows 10 --seed 3 \
+    --bias-correction >$T/bc.out 2>&1 && grep -q "bias correction on" $T/bc.out && ! cmp -s $T/m.tflite $T/m_bc.tflite &&
+    pass "bias correction changes the biases" || fail "bias correction: $(cat $T/bc.out)"
 $RPPGQ quantize --spatial $T/sp_ratio.pth --data $T/d.pt --out $T/mr.tflite --calib-windows 10 \
     --seed 3 >$T/qr.out 2>&1 && grep -q "input            scale 0.0313725" $T/qr.out &&
     pass "window_ratio input range [-4,4]" || fail "window_ratio: $(cat $T/qr.out)"
