@@ -139,6 +139,8 @@ def main():
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--ckpt-minutes', type=float, default=3.0)
     ap.add_argument('--eval-every', type=int, default=400, help='steps between validation logs')
+    ap.add_argument('--export-only', action='store_true',
+                    help='evaluate and export the checkpoint in --work as it is, without training')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     os.makedirs(a.work, exist_ok=True)
@@ -193,7 +195,7 @@ def main():
     loss_fn = nn.L1Loss()
     t_ck = time.time()
     run_loss, run_n = 0.0, 0
-    while progress() < 1.0:
+    while progress() < 1.0 and not a.export_only:
         t0 = time.time()
         lr = a.lr * 0.5 * (1 + math.cos(math.pi * progress()))
         for g in opt.param_groups:
