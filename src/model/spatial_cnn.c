@@ -136,9 +136,18 @@ CONV_BLOCK(16)
 CONV_BLOCK(8)
 CONV_BLOCK(1)
 
+/* An AVX2 build of the convolution is chosen at load time where the CPU has it (x86-64 with
+ * ifunc). Each lane still accumulates one output channel in the same order, with separate
+ * multiply and add (no FMA), so the results are the same bits whichever build runs. */
+#if defined(__x86_64__) && defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+#define CONV_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CONV_CLONES
+#endif
+
 /* Same-size convolution (zero padding k/2) + bias + ReLU, NHWC; the kernel window is
  * clipped at the borders instead of reading padding. */
-static void conv_relu(const rq_spatial_conv *c, int h, int w, const float *in, float *out)
+CONV_CLONES static void conv_relu(const rq_spatial_conv *c, int h, int w, const float *in, float *out)
 {
     const int k = c->k, pad = k / 2, cout = c->cout;
     for (int oy = 0; oy < h; oy++) {
