@@ -587,6 +587,8 @@ static int conv_quant(prep_ctx *c, prep_op *p, const rq_tfl_tensor *in, const rq
         double real = per_tensor_float ? (double)(s_in * s_w) / (double)s_out
                                        : (double)s_in * (double)s_w / (double)s_out;
         int sh;
+        if (!isfinite(real)) /* s_in * s_w overflowed float: the cast inside would be UB */
+            return op_fail(c, "channel %d: multiplier %g out of range", oc, real);
         rq_quantize_multiplier(real, &p->mult[oc], &sh);
         if (sh > 30 || sh < -31)
             return op_fail(c, "channel %d: multiplier %g out of range", oc, real);

@@ -15,6 +15,13 @@ static int64_t tensor_bytes(const rq_tfl_model *m, int32_t t)
     return tensor_elems(m, t) * (int64_t)rq_tfl_type_size(m->tensors[t].type);
 }
 
+/* Products of hostile shapes and options can exceed int64 (a weight tensor with a zero
+ * dimension may have huge others): saturate (a, b >= 0). */
+static int64_t mul_saturated(int64_t a, int64_t b)
+{
+    return a && b > INT64_MAX / a ? INT64_MAX : a * b;
+}
+
 int64_t rq_tfl_op_macs(const rq_tfl_model *m, const rq_tfl_op *op)
 {
     if (op->n_outputs < 1 || op->n_inputs < 1)
@@ -26,19 +33,22 @@ int64_t rq_tfl_op_macs(const rq_tfl_model *m, const rq_tfl_op *op)
     switch ((int)op->code) {
     case RQ_TFL_OP_CONV_2D: /* weights OHWI: taps = H*W*I */
         if (w && w->rank == 4)
-            return out * (int64_t)w->shape[1] * w->shape[2] * w->shape[3];
+            return mul_saturated(mul_saturated(mul_saturated(out, w->shape[1]), w->shape[2]),
+                                 w->shape[3]);
         return 0;
     case RQ_TFL_OP_DEPTHWISE_CONV_2D: /* weights 1HWC: one channel a tap */
         if (w && w->rank == 4)
-            return out * (int64_t)w->shape[1] * w->shape[2];
+            return mul_saturated(mul_saturated(out, w->shape[1]), w->shape[2]);
         return 0;
     case RQ_TFL_OP_FULLY_CONNECTED: /* weights [units, depth] */
         if (w && w->rank == 2)
-            return out * (int64_t)w->shape[1];
+            return mul_saturated(out, w->shape[1]);
         return 0;
     case RQ_TFL_OP_MAX_POOL_2D:
-    case RQ_TFL_OP_AVERAGE_POOL_2D:
-        return out * (int64_t)op->opt.filter_w * op->opt.filter_h;
+    case RQ_TFL_OP_AVERAGE_POOL_2D: /* options straight from the file: any int */
+        if (op->opt.filter_w <= 0 || op->opt.filter_h <= 0)
+            return 0;
+        return mul_saturated(mul_saturated(out, op->opt.filter_w), op->opt.filter_h);
     case RQ_TFL_OP_MEAN:
         return tensor_elems(m, op->inputs[0]);
     default:
@@ -126,7 +136,7 @@ done:
     free(delta);
 }
 
-/* MACs of hostile shapes can exceed int64 when summed over operators: saturate. */
+/* MACs of hostile shapes can exceed int64 when summed over operators: saturate (a, b >= 0). */
 static int64_t add_saturated(int64_t a, int64_t b)
 {
     return b > INT64_MAX - a ? INT64_MAX : a + b;
