@@ -16,13 +16,7 @@
 #include "quant/ptq.h"
 #include "quant/spatial_quantize.h"
 
-#define BATCH 4 /* windows a ring slot carries */
-
-typedef struct slot {
-    int state; /* 0 free, 1 full, 2 being processed */
-    int64_t pos, count; /* positions in the evaluation list */
-    float *data;
-} slot;
+#define BATCH 4 /* windows a worker takes at a time */
 
 typedef struct ctx {
     const rq_spatial_cnn *sm;
@@ -41,17 +35,22 @@ typedef struct ctx {
     int32_t layer_zp[RQ_VALIDATE_LAYERS];
     float *features; /* n_eval * T*R*F FP32 features, or NULL when not kept */
     double *pred_fp, *pred_q, *sig, *noise; /* n_eval, n_eval, n_eval*layers (x2) */
+    const char *data_path;
     pthread_mutex_t mu;
-    pthread_cond_t cv_full, cv_free;
-    slot *slots;
-    int n_slots;
-    int done;
-    int64_t completed;
+    pthread_cond_t cv_progress;
+    int64_t next;      /* next evaluation position to hand out */
+    int64_t completed; /* windows finished */
+    int running;       /* workers still running */
+    int failed;
+    rq_error err;      /* the first worker error */
 } ctx;
 
 typedef struct worker {
     ctx *c;
     pthread_t th;
+    rq_dataset ds; /* each worker reads through its own handle: reading scales with cores */
+    int have_ds;
+    float *raw;    /* BATCH windows */
     rq_spatial_ws ws;
     rq_tfl_scratch *scr;
     float *xin, *feat_fp, *feat_q, *work;
@@ -97,35 +96,57 @@ static void process_window(worker *wk, const float *raw, int64_t pos)
     }
 }
 
+/* Reads positions [pos, pos+count) of the evaluation list, one dataset call per run of
+ * consecutive window indices. */
+static int read_batch(worker *wk, int64_t pos, int64_t count, rq_error *err)
+{
+    const ctx *c = wk->c;
+    int64_t k = 0;
+    while (k < count) {
+        int64_t first = c->eval[pos + k], run = 1;
+        while (k + run < count && c->eval[pos + k + run] == first + run)
+            run++;
+        if (rq_dataset_read_windows(&wk->ds, first, run, wk->raw + (size_t)k * c->wf, err) < 0)
+            return -1;
+        k += run;
+    }
+    return 0;
+}
+
 static void *worker_main(void *arg)
 {
     worker *wk = arg;
     ctx *c = wk->c;
+    rq_error err = {{0}};
     for (;;) {
         pthread_mutex_lock(&c->mu);
-        slot *s = NULL;
-        for (;;) {
-            for (int i = 0; i < c->n_slots && !s; i++)
-                if (c->slots[i].state == 1)
-                    s = &c->slots[i];
-            if (s || c->done)
-                break;
-            pthread_cond_wait(&c->cv_full, &c->mu);
-        }
-        if (!s) {
-            pthread_mutex_unlock(&c->mu);
-            return NULL;
-        }
-        s->state = 2;
+        int64_t pos = c->next, count = c->n_eval - pos < BATCH ? c->n_eval - pos : BATCH;
+        int stop = c->failed || pos >= c->n_eval;
+        if (!stop)
+            c->next += count;
         pthread_mutex_unlock(&c->mu);
-        for (int64_t k = 0; k < s->count; k++)
-            process_window(wk, s->data + (size_t)k * c->wf, s->pos + k);
+        if (stop)
+            break;
+        if (read_batch(wk, pos, count, &err) < 0) {
+            pthread_mutex_lock(&c->mu);
+            if (!c->failed)
+                c->err = err;
+            c->failed = 1;
+            pthread_mutex_unlock(&c->mu);
+            break;
+        }
+        for (int64_t k = 0; k < count; k++)
+            process_window(wk, wk->raw + (size_t)k * c->wf, pos + k);
         pthread_mutex_lock(&c->mu);
-        s->state = 0;
-        c->completed += s->count;
-        pthread_cond_signal(&c->cv_free);
+        c->completed += count;
+        pthread_cond_signal(&c->cv_progress);
         pthread_mutex_unlock(&c->mu);
     }
+    pthread_mutex_lock(&c->mu);
+    c->running--;
+    pthread_cond_signal(&c->cv_progress);
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
 }
 
 static int worker_init(worker *wk, ctx *c, rq_error *err)
@@ -135,13 +156,19 @@ static int worker_init(worker *wk, ctx *c, rq_error *err)
     const temporal_fusion_net *n = &c->tm->net;
     if (rq_spatial_ws_init(&wk->ws, c->sm, c->H, c->W, err) < 0)
         return -1;
+    if (rq_dataset_open(c->data_path, &wk->ds, err) < 0)
+        return -1;
+    wk->have_ds = 1;
+    if (wk->ds.window_floats != (int64_t)c->wf || wk->ds.n != c->ds->n)
+        return rq_fail(err, "%s: changed while being read", c->data_path);
     wk->scr = rq_tfl_scratch_new(c->eng);
+    wk->raw = malloc((size_t)BATCH * c->wf * sizeof(float));
     wk->xin = malloc(c->wf * sizeof(float));
     wk->feat_fp = malloc((size_t)(c->T * c->R * c->F) * sizeof(float));
     wk->feat_q = malloc((size_t)(c->T * c->R * c->F) * sizeof(float));
     wk->work = malloc((size_t)TEMPORAL_FUSION_WORK_FLOATS(n->conv1_out, n->frames, n->hidden) *
                       sizeof(float));
-    if (!wk->scr || !wk->xin || !wk->feat_fp || !wk->feat_q || !wk->work)
+    if (!wk->scr || !wk->raw || !wk->xin || !wk->feat_fp || !wk->feat_q || !wk->work)
         return rq_fail(err, "out of memory for a validation worker");
     return 0;
 }
@@ -151,113 +178,60 @@ static void worker_free(worker *wk)
     rq_spatial_ws_free(&wk->ws);
     if (wk->scr)
         rq_tfl_scratch_free(wk->scr);
-    free(wk->xin), free(wk->feat_fp), free(wk->feat_q), free(wk->work);
+    if (wk->have_ds)
+        rq_dataset_close(&wk->ds);
+    free(wk->raw), free(wk->xin), free(wk->feat_fp), free(wk->feat_q), free(wk->work);
 }
 
-/* Reads the batch's windows, one dataset call per run of consecutive indices. */
-static int read_batch(ctx *c, slot *s, rq_error *err)
-{
-    int64_t k = 0;
-    while (k < s->count) {
-        int64_t first = c->eval[s->pos + k], run = 1;
-        while (k + run < s->count && c->eval[s->pos + k + run] == first + run)
-            run++;
-        if (rq_dataset_read_windows(c->ds, first, run, s->data + (size_t)k * c->wf, err) < 0)
-            return -1;
-        k += run;
-    }
-    return 0;
-}
-
-/* The caller's thread reads; workers compute. */
-static int run_pipeline(ctx *c, int n_threads, FILE *log, rq_error *err)
+/* Workers hand out batches among themselves; the caller's thread shows progress. */
+static int run_pipeline(ctx *c, int n_threads, rq_error *err)
 {
     worker *wk = calloc((size_t)n_threads, sizeof(worker));
-    c->n_slots = 2 * n_threads;
-    c->slots = calloc((size_t)c->n_slots, sizeof(slot));
     int started = 0, rc = -1;
     rq_progress prog;
     rq_progress_start(&prog, "validate", (uint64_t)c->n_eval);
     pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cv_full, NULL);
-    pthread_cond_init(&c->cv_free, NULL);
-    if (!wk || !c->slots) {
+    pthread_cond_init(&c->cv_progress, NULL);
+    if (!wk) {
         rq_fail(err, "out of memory for the validation pipeline");
         goto out;
     }
-    for (int i = 0; i < c->n_slots; i++)
-        if (!(c->slots[i].data = malloc((size_t)BATCH * c->wf * sizeof(float)))) {
-            rq_fail(err, "out of memory for the validation pipeline");
-            goto out;
-        }
-    for (int i = 0; i < n_threads; i++) {
+    for (int i = 0; i < n_threads; i++)
         if (worker_init(&wk[i], c, err) < 0)
             goto out;
-    }
+    c->running = n_threads;
     for (; started < n_threads; started++)
-        if (pthread_create(&wk[started].th, NULL, worker_main, &wk[started]) != 0) {
-            rq_fail(err, "cannot start validation thread %d", started);
-            goto out;
-        }
-    (void)log;
-    int64_t pos = 0;
-    rc = 0;
-    while (pos < c->n_eval) {
-        pthread_mutex_lock(&c->mu);
-        slot *s = NULL;
-        for (;;) {
-            for (int i = 0; i < c->n_slots && !s; i++)
-                if (c->slots[i].state == 0)
-                    s = &c->slots[i];
-            if (s)
-                break;
-            pthread_cond_wait(&c->cv_free, &c->mu);
-        }
+        if (pthread_create(&wk[started].th, NULL, worker_main, &wk[started]) != 0)
+            break;
+    pthread_mutex_lock(&c->mu);
+    c->running = started;
+    if (started < n_threads) {
+        c->failed = 1;
+        rq_fail(&c->err, "cannot start validation thread %d", started);
+    }
+    while (c->running > 0) {
         int64_t done = c->completed;
-        s->state = 2; /* the reader owns it while filling */
         pthread_mutex_unlock(&c->mu);
         rq_progress_update(&prog, (uint64_t)done);
-        s->pos = pos;
-        s->count = c->n_eval - pos < BATCH ? c->n_eval - pos : BATCH;
-        if (read_batch(c, s, err) < 0) {
-            rc = -1;
-            pthread_mutex_lock(&c->mu);
-            s->state = 0;
-            pthread_mutex_unlock(&c->mu);
-            break;
-        }
-        pos += s->count;
         pthread_mutex_lock(&c->mu);
-        s->state = 1;
-        pthread_cond_signal(&c->cv_full);
-        pthread_mutex_unlock(&c->mu);
+        if (c->running > 0 && c->completed == done)
+            pthread_cond_wait(&c->cv_progress, &c->mu);
     }
-    if (rc < 0) { /* drop what is queued: the run has failed */
-        pthread_mutex_lock(&c->mu);
-        for (int i = 0; i < c->n_slots; i++)
-            if (c->slots[i].state == 1)
-                c->slots[i].state = 0;
-        pthread_mutex_unlock(&c->mu);
-    }
-out:
-    pthread_mutex_lock(&c->mu);
-    c->done = 1;
-    pthread_cond_broadcast(&c->cv_full);
     pthread_mutex_unlock(&c->mu);
     for (int i = 0; i < started; i++)
         pthread_join(wk[i].th, NULL);
-    if (started && rc == 0) {
-        rq_progress_update(&prog, (uint64_t)c->n_eval);
-        rq_progress_finish(&prog);
+    if (c->failed) {
+        *err = c->err;
+        goto out;
     }
+    rq_progress_update(&prog, (uint64_t)c->n_eval);
+    rq_progress_finish(&prog);
+    rc = 0;
+out:
     for (int i = 0; wk && i < n_threads; i++)
         worker_free(&wk[i]);
-    for (int i = 0; c->slots && i < c->n_slots; i++)
-        free(c->slots[i].data);
-    free(c->slots);
     free(wk);
-    pthread_cond_destroy(&c->cv_full);
-    pthread_cond_destroy(&c->cv_free);
+    pthread_cond_destroy(&c->cv_progress);
     pthread_mutex_destroy(&c->mu);
     return rc;
 }
@@ -494,7 +468,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
                 "set aside", o->data, plan.n, plan.subjects ? " (and their subjects)" : "");
         goto out;
     }
-    c.sm = &sm, c.tm = &tm, c.eng = eng, c.ds = &ds, c.eval = eval;
+    c.sm = &sm, c.tm = &tm, c.eng = eng, c.ds = &ds, c.eval = eval, c.data_path = o->data;
     c.wf = (size_t)ds.window_floats;
     c.plane = c.wf / (size_t)c.T;
     c.patch = (size_t)c.H * (size_t)c.W * (size_t)c.C;
@@ -523,7 +497,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     int threads = o->threads > 0 ? o->threads : online_cores();
     if (threads > c.n_eval)
         threads = (int)c.n_eval;
-    if (run_pipeline(&c, threads, o->log, err) < 0)
+    if (run_pipeline(&c, threads, err) < 0)
         goto out;
     summarize(&c, &plan, res);
     res->n_subjects = count_subjects(&ds, eval, c.n_eval);

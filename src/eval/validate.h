@@ -3,9 +3,10 @@
  * float temporal) against INT8 (int8 engine on the .tflite, dequantized features, float
  * temporal), plus the mean-label baseline and per-layer SQNR.
  *
- * The dataset is streamed: one reader thread (the caller's) fills a ring of window batches,
- * worker threads (one per core) run both paths; results are reduced in window order, so
- * the report does not depend on the thread count. */
+ * The dataset is streamed: worker threads (one per core) each open their own handle on it
+ * and take batches of windows in turn, read them and run both paths (reading is as costly
+ * as the networks, so it is spread over the cores too); results are reduced in window
+ * order, so the report does not depend on the thread count. Memory stays bounded. */
 #ifndef RQ_VALIDATE_H
 #define RQ_VALIDATE_H
 
