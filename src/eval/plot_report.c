@@ -95,7 +95,7 @@ int rq_plot_pred_vs_true(const rq_plot_preds *p, const char *path, rq_error *err
     }
     double lo, hi;
     common_limits(p, &lo, &hi);
-    const char *names[2] = {"FP32 (PyTorch float)", "INT8 (quantized Spatial CNN)"};
+    const char *names[2] = {"FP32 (float model)", "INT8 (quantized Spatial CNN)"};
     const double *ys[2] = {a, b};
     const float *fs[2] = {p->fp32, p->int8};
     const char *cols[2] = {RQ_COL_FP32, RQ_COL_INT8};

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "io/torch_file.h"
+#include "model/contract.h"
 #include "model/spatial_cnn.h"
 
 static const int conv_index[RQ_SPATIAL_CONVS] = {0, 4, 8};
@@ -116,55 +117,6 @@ static int read_layer(rq_torch_file *f, const rq_value *sd, int l, rq_conv_bn_pa
             return rq_fail(err, "%s: 'features.%d.running_var' is negative at channel %d", path,
                            bn, o);
     p->gamma = b->gamma, p->beta = b->beta, p->mean = b->mean, p->var = b->var;
-    return 0;
-}
-
-/* The checkpoint's optional `input_contract` dict (tools/train.py writes it):
- * {'representation': 'raw'|'window_ratio', 'scale', 'clip', 'frame_stride'}; absent = raw. */
-static int number_of(const rq_value *v, double *out)
-{
-    if (v && v->type == RQ_V_FLOAT) {
-        *out = v->u.f;
-        return 0;
-    }
-    if (v && v->type == RQ_V_INT) {
-        *out = (double)v->u.i;
-        return 0;
-    }
-    return -1;
-}
-
-static int rq_contract_from_checkpoint(const rq_value *root, const char *path, rppg_contract *c,
-                                       rq_error *err)
-{
-    c->repr = RPPG_REPR_RAW, c->scale = 1.0f, c->clip = 0.0f, c->frame_stride = 1;
-    const rq_value *ic = rq_dict_get(root, "input_contract");
-    if (!ic)
-        return 0;
-    if (ic->type != RQ_V_DICT)
-        return rq_fail(err, "%s: 'input_contract' is not a dict", path);
-    const rq_value *r = rq_dict_get(ic, "representation");
-    double d;
-    if (!r || r->type != RQ_V_STR)
-        return rq_fail(err, "%s: 'input_contract' has no string 'representation'", path);
-    if (!strcmp(r->u.str.s, "window_ratio")) {
-        c->repr = RPPG_REPR_WINDOW_RATIO;
-        if (number_of(rq_dict_get(ic, "scale"), &d) < 0 || !(d > 0.0 && d < 1e6))
-            return rq_fail(err, "%s: 'input_contract' needs a positive number 'scale'", path);
-        c->scale = (float)d;
-        if (number_of(rq_dict_get(ic, "clip"), &d) < 0 || !(d > 0.0 && d < 1e6))
-            return rq_fail(err, "%s: 'input_contract' needs a positive number 'clip'", path);
-        c->clip = (float)d;
-    } else if (strcmp(r->u.str.s, "raw")) {
-        return rq_fail(err, "%s: 'input_contract' representation '%s' is not raw or window_ratio",
-                       path, r->u.str.s);
-    }
-    const rq_value *fs = rq_dict_get(ic, "frame_stride");
-    if (fs) {
-        if (fs->type != RQ_V_INT || fs->u.i < 1 || fs->u.i > 1000)
-            return rq_fail(err, "%s: 'input_contract' frame_stride must be an integer 1..1000", path);
-        c->frame_stride = (int)fs->u.i;
-    }
     return 0;
 }
 
