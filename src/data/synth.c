@@ -15,7 +15,7 @@
 #define ROI_PX_MAX 150
 
 /* Streams of the counter-based generator (the third key word). */
-enum { KEY_SUBJECT = 1, KEY_BOX = 2, KEY_TEXTURE = 3, KEY_NOISE = 4 };
+enum { KEY_SUBJECT = 1, KEY_BOX = 2, KEY_TEXTURE = 3, KEY_NOISE = 4, KEY_FRAME_NOISE = 5 };
 
 /* ---- random numbers: splitmix64, keyed ---- */
 
@@ -378,36 +378,50 @@ static frame_state frame_at(const rq_synth_subject *s, int64_t n)
     return f;
 }
 
+/* Light reaching the camera from one ROI at frame n, in DN: the skin level per channel
+ * (pulse and illumination applied) and the specular part. */
+static void roi_levels(const rq_synth_subject *s, int64_t n, const frame_state *f, int roi,
+                       float level[3], float *spec_dn)
+{
+    const roi_params *p = &s->roi[roi];
+    double t = (double)n / RQ_SYNTH_FPS;
+    double pl = pulse(s, t - p->lag) * s->amp_g * p->amp;
+    double mean_dc = (s->dc[0] + s->dc[1] + s->dc[2]) / 3.0;
+    for (int c = 0; c < 3; c++)
+        level[c] = (float)(255.0 * f->light * s->dc[c] * p->gain * (1.0 - pl * s->ch_amp[c]));
+    *spec_dn = (float)(255.0 * f->light * f->spec * p->spec * mean_dc);
+}
+
+/* One camera pixel: texture value tv on the given light, signal-dependent sensor noise,
+ * rounded and clipped to 8 bits. */
+static void camera_pixel(const rq_synth_subject *s, const float level[3], float spec_dn, float tv,
+                         rng *r, float q[3])
+{
+    float na = (float)s->noise_a, nb = (float)s->noise_b;
+    for (int c = 0; c < 3; c++) {
+        float dn = level[c] * tv + spec_dn;
+        float var = na * (dn > 0 ? dn : 0) + nb;
+        dn += sqrtf(var) * rng_fast_normal(r);
+        dn = rintf(dn);
+        q[c] = dn < 0 ? 0 : (dn > 255 ? 255 : dn);
+    }
+}
+
 /* One ROI of one camera frame: rendered at face-box scale in DN with camera noise, rounded to
  * 8 bits, area-averaged to 36x36 and rounded again (an 8-bit frame, as cv2 gives it). */
 static void render_roi(const rq_synth_subject *s, int64_t n, const frame_state *f, int roi,
                        const float *tex, int tn, float *img, float *out)
 {
-    const roi_params *p = &s->roi[roi];
     int px = s->roi_px;
-    double t = (double)n / RQ_SYNTH_FPS;
-    double pl = pulse(s, t - p->lag) * s->amp_g * p->amp;
     float level[3], spec_dn;
-    double mean_dc = (s->dc[0] + s->dc[1] + s->dc[2]) / 3.0;
-    for (int c = 0; c < 3; c++)
-        level[c] = (float)(255.0 * f->light * s->dc[c] * p->gain * (1.0 - pl * s->ch_amp[c]));
-    spec_dn = (float)(255.0 * f->light * f->spec * p->spec * mean_dc);
+    roi_levels(s, n, f, roi, level, &spec_dn);
     rng r = {rq_synth_key(s->seed, (uint64_t)s->index, KEY_NOISE, (uint64_t)n * 8 + (uint64_t)roi)};
-    float na = (float)s->noise_a, nb = (float)s->noise_b;
     double centre = TEX_MARGIN + px / 2.0 - 0.5;
     for (int y = 0; y < px; y++) {
         double v = centre + (y + 0.5 - px / 2.0) * f->scale + f->dy;
         for (int x = 0; x < px; x++) {
             double u = centre + (x + 0.5 - px / 2.0) * f->scale + f->dx;
-            float tv = bilinear(tex, tn, u, v);
-            float *q = img + ((size_t)y * px + x) * 3;
-            for (int c = 0; c < 3; c++) {
-                float dn = level[c] * tv + spec_dn;
-                float var = na * (dn > 0 ? dn : 0) + nb;
-                dn += sqrtf(var) * rng_fast_normal(&r);
-                dn = rintf(dn);
-                q[c] = dn < 0 ? 0 : (dn > 255 ? 255 : dn);
-            }
+            camera_pixel(s, level, spec_dn, bilinear(tex, tn, u, v), &r, img + ((size_t)y * px + x) * 3);
         }
     }
     for (int c = 0; c < 3; c++)
@@ -438,6 +452,79 @@ int rq_synth_window(const rq_synth_subject *s, int w, float *out, float *label)
     free(tex);
     double centre = (start + 0.5 * (RQ_SYNTH_FRAMES - 1) * s->stride) / RQ_SYNTH_FPS;
     *label = (float)rq_synth_hr(s, centre);
+    return 0;
+}
+
+/* ---- full camera frames ---- */
+
+/* Skin outside the three ROIs (brows, nose, jaw) is shaded darker than the cheeks, and the
+ * wall behind the face is grey: a cut at the wrong place shows in the ROI means. */
+#define FRAME_SKIN_SHADE 0.8f
+static const double wall_dc[3] = {0.30, 0.31, 0.33};
+
+/* The face box of frame n: centred, half the frame wide, 3/4 of it high, moved by the
+ * subject's head motion and jitter (frame_at, converted from ROI pixels to frame pixels)
+ * and scaled by the per-frame jitter. */
+static rppg_box frame_box(const rq_synth_subject *s, const frame_state *f, int width, int height)
+{
+    double w = 0.5 * width * f->scale, h = 0.75 * height * f->scale;
+    double to_frame = 0.4 * 0.5 * width / s->roi_px; /* forehead ROI: 0.4 of the box width */
+    double cx = 0.5 * width + f->dx * to_frame, cy = 0.5 * height + f->dy * to_frame;
+    rppg_box b = {(int)lrint(cx - 0.5 * w), (int)lrint(cy - 0.5 * h), (int)lrint(w), (int)lrint(h)};
+    return b;
+}
+
+/* Light and texture value of the frame pixel centred at (xc, yc). */
+static void frame_pixel_light(const rq_synth_subject *s, int64_t n, const frame_state *f,
+                              const rppg_box *box, const float *tex, int tn, double xc, double yc,
+                              float level[3], float *spec_dn, float *tv)
+{
+    for (int r = 0; r < RQ_SYNTH_ROIS; r++) {
+        rppg_rect q = rppg_roi_rect(box, r);
+        if (xc >= q.x0 && xc < q.x1 && yc >= q.y0 && yc < q.y1) {
+            double u = TEX_MARGIN - 0.5 + (xc - q.x0) / (q.x1 - q.x0) * s->roi_px;
+            double v = TEX_MARGIN - 0.5 + (yc - q.y0) / (q.y1 - q.y0) * s->roi_px;
+            roi_levels(s, n, f, r, level, spec_dn);
+            *tv = bilinear(tex + (size_t)r * tn * tn, tn, u, v);
+            return;
+        }
+    }
+    *tv = 1.0f;
+    if (xc >= box->x && xc < box->x + box->w && yc >= box->y && yc < box->y + box->h) {
+        roi_levels(s, n, f, 1 /* a cheek's skin */, level, spec_dn);
+        for (int c = 0; c < 3; c++)
+            level[c] *= FRAME_SKIN_SHADE;
+        *spec_dn = 0.0f;
+        return;
+    }
+    for (int c = 0; c < 3; c++)
+        level[c] = (float)(255.0 * f->light * wall_dc[c]);
+    *spec_dn = 0.0f;
+}
+
+int rq_synth_camera_frame(const rq_synth_subject *s, int64_t n, int width, int height,
+                          uint8_t *rgb, rppg_box *box)
+{
+    if (width < 16 || height < 16 || width > 4096 || height > 4096 || n < 0)
+        return -1;
+    int tn = s->roi_px + 2 * TEX_MARGIN;
+    float *tex = malloc((size_t)RQ_SYNTH_ROIS * tn * tn * sizeof *tex);
+    if (!tex)
+        return -1;
+    for (int r = 0; r < RQ_SYNTH_ROIS; r++)
+        make_texture(s, r, tex + (size_t)r * tn * tn, tn);
+    frame_state f = frame_at(s, n);
+    *box = frame_box(s, &f, width, height);
+    rng r = {rq_synth_key(s->seed, (uint64_t)s->index, KEY_FRAME_NOISE, (uint64_t)n)};
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++) {
+            float level[3], spec_dn, tv, q[3];
+            frame_pixel_light(s, n, &f, box, tex, tn, x + 0.5, y + 0.5, level, &spec_dn, &tv);
+            camera_pixel(s, level, spec_dn, tv, &r, q);
+            for (int c = 0; c < 3; c++)
+                rgb[((size_t)y * width + x) * 3 + c] = (uint8_t)q[c];
+        }
+    free(tex);
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "preprocess.h"
 
 /* Bump whenever the same configuration would render different bytes: rppgq run keys its
  * cache of synthetic data by it. */
@@ -55,6 +56,15 @@ double rq_synth_pulse_amplitude(const rq_synth_subject *s);
  * multiples of 1/255) and stores its label. Thread-safe for distinct out buffers; fails only
  * when out of memory. */
 int rq_synth_window(const rq_synth_subject *s, int w, float *out, float *label);
+
+/* A full RGB888 camera frame (width x height, rows packed) of camera frame n of the subject
+ * and its face box: the same skin, pulse, illumination and noise model as rq_synth_window,
+ * the three ROIs drawn where rppg_roi_rect places them in the box, shaded skin elsewhere in
+ * the box, a grey wall around it. The box follows the head motion and per-frame jitter.
+ * Deterministic (keyed by seed, subject, n). Returns 0, or -1 for a size outside 16..4096,
+ * n < 0 or out of memory. Does not change what rq_synth_window renders. */
+int rq_synth_camera_frame(const rq_synth_subject *s, int64_t n, int width, int height,
+                          uint8_t *rgb, rppg_box *box);
 
 typedef struct rq_synth_stats {
     int64_t windows;

@@ -13,6 +13,10 @@
  * --make-window into the generated synth_window.c that both builds compile. */
 extern const unsigned char rq_synth_window_bytes[8 * 3 * 36 * 36 * 3];
 extern const float rq_synth_window_label;
+/* The same window's camera frames (rq_synth_camera_frame, RGB888, rows packed) and face boxes. */
+extern const int rq_synth_frame_size[2];
+extern const int rq_synth_frame_boxes[8][4];
+extern const unsigned char rq_synth_frames[8][160 * 120 * 3];
 
 #ifdef RQ_M55
 #define BIG_BUFFER __attribute__((section(".sram")))
@@ -412,6 +416,27 @@ static int case_synth_window(const rq_case_io *io)
     return case_patches(io, io->contract, io->in_scale, io->in_zp, 1);
 }
 
+/* The generator's camera frames and face boxes through the whole chain: ROI cutting,
+ * contract, int8 input, features, HR. */
+static int case_synth_frames(const rq_case_io *io)
+{
+    int t, fails = 0;
+    for (t = 0; t < WINDOW; t++) {
+        const rppg_frame frame = {rq_synth_frames[t], rq_synth_frame_size[0], rq_synth_frame_size[1],
+                                  (size_t)rq_synth_frame_size[0] * 3, RPPG_PIX_RGB888};
+        const int *b = rq_synth_frame_boxes[t];
+        const rppg_box face = {b[0], b[1], b[2], b[3]};
+        const int rc = rppg_preprocess_frame(&frame, &face, window_buf[t]);
+        fails += rc != 0;
+        emitf(io, "synth frame t=%d box=%d,%d,%d,%d rc=%d hash=%08lx px0=%08lx", t, face.x, face.y,
+              face.w, face.h, rc, (unsigned long)fnv1a(window_buf[t], sizeof window_buf[t]),
+              (unsigned long)float_bits(window_buf[t][0]));
+    }
+    if (io->features)
+        fails += case_patches(io, io->contract, io->in_scale, io->in_zp, 1);
+    return fails;
+}
+
 int rq_run_cases(const rq_case_io *io)
 {
     const rppg_contract raw = {RPPG_REPR_RAW, 0.0f, 0.0f, 1};
@@ -427,6 +452,7 @@ int rq_run_cases(const rq_case_io *io)
         case_random_patches(io, 0xabcdef12u);
         fails += case_synth_window(io);
     }
+    fails += case_synth_frames(io);
     fails += case_kernels(io, 0x5eed5eedu);
     fails += case_smoother(io, 0xfeedbeefu);
     emitf(io, "consistency failures=%d", fails);

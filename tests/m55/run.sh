@@ -21,6 +21,7 @@ HOST_LIB=${RQ_HOST_LIB:-build/librppgq.a}
 HOST_LIBS="$(pkg-config --libs libzip json-c libpng 2>/dev/null) -lcrypto -lz -lm -pthread"
 
 # 0. inputs made on the host: a random seed-shaped int8 model, a synthetic-generator window
+# and its camera frames with face boxes
 [ -f "$HOST_LIB" ] || make -s "$HOST_LIB" >/dev/null
 if ! cc -std=c11 -O1 -Wall -Wextra -Werror -Isrc -Iruntime tests/m55/gen_inputs.c "$HOST_LIB" $HOST_LIBS \
         -o "$work/gen_inputs" 2>"$work/gen_cc.log" ||
@@ -119,9 +120,9 @@ model_case() { # name model.tflite rounding
     local nf nh verdict
     nf=$(grep -c '^features ' "$d/host.out")
     nh=$(grep -c '^hr ' "$d/host.out")
-    if [ $st -eq 0 ] && [ $hst -eq 0 ] && [ "$nf" -eq 56 ] && [ "$nh" -eq 2 ] &&
+    if [ $st -eq 0 ] && [ $hst -eq 0 ] && [ "$nf" -eq 80 ] && [ "$nh" -eq 3 ] &&
        verdict=$(same_results "$d/host.out" "$d/m55.out"); then
-        pass "m55 $name: 56 feature vectors (camera-like and synthetic-generator windows, random patches) byte-identical to the $ref ($rounding rounding); HR of 2 windows within one float32 ulp ($verdict)"
+        pass "m55 $name: 80 feature vectors (camera-like frames, the synthetic generator's window and its camera frames + face boxes, random patches) byte-identical to the $ref ($rounding rounding); HR of 3 windows within one float32 ulp ($verdict)"
     else
         fail "m55 $name: qemu $st host $hst features $nf hr $nh: ${verdict:-} $(head -c 300 "$d/host.err")"
     fi

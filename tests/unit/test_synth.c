@@ -1,7 +1,10 @@
 /* The synthetic data generator: area resize, keyed random streams, window rendering. The
  * torch.load round trip and the statistics of the physics are checked against PyTorch and
  * numpy in tests/integration/synth.sh. */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "data/synth.h"
 #include "harness.h"
@@ -122,6 +125,81 @@ static void heart_rate_stays_in_range_and_drifts_slowly(void)
     }
 }
 
+/* Mean of channel c of ROI plane `roi` (36x36x3 floats). */
+static double plane_mean(const float *plane, int c)
+{
+    double m = 0;
+    for (int i = 0; i < RQ_SYNTH_SIZE * RQ_SYNTH_SIZE; i++)
+        m += plane[i * 3 + c];
+    return m / (RQ_SYNTH_SIZE * RQ_SYNTH_SIZE);
+}
+
+/* Largest |ROI mean of the frame cut at box - ROI mean of the generator's own rendering|
+ * over ROIs and channels. */
+static double frame_roi_error(const uint8_t *rgb, int w, int h, rppg_box box, const float *gen)
+{
+    static float rois[RPPG_FRAME_FLOATS];
+    const rppg_frame f = {rgb, w, h, (size_t)w * 3, RPPG_PIX_RGB888};
+    double worst = 0;
+    if (rppg_preprocess_frame(&f, &box, rois) != 0)
+        return 1e9;
+    for (int r = 0; r < RPPG_ROIS; r++)
+        for (int c = 0; c < 3; c++) {
+            double d = fabs(plane_mean(rois + r * RPPG_PATCH_FLOATS, c) -
+                            plane_mean(gen + r * RPPG_PATCH_FLOATS, c));
+            worst = d > worst ? d : worst;
+        }
+    return worst;
+}
+
+/* A camera frame cut by the runtime's preprocessing at the frame's face box shows the same
+ * ROI means as the generator's direct ROI rendering of that camera frame (the skin around
+ * the ROIs is shaded 20 % darker and the wall is grey, so a misplaced ROI shows), and the
+ * same frame cut at a box moved by a fifth of its height does not. */
+static void camera_frames_put_the_rois_where_preprocessing_cuts(void)
+{
+    const rq_synth_config c = {4, 3, 4, 77, 1};
+    static float win[RQ_SYNTH_WINDOW_FLOATS];
+    static uint8_t rgb[320 * 240 * 3], again[320 * 240 * 3];
+    const int sizes[2][2] = {{160, 120}, {320, 240}};
+    double worst = 0, best_moved = 1e9;
+    for (int i = 0; i < c.subjects; i++) {
+        rq_synth_subject *s = rq_synth_subject_new(&c, i);
+        float label;
+        rppg_box prev = {0, 0, 0, 0};
+        int moved = 0;
+        CHECK(s && rq_synth_window(s, 1, win, &label) == 0);
+        for (int k = 0; k < RQ_SYNTH_FRAMES; k++) {
+            const int64_t n = (int64_t)(8 + k) * c.frame_stride;
+            const int w = sizes[k % 2][0], h = sizes[k % 2][1];
+            rppg_box box, box2, off;
+            CHECK(rq_synth_camera_frame(s, n, w, h, rgb, &box) == 0);
+            CHECK(rq_synth_camera_frame(s, n, w, h, again, &box2) == 0);
+            CHECK(memcmp(rgb, again, (size_t)w * h * 3) == 0 && memcmp(&box, &box2, sizeof box) == 0);
+            CHECK(box.x > 0 && box.y > 0 && box.x + box.w < w && box.y + box.h < h);
+            moved += k % 2 == 0 && k > 0 && memcmp(&box, &prev, sizeof box) != 0;
+            if (k % 2 == 0)
+                prev = box;
+            const float *gen = win + (size_t)k * RPPG_FRAME_FLOATS;
+            double e = frame_roi_error(rgb, w, h, box, gen);
+            worst = e > worst ? e : worst;
+            off = box;
+            off.y += box.h / 5;
+            e = frame_roi_error(rgb, w, h, off, gen);
+            best_moved = e < best_moved ? e : best_moved;
+        }
+        CHECK_MSG(moved > 0, "subject %d: the face box never moves", i);
+        rq_synth_subject_free(s);
+    }
+    printf("  camera frames: ROI mean error %.4f at the box, >= %.4f at a moved box\n", worst, best_moved);
+    CHECK_MSG(worst < 4.0 / 255.0, "ROI means differ by %.4f", worst);
+    CHECK_MSG(best_moved > 10.0 / 255.0, "a moved box still matches (%.4f)", best_moved);
+    rq_synth_subject *s = rq_synth_subject_new(&c, 0);
+    rppg_box b;
+    CHECK(s && rq_synth_camera_frame(s, 0, 8, 120, rgb, &b) == -1);
+    rq_synth_subject_free(s);
+}
+
 int main(void)
 {
     RUN(area_resize_keeps_a_constant_image);
@@ -131,5 +209,6 @@ int main(void)
     RUN(config_checks);
     RUN(windows_are_8bit_in_range_and_deterministic);
     RUN(heart_rate_stays_in_range_and_drifts_slowly);
+    RUN(camera_frames_put_the_rois_where_preprocessing_cuts);
     TEST_EXIT();
 }
