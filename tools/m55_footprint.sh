@@ -51,8 +51,14 @@ part_size() { # files... -> "flash ram"
 defs="" srcs=""
 if [ -n "$spatial" ]; then defs="-DRQ_M55_MODEL -I$spatial"; srcs="$spatial/spatial_cnn_int8.c"; fi
 # the test image's synthetic window: zeros do (stack use does not depend on pixel values)
-printf 'const float rq_synth_window_label = 0.0f;\nconst unsigned char rq_synth_window_bytes[%d] = {0};\n' \
-    $((8 * 3 * 36 * 36 * 3)) >"$work/synth_window.c"
+# and of its camera frames (in the SRAM section, as gen_inputs places them; boxes inside the frame)
+{
+    printf 'const float rq_synth_window_label = 0.0f;\nconst unsigned char rq_synth_window_bytes[%d] = {0};\n' \
+        $((8 * 3 * 36 * 36 * 3))
+    printf 'const int rq_synth_frame_size[2] = {160, 120};\nconst int rq_synth_frame_boxes[8][4] = {'
+    for i in 0 1 2 3 4 5 6 7; do printf '{40, 15, 80, 90},'; done
+    printf '};\nconst unsigned char rq_synth_frames[8][160 * 120 * 3] __attribute__((section(".sram_rodata"))) = {{0}};\n'
+} >"$work/synth_window.c"
 if arm-none-eabi-gcc $CFLAGS -DRQ_M55 $defs -Itests/m55 runtime/*.c $srcs "$work/synth_window.c" tests/m55/cases.c tests/m55/m55_main.c \
         tests/m55/startup.c --specs=rdimon.specs -nostartfiles -T tests/m55/link.ld -Wl,--gc-sections -lm \
         -o "$work/image.elf" 2>"$work/cc.log"; then
