@@ -4,19 +4,17 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "codegen/temporal_export.h"
+#include "common/spawn.h"
 #include "common/atomic_file.h"
 #include "io/torch_file.h"
 
-extern char **environ;
 
 /* ---- statistics ---- */
 
@@ -141,28 +139,6 @@ static void workdir_remove(workdir *w)
     rmdir(w->dir);
 }
 
-/* Runs argv with stdout and stderr into log; returns the exit status, -1 if it could not
- * run, 128+signal if killed. */
-static int run_logged(char *const argv[], const char *log)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return -1;
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    if (WIFEXITED(st))
-        return WEXITSTATUS(st);
-    return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
 /* The first line of the log that says something, for a one-line error. */
 static void first_log_line(const char *log, char *buf, size_t len)
 {
@@ -219,7 +195,7 @@ static int compile_harness(const char *c_dir, const char *cc, const workdir *w, 
     argv[n++] = (char *)w->exe;
     argv[n++] = "-lm";
     argv[n] = NULL;
-    int st = run_logged(argv, w->log);
+    int st = rq_spawn_to_file(argv, w->log, 1);
     free(argv);
     globfree(&g);
     if (st != 0) {
@@ -322,7 +298,7 @@ int rq_validate_c_run(const char *c_dir, const char *reference, const char *cc, 
         write_inputs(f, tin, w.input, err) || compile_harness(c_dir, cc, &w, err))
         goto out;
     char *argv[] = {w.exe, w.input, w.output, NULL};
-    int st = run_logged(argv, w.log);
+    int st = rq_spawn_to_file(argv, w.log, 1);
     if (st != 0) {
         char line[300];
         first_log_line(w.log, line, sizeof line);
@@ -384,7 +360,7 @@ int rq_validate_c_run_inputs(const char *c_dir, const char *cc, const float *inp
         write_inputs_mem(inputs, n, per, w.input, err) || compile_harness(c_dir, cc, &w, err))
         goto out;
     char *argv[] = {w.exe, w.input, w.output, NULL};
-    int st = run_logged(argv, w.log);
+    int st = rq_spawn_to_file(argv, w.log, 1);
     if (st != 0) {
         char line[300];
         first_log_line(w.log, line, sizeof line);

@@ -5,15 +5,14 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "codegen/temporal_export.h"
 #include "codegen/validate_c.h"
+#include "common/spawn.h"
 #include "common/progress.h"
 #include "data/synth.h"
 #include "eval/report_outdir.h"
@@ -25,7 +24,6 @@
 #include "quant/ptq.h"
 #include "quant/spatial_quantize.h"
 
-extern char **environ;
 
 /* Everything one run holds between steps. */
 typedef struct run_ctx {
@@ -397,28 +395,6 @@ static int step_validate_c(run_ctx *c, rq_error *err)
     return 0;
 }
 
-/* Runs argv with stdout into out_path, stdin and stderr on /dev/null; returns the exit
- * status, or -1 when it could not run. */
-static int run_script(char *const argv[], const char *out_path)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    /* stdin from /dev/null: QEMU -nographic on a terminal would wait on it */
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return -1;
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void read_footprint(rq_report *r, const char *json_path)
 {
     json_object *o = json_object_from_file(json_path), *v, *parts;
@@ -473,7 +449,7 @@ static int step_m55(run_ctx *c, rq_error *err)
     close(fd);
     /* bounded: an optional section must not hold the run (the script allows QEMU 300 s) */
     char *argv[] = {"timeout", "120", "bash", script, "--temporal", cdir, NULL};
-    int st = run_script(argv, tmp);
+    int st = rq_spawn_to_file(argv, tmp, 0);
     if (st == 0)
         read_footprint(r, tmp);
     else if (st == 3)
