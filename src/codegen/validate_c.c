@@ -274,15 +274,36 @@ static int read_outputs(const char *path, size_t n, float **out, rq_error *err)
     return 0;
 }
 
+/* An export directory is recognised by its weights header (export-c writes it). */
+static int check_export_dir(const char *c_dir, rq_error *err)
+{
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/%s", c_dir, RQ_TF_WEIGHTS_H);
+    if (access(probe, R_OK) != 0)
+        return rq_fail(err, "%s: not an export directory (no readable %s)", c_dir, RQ_TF_WEIGHTS_H);
+    return 0;
+}
+
+/* Runs the compiled harness on w's input file; a failure quotes the first line it logged. */
+static int run_harness(const char *c_dir, const workdir *w, rq_error *err)
+{
+    char *argv[] = {(char *)w->exe, (char *)w->input, (char *)w->output, NULL};
+    int st = rq_spawn_to_file(argv, w->log, 1);
+    if (st == 0)
+        return 0;
+    char line[300];
+    first_log_line(w->log, line, sizeof line);
+    return rq_fail(err, "%s: the compiled harness failed (status %d)%s%s", c_dir, st,
+                   line[0] ? ": " : "", line);
+}
+
 int rq_validate_c_run(const char *c_dir, const char *reference, const char *cc, float **c_out,
                       float **ref_out, size_t *n_out, rq_error *err)
 {
     *c_out = *ref_out = NULL;
     *n_out = 0;
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/%s", c_dir, RQ_TF_WEIGHTS_H);
-    if (access(probe, R_OK) != 0)
-        return rq_fail(err, "%s: not an export directory (no readable %s)", c_dir, RQ_TF_WEIGHTS_H);
+    if (check_export_dir(c_dir, err))
+        return -1;
 
     rq_torch_file *f = NULL;
     if (rq_torch_open(reference, &f, err))
@@ -297,15 +318,8 @@ int rq_validate_c_run(const char *c_dir, const char *reference, const char *cc, 
     if (rq_write_file_atomic(w.harness, harness_src, sizeof harness_src - 1, err) ||
         write_inputs(f, tin, w.input, err) || compile_harness(c_dir, cc, &w, err))
         goto out;
-    char *argv[] = {w.exe, w.input, w.output, NULL};
-    int st = rq_spawn_to_file(argv, w.log, 1);
-    if (st != 0) {
-        char line[300];
-        first_log_line(w.log, line, sizeof line);
-        rq_fail(err, "%s: the compiled harness failed (status %d)%s%s", c_dir, st,
-                line[0] ? ": " : "", line);
+    if (run_harness(c_dir, &w, err))
         goto out;
-    }
     if (read_outputs(w.output, n, c_out, err))
         goto out;
     *ref_out = malloc(n * sizeof(float));
@@ -346,10 +360,8 @@ int rq_validate_c_run_inputs(const char *c_dir, const char *cc, const float *inp
                              size_t per, float **c_out, rq_error *err)
 {
     *c_out = NULL;
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/%s", c_dir, RQ_TF_WEIGHTS_H);
-    if (access(probe, R_OK) != 0)
-        return rq_fail(err, "%s: not an export directory (no readable %s)", c_dir, RQ_TF_WEIGHTS_H);
+    if (check_export_dir(c_dir, err))
+        return -1;
     if (n < 1 || n > UINT32_MAX || per < 1 || per > (1u << 24))
         return rq_fail(err, "%s: %zu windows of %zu floats cannot be run", c_dir, n, per);
     workdir w;
@@ -359,15 +371,8 @@ int rq_validate_c_run_inputs(const char *c_dir, const char *cc, const float *inp
     if (rq_write_file_atomic(w.harness, harness_src, sizeof harness_src - 1, err) ||
         write_inputs_mem(inputs, n, per, w.input, err) || compile_harness(c_dir, cc, &w, err))
         goto out;
-    char *argv[] = {w.exe, w.input, w.output, NULL};
-    int st = rq_spawn_to_file(argv, w.log, 1);
-    if (st != 0) {
-        char line[300];
-        first_log_line(w.log, line, sizeof line);
-        rq_fail(err, "%s: the compiled harness failed (status %d)%s%s", c_dir, st,
-                line[0] ? ": " : "", line);
+    if (run_harness(c_dir, &w, err))
         goto out;
-    }
     rc = read_outputs(w.output, n, c_out, err);
 out:
     workdir_remove(&w);
