@@ -9,8 +9,25 @@ OPT     ?= -O2
 PKGS    := libzip json-c libpng
 WARN    := -Wall -Wextra -Werror
 CSTD    := -std=c11 -D_GNU_SOURCE
-CFLAGS_BASE := $(CSTD) $(WARN) -g -pthread -Isrc -Iruntime $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypto -lz -lm -pthread
+
+# The libraries' flags come from pkg-config, which a fresh machine does not have until
+# tools/install-deps.sh has run. So they live in a generated file: make first remakes
+# $(BUILD)/config.mk (installing the build packages when missing, then asking pkg-config)
+# and then reads itself again with the flags known. Every goal, `make run` and
+# `make check` included, therefore works as the first command on a fresh machine.
+CONFIG_MK := $(BUILD)/config.mk
+ifneq ($(if $(MAKECMDGOALS),$(filter-out clean,$(MAKECMDGOALS)),all),)
+include $(CONFIG_MK)
+endif
+$(CONFIG_MK): tools/install-deps.sh
+	@bash tools/install-deps.sh build
+	@mkdir -p $(@D)
+	@cflags=$$(pkg-config --cflags $(PKGS)) && libs=$$(pkg-config --libs $(PKGS)) || \
+	    { echo "rppgq: pkg-config does not know $(PKGS) (tools/install-deps.sh build installs them)" >&2; exit 1; }; \
+	    printf 'PKG_CFLAGS := %s\nPKG_LIBS := %s\n' "$$cflags" "$$libs" >$@.tmp && mv $@.tmp $@
+
+CFLAGS_BASE = $(CSTD) $(WARN) -g -pthread -Isrc -Iruntime $(PKG_CFLAGS)
+LDLIBS  = $(PKG_LIBS) -lcrypto -lz -lm -pthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRC := $(sort $(filter-out src/cli/main.c,$(wildcard src/*/*.c)) $(wildcard runtime/*.c))
@@ -50,12 +67,13 @@ REL_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 ASAN_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))
 BENCHES    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all deps check check-fast bench fuzz clean run m55-test
+.PHONY: all deps deps-build check check-fast bench fuzz clean run m55-test
 .DEFAULT_GOAL := all
 
-all: deps-build build/rppgq
+all: $(BUILD)/rppgq
 
-# Installs the Debian packages the build needs when they are missing (root only).
+# Installs the Debian packages the build needs when they are missing (root only; the
+# build does this itself through $(CONFIG_MK)).
 deps-build:
 	@bash tools/install-deps.sh build
 
@@ -64,19 +82,19 @@ deps:
 
 # Every test, under ASan + UBSan; the runner ends with "N passed, N failed".
 check: deps
-	@$(MAKE) --no-print-directory build/rppgq build/asan/rppgq $(ASAN_TESTS) $(REL_TESTS)
-	@RPPGQ=build/asan/rppgq RPPGQ_REL=build/rppgq TEST_BIN=build/asan/tests bash tests/run.sh
+	@$(MAKE) --no-print-directory $(BUILD)/rppgq $(BUILD)/asan/rppgq $(ASAN_TESTS) $(REL_TESTS)
+	@RPPGQ=$(BUILD)/asan/rppgq RPPGQ_REL=$(BUILD)/rppgq TEST_BIN=$(BUILD)/asan/tests bash tests/run.sh
 
 # The unit tests and quick integration tests only, without installing anything.
 check-fast:
-	@$(MAKE) --no-print-directory build/asan/rppgq $(ASAN_TESTS) build/rppgq
-	@RPPGQ=build/asan/rppgq RPPGQ_REL=build/rppgq TEST_BIN=build/asan/tests RQ_FAST=1 bash tests/run.sh
+	@$(MAKE) --no-print-directory $(BUILD)/asan/rppgq $(ASAN_TESTS) $(BUILD)/rppgq
+	@RPPGQ=$(BUILD)/asan/rppgq RPPGQ_REL=$(BUILD)/rppgq TEST_BIN=$(BUILD)/asan/tests RQ_FAST=1 bash tests/run.sh
 
-bench: deps build/rppgq $(BENCHES)
+bench: deps $(BUILD)/rppgq $(BENCHES)
 	@bash bench/run.sh
 
 run: all
-	build/rppgq run
+	$(BUILD)/rppgq run
 
 clean:
 	rm -rf build
