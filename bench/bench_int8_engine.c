@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tflite/tfl_model.h"
+#include "engine/engine.h"
 #include "tflite/tfl_stats.h"
 #include "tflite/tfl_testmodels.h"
 

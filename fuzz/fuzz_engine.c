@@ -6,7 +6,7 @@
  * rq_tfl_prepare must refuse what it cannot run with one line; what it accepts must run
  * with any input bytes, without memory errors or undefined behaviour. */
 #include "fz_util.h"
-#include "tflite/tfl_model.h"
+#include "engine/engine.h"
 #include "tflite/tfl_testmodels.h"
 
 /* A model that takes more than this much scratch is refused by the harness, not by the

@@ -6,7 +6,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "common/atomic_file.h"
-#include "tflite/tfl_model.h"
+#include "engine/engine.h"
 
 static const char usage[] =
     "Usage: rppgq infer MODEL.tflite IN.bin OUT.bin [--rounding double|single]\n\n"

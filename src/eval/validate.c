@@ -451,7 +451,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     if (rq_spatial_ws_init(&ws, &sm, c.H, c.W, err) < 0 ||
         check_graph(&c, &t, &ws, o->tflite, err) < 0 ||
         check_contract(&t, &sm, o->tflite, o->spatial, o->log, err) < 0 ||
-        rq_tfl_prepare(&t, o->rounding, &eng, err) < 0)
+        rq_tfl_prepare_opts(&t, &(rq_tfl_engine_opts){o->rounding, 1}, &eng, err) < 0)
         goto out;
     if (rq_calib_select(ds.labels, ds.subjects, ds.n, o->calib_windows, o->seed, o->data, &plan,
                         err) < 0)

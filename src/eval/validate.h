@@ -16,7 +16,7 @@
 #include "common/error.h"
 #include "eval/metrics.h"
 #include "model/spatial_cnn.h"
-#include "tflite/tfl_model.h"
+#include "engine/engine.h"
 
 typedef struct rq_validate_opts {
     const char *spatial, *temporal, *tflite, *data;

@@ -181,35 +181,6 @@ int rq_tfl_read(const char *path, rq_tfl_model *m, rq_error *err);
 int rq_tfl_parse(const uint8_t *buf, size_t len, const char *name, rq_tfl_model *m,
                  rq_error *err);
 
-/* ---- int8 engine ------------------------------------------------------------------- */
-
-typedef enum rq_tfl_rounding {
-    RQ_TFL_ROUND_DOUBLE = 0, /* TFLite Micro reference default */
-    RQ_TFL_ROUND_SINGLE = 1, /* TFLITE_SINGLE_ROUNDING, XNNPACK-like (LiteRT) */
-} rq_tfl_rounding;
-
-/* A prepared model: all quantization math done, immutable after rq_tfl_prepare, shareable
- * between threads. It keeps pointers into the model: the model must outlive it. */
-typedef struct rq_tfl_engine rq_tfl_engine;
-/* Per-thread working memory (every tensor's bytes of one inference). */
-typedef struct rq_tfl_scratch rq_tfl_scratch;
-
-int rq_tfl_prepare(const rq_tfl_model *m, rq_tfl_rounding rounding, rq_tfl_engine **out,
-                   rq_error *err);
-void rq_tfl_engine_free(rq_tfl_engine *e);
-rq_tfl_scratch *rq_tfl_scratch_new(const rq_tfl_engine *e); /* NULL if out of memory */
-void rq_tfl_scratch_free(rq_tfl_scratch *s);
-
-/* Pointers into the scratch: fill the graph inputs, invoke, read outputs or any tensor
- * (intermediate activations stay valid until the next invoke on that scratch; constant
- * tensors point at the model's data). Sizes in bytes: rq_tfl_tensor_bytes. */
-void *rq_tfl_input(const rq_tfl_engine *e, rq_tfl_scratch *s, int i);
-const void *rq_tfl_output(const rq_tfl_engine *e, const rq_tfl_scratch *s, int i);
-const void *rq_tfl_tensor_data(const rq_tfl_engine *e, const rq_tfl_scratch *s, int tensor);
-size_t rq_tfl_tensor_bytes(const rq_tfl_engine *e, int tensor);
-/* Runs every operator; cannot fail once prepared (no allocation, no error path). */
-void rq_tfl_invoke(const rq_tfl_engine *e, rq_tfl_scratch *s);
-/* Convenience for one input and one output: copies in, invokes, copies out. */
-void rq_tfl_run(const rq_tfl_engine *e, rq_tfl_scratch *s, const void *input, void *output);
+/* The int8 engine that runs these models: engine/engine.h. */
 
 #endif

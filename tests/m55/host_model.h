@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "codegen/spatial_int8_export.h"
-#include "tflite/tfl_model.h"
+#include "engine/engine.h"
 
 static rq_tfl_model host_model;
 static rq_tfl_engine *host_engine;

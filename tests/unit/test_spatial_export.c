@@ -7,7 +7,7 @@
 
 #include "codegen/spatial_int8_export.h"
 #include "harness.h"
-#include "tflite/tfl_model.h"
+#include "engine/engine.h"
 #include "tflite/tfl_testmodels.h"
 
 static void test_spatial_cnn_lowers(void)

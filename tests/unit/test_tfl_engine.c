@@ -6,7 +6,7 @@
 
 #include "harness.h"
 #include "tflite/tfl_arith.h"
-#include "tflite/tfl_model.h"
+#include "engine/engine.h"
 #include "tflite/tfl_testmodels.h"
 
 /* 3x3 input, 3x3 kernel of ones, SAME: each output sums the valid neighbours of (x - zp);
@@ -65,7 +65,8 @@ static void intermediate_tensors_are_readable(void)
     rq_error err = {{0}};
     CHECK(rq_tfl_build_spatial_cnn(&m, 4, &err) == 0);
     rq_tfl_engine *e;
-    CHECK(rq_tfl_prepare(&m, RQ_TFL_ROUND_DOUBLE, &e, &err) == 0);
+    rq_tfl_engine_opts keep = {RQ_TFL_ROUND_DOUBLE, 1};
+    CHECK(rq_tfl_prepare_opts(&m, &keep, &e, &err) == 0);
     rq_tfl_scratch *s = rq_tfl_scratch_new(e);
     int8_t *in = rq_tfl_input(e, s, 0);
     for (int i = 0; i < 3888; i++)

@@ -1,0 +1,95 @@
+/* MEAN over any set of axes: int32 sums, then one requantization with 1/N folded into the
+ * multiplier (reference/integer_ops/mean.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_internal.h"
+
+static void run_mean(const prep_op *p, uint8_t *arena)
+{
+    const int8_t *in = (const int8_t *)cptr(&p->in, arena);
+    int8_t *out = (int8_t *)mptr(&p->out, arena);
+    int32_t *sum = (int32_t *)(arena + p->tmp_off);
+    for (int64_t i = 0; i < p->n_out; i++)
+        sum[i] = 0;
+    int32_t idx[RQ_TFL_MAX_DIMS] = {0};
+    int64_t total = p->n_reduce * p->n_out;
+    size_t o = 0;
+    for (int64_t i = 0; i < total; i++) {
+        sum[o] += in[i];
+        /* odometer over the input dims, moving the output index by each dim's stride */
+        for (int d = p->rank - 1; d >= 0; d--) {
+            o += (size_t)p->red_stride[d];
+            if (++idx[d] < p->in_dims[d])
+                break;
+            o -= (size_t)p->red_stride[d] * (size_t)p->in_dims[d];
+            idx[d] = 0;
+        }
+    }
+    for (int64_t i = 0; i < p->n_out; i++) {
+        int32_t shifted = sum[i] - p->in_zp * (int32_t)p->n_reduce;
+        int32_t v = rq_mbqm(shifted, p->m1, p->s1, p->single) + p->out_zp;
+        out[i] = clamp8(v, INT8_MIN, INT8_MAX);
+    }
+}
+
+int prepare_mean(prep_ctx *c, prep_op *p)
+{
+    if (check_counts(c, 2, 2))
+        return -1;
+    const rq_tfl_tensor *in = input_tensor(c, 0), *axes = input_tensor(c, 1), *out = output_tensor(c);
+    if (check_activation(c, in, "input") || check_activation(c, out, "output"))
+        return -1;
+    if (axes->type != RQ_TFL_INT32 || !axes->data)
+        return op_fail(c, "axes must be a constant INT32 tensor");
+    int reduced[RQ_TFL_MAX_DIMS] = {0};
+    int64_t n_axes = rq_tfl_num_elements(axes);
+    for (int64_t i = 0; i < n_axes; i++) {
+        int32_t a;
+        memcpy(&a, axes->data + 4 * i, 4);
+        if (a < 0)
+            a += in->rank;
+        if (a < 0 || a >= in->rank)
+            return op_fail(c, "axis %d outside rank %d", (int)a, in->rank);
+        reduced[a] = 1; /* duplicates count once, as ResolveAxis does */
+    }
+    p->rank = in->rank;
+    p->n_reduce = 1;
+    p->n_out = 1;
+    int32_t kept[RQ_TFL_MAX_DIMS];
+    int n_kept = 0;
+    for (int d = 0; d < in->rank; d++) {
+        p->in_dims[d] = in->shape[d];
+        if (reduced[d])
+            p->n_reduce *= in->shape[d];
+        else
+            kept[n_kept++] = in->shape[d];
+    }
+    int64_t stride = 1;
+    for (int d = in->rank - 1; d >= 0; d--) {
+        p->red_stride[d] = reduced[d] ? 0 : (int32_t)stride;
+        if (!reduced[d])
+            stride *= in->shape[d];
+    }
+    p->n_out = stride;
+    if (rq_tfl_num_elements(out) != p->n_out)
+        return op_fail(c, "output has %lld elements, the reduction gives %lld",
+                       (long long)rq_tfl_num_elements(out), (long long)p->n_out);
+    (void)kept;
+    if (p->n_reduce == 0 || p->n_reduce > (1 << 23))
+        return op_fail(c, "%lld reduced elements", (long long)p->n_reduce);
+    p->in_zp = (int32_t)in->q.zero_point[0];
+    p->out_zp = (int32_t)out->q.zero_point[0];
+    int32_t m;
+    int s;
+    rq_quantize_multiplier((double)in->q.scale[0] / (double)out->q.scale[0], &m, &s);
+    /* fold 1/N into the multiplier as the reference does (the MCU runtime's helper) */
+    rppg_q8_mean_multiplier(m, s, (int32_t)p->n_reduce, &p->m1, &p->s1);
+    if (p->s1 > 30 || p->s1 < -31)
+        return op_fail(c, "scale ratio %g out of range", (double)in->q.scale[0] / out->q.scale[0]);
+    c->tmp_need = sizeof(int32_t) * (size_t)p->n_out;
+    p->run = run_mean;
+    return 0;
+}
+
