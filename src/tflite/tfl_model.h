@@ -59,6 +59,26 @@ typedef enum rq_tfl_builtin {
     RQ_TFL_OP_RESHAPE = 22,
     RQ_TFL_OP_MEAN = 40,
     RQ_TFL_OP_QUANTIZE = 114,
+    /* data movement and shape (op_movement.c) */
+    RQ_TFL_OP_CONCATENATION = 2,
+    RQ_TFL_OP_DEPTH_TO_SPACE = 5,
+    RQ_TFL_OP_RESIZE_BILINEAR = 23,
+    RQ_TFL_OP_SPACE_TO_DEPTH = 26,
+    RQ_TFL_OP_PAD = 34,
+    RQ_TFL_OP_GATHER = 36,
+    RQ_TFL_OP_TRANSPOSE = 39,
+    RQ_TFL_OP_SQUEEZE = 43,
+    RQ_TFL_OP_STRIDED_SLICE = 45,
+    RQ_TFL_OP_SPLIT = 49,
+    RQ_TFL_OP_PADV2 = 60,
+    RQ_TFL_OP_SLICE = 65,
+    RQ_TFL_OP_TILE = 69,
+    RQ_TFL_OP_EXPAND_DIMS = 70,
+    RQ_TFL_OP_SHAPE = 77,
+    RQ_TFL_OP_PACK = 83,
+    RQ_TFL_OP_UNPACK = 88,
+    RQ_TFL_OP_RESIZE_NEAREST_NEIGHBOR = 97,
+    RQ_TFL_OP_SPLIT_V = 102,
 } rq_tfl_builtin;
 
 typedef enum rq_tfl_padding { RQ_TFL_PAD_SAME = 0, RQ_TFL_PAD_VALID = 1 } rq_tfl_padding;
@@ -111,6 +131,20 @@ typedef struct rq_tfl_options {
      * shape then comes from the second input (an int32 constant), as converters do. */
     int n_new_shape;
     int32_t new_shape[RQ_TFL_MAX_DIMS];
+    /* data movement: CONCATENATION, PACK, UNPACK, GATHER axis; PACK values_count, UNPACK
+     * num, SPLIT / SPLIT_V num_splits; GATHER batch_dims */
+    int axis, count, batch_dims;
+    /* RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR */
+    int align_corners, half_pixel_centers;
+    /* STRIDED_SLICE */
+    int begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask, offset;
+    /* SQUEEZE (n_squeeze_dims == 0: every dimension of size 1) */
+    int n_squeeze_dims;
+    int32_t squeeze_dims[RQ_TFL_MAX_DIMS];
+    /* DEPTH_TO_SPACE, SPACE_TO_DEPTH */
+    int block_size;
+    /* SHAPE output type (INT32 = 2, the schema default 0 also means INT32) */
+    int out_type;
 } rq_tfl_options;
 
 typedef struct rq_tfl_op {

@@ -203,6 +203,96 @@ static int expect_options(const rq_fbr *r, const char *what, int tag, int want, 
     return 0;
 }
 
+static int read_flag(const rq_fbr *r, const rq_fbr_table *t, int id, const char *what, int *v)
+{
+    uint8_t b = 0;
+    if (rq_fbr_u8(r, t, id, 0, what, &b))
+        return -1;
+    *v = b != 0;
+    return 0;
+}
+
+/* The union tag each data-movement operator's options must carry (0: not one of them). */
+static int movement_options_tag(int code)
+{
+    switch (code) {
+    case RQ_TFL_OP_CONCATENATION: return U_CONCATENATION;
+    case RQ_TFL_OP_RESIZE_BILINEAR: return U_RESIZE_BILINEAR;
+    case RQ_TFL_OP_RESIZE_NEAREST_NEIGHBOR: return U_RESIZE_NEAREST_NEIGHBOR;
+    case RQ_TFL_OP_SPACE_TO_DEPTH: return U_SPACE_TO_DEPTH;
+    case RQ_TFL_OP_DEPTH_TO_SPACE: return U_DEPTH_TO_SPACE;
+    case RQ_TFL_OP_PAD: return U_PAD;
+    case RQ_TFL_OP_PADV2: return U_PADV2;
+    case RQ_TFL_OP_GATHER: return U_GATHER;
+    case RQ_TFL_OP_TRANSPOSE: return U_TRANSPOSE;
+    case RQ_TFL_OP_SQUEEZE: return U_SQUEEZE;
+    case RQ_TFL_OP_STRIDED_SLICE: return U_STRIDED_SLICE;
+    case RQ_TFL_OP_SPLIT: return U_SPLIT;
+    case RQ_TFL_OP_SPLIT_V: return U_SPLIT_V;
+    case RQ_TFL_OP_SLICE: return U_SLICE;
+    case RQ_TFL_OP_TILE: return U_TILE;
+    case RQ_TFL_OP_EXPAND_DIMS: return U_EXPAND_DIMS;
+    case RQ_TFL_OP_SHAPE: return U_SHAPE;
+    case RQ_TFL_OP_PACK: return U_PACK;
+    case RQ_TFL_OP_UNPACK: return U_UNPACK;
+    default: return 0;
+    }
+}
+
+/* Options of the data-movement and shape operators (op_movement.c runs them). */
+static int read_movement_options(const rq_fbr *r, const rq_fbr_table *t, int tag, int present,
+                                 rq_tfl_op *op, const char *what, int8_t *act)
+{
+    rq_tfl_options *o = &op->opt;
+    int want = movement_options_tag((int)op->code);
+    if (!want || expect_options(r, what, tag, want, present))
+        return want ? -1 : 0;
+    if (!present)
+        return 0;
+    int8_t out_type = 0;
+    switch ((int)op->code) {
+    case RQ_TFL_OP_CONCATENATION:
+        return rq_fbr_i32(r, t, F_CONCAT_AXIS, 0, what, &o->axis) ||
+               rq_fbr_i8(r, t, F_CONCAT_ACT, 0, what, act) ? -1 : 0;
+    case RQ_TFL_OP_RESIZE_BILINEAR:
+        return read_flag(r, t, F_RB_ALIGN_CORNERS, what, &o->align_corners) ||
+               read_flag(r, t, F_RB_HALF_PIXEL, what, &o->half_pixel_centers) ? -1 : 0;
+    case RQ_TFL_OP_RESIZE_NEAREST_NEIGHBOR:
+        return read_flag(r, t, F_RNN_ALIGN_CORNERS, what, &o->align_corners) ||
+               read_flag(r, t, F_RNN_HALF_PIXEL, what, &o->half_pixel_centers) ? -1 : 0;
+    case RQ_TFL_OP_SPACE_TO_DEPTH:
+    case RQ_TFL_OP_DEPTH_TO_SPACE:
+        return rq_fbr_i32(r, t, F_BLOCK_SIZE, 0, what, &o->block_size);
+    case RQ_TFL_OP_GATHER:
+        return rq_fbr_i32(r, t, F_GATHER_AXIS, 0, what, &o->axis) ||
+               rq_fbr_i32(r, t, F_GATHER_BATCH_DIMS, 0, what, &o->batch_dims) ? -1 : 0;
+    case RQ_TFL_OP_SQUEEZE:
+        return read_i32_vector(r, t, F_SQUEEZE_DIMS, what, o->squeeze_dims, RQ_TFL_MAX_DIMS,
+                               &o->n_squeeze_dims);
+    case RQ_TFL_OP_STRIDED_SLICE:
+        return rq_fbr_i32(r, t, F_SS_BEGIN_MASK, 0, what, &o->begin_mask) ||
+               rq_fbr_i32(r, t, F_SS_END_MASK, 0, what, &o->end_mask) ||
+               rq_fbr_i32(r, t, F_SS_ELLIPSIS_MASK, 0, what, &o->ellipsis_mask) ||
+               rq_fbr_i32(r, t, F_SS_NEW_AXIS_MASK, 0, what, &o->new_axis_mask) ||
+               rq_fbr_i32(r, t, F_SS_SHRINK_AXIS_MASK, 0, what, &o->shrink_axis_mask) ||
+               read_flag(r, t, F_SS_OFFSET, what, &o->offset) ? -1 : 0;
+    case RQ_TFL_OP_SPLIT:
+    case RQ_TFL_OP_SPLIT_V:
+        return rq_fbr_i32(r, t, F_SPLIT_NUM, 0, what, &o->count);
+    case RQ_TFL_OP_PACK:
+    case RQ_TFL_OP_UNPACK:
+        return rq_fbr_i32(r, t, F_PACK_COUNT, 0, what, &o->count) ||
+               rq_fbr_i32(r, t, F_PACK_AXIS, 0, what, &o->axis) ? -1 : 0;
+    case RQ_TFL_OP_SHAPE:
+        if (rq_fbr_i8(r, t, F_SHAPE_OUT_TYPE, 0, what, &out_type))
+            return -1;
+        o->out_type = out_type;
+        return 0;
+    default:
+        return 0; /* PAD, PADV2, TRANSPOSE, SLICE, TILE, EXPAND_DIMS: empty tables */
+    }
+}
+
 /* Options of the operators we know; an absent table leaves the schema defaults. */
 static int read_options(reader *rd, const rq_fbr_table *ot, rq_tfl_op *op, const char *what)
 {
@@ -284,8 +374,10 @@ static int read_options(reader *rd, const rq_fbr_table *ot, rq_tfl_op *op, const
                                        RQ_TFL_MAX_DIMS, &o->n_new_shape))
             return -1;
         break;
-    default:
-        break; /* QUANTIZE, DEQUANTIZE, LOGISTIC have no options; others are not run */
+    default: /* QUANTIZE, DEQUANTIZE, LOGISTIC have no options; others are not run */
+        if (read_movement_options(r, &t, tag, present, op, what, &act))
+            return -1;
+        break;
     }
     o->padding = (rq_tfl_padding)pad;
     o->activation = (rq_tfl_activation)act;

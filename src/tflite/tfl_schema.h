@@ -48,11 +48,29 @@ enum { /* Pool2DOptions */
 enum { F_FC_ACT = 0, F_FC_WEIGHTS_FORMAT = 1, F_FC_KEEP_NUM_DIMS = 2 }; /* FullyConnectedOptions */
 enum { F_RESHAPE_NEW_SHAPE = 0 };                                     /* ReshapeOptions */
 enum { F_REDUCER_KEEP_DIMS = 0 };                                     /* ReducerOptions */
+/* data movement and shape options */
+enum { F_CONCAT_AXIS = 0, F_CONCAT_ACT = 1 };                       /* ConcatenationOptions */
+enum { F_RB_ALIGN_CORNERS = 2, F_RB_HALF_PIXEL = 3 };               /* ResizeBilinearOptions */
+enum { F_RNN_ALIGN_CORNERS = 0, F_RNN_HALF_PIXEL = 1 };       /* ResizeNearestNeighborOptions */
+enum { F_SQUEEZE_DIMS = 0 };                                        /* SqueezeOptions */
+enum { /* StridedSliceOptions */
+    F_SS_BEGIN_MASK = 0, F_SS_END_MASK = 1, F_SS_ELLIPSIS_MASK = 2, F_SS_NEW_AXIS_MASK = 3,
+    F_SS_SHRINK_AXIS_MASK = 4, F_SS_OFFSET = 5
+};
+enum { F_SPLIT_NUM = 0 };                                /* SplitOptions, SplitVOptions */
+enum { F_PACK_COUNT = 0, F_PACK_AXIS = 1 };              /* PackOptions, UnpackOptions */
+enum { F_SHAPE_OUT_TYPE = 0 };                           /* ShapeOptions */
+enum { F_GATHER_AXIS = 0, F_GATHER_BATCH_DIMS = 1 };     /* GatherOptions */
+enum { F_BLOCK_SIZE = 0 };                      /* DepthToSpaceOptions, SpaceToDepthOptions */
 
 /* BuiltinOptions union tags */
 enum {
     U_NONE = 0, U_CONV2D = 1, U_DEPTHWISE_CONV2D = 2, U_POOL2D = 5, U_FULLY_CONNECTED = 8,
-    U_RESHAPE = 17, U_REDUCER = 27, U_DEQUANTIZE = 38, U_QUANTIZE = 89
+    U_RESHAPE = 17, U_REDUCER = 27, U_DEQUANTIZE = 38, U_QUANTIZE = 89,
+    U_CONCATENATION = 10, U_RESIZE_BILINEAR = 15, U_SPACE_TO_DEPTH = 19, U_PAD = 22,
+    U_GATHER = 23, U_TRANSPOSE = 26, U_SQUEEZE = 30, U_STRIDED_SLICE = 32, U_SPLIT = 35,
+    U_PADV2 = 43, U_SLICE = 48, U_TILE = 51, U_EXPAND_DIMS = 52, U_SHAPE = 55, U_PACK = 59,
+    U_UNPACK = 64, U_RESIZE_NEAREST_NEIGHBOR = 74, U_SPLIT_V = 79, U_DEPTH_TO_SPACE = 94
 };
 
 #define RQ_TFL_SCHEMA_VERSION 3

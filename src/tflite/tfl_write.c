@@ -69,6 +69,88 @@ static rq_fb_ref write_tensor(rq_fb *b, const rq_tfl_tensor *t, uint32_t buffer)
     return rq_fb_table_end(b);
 }
 
+/* Options of the data-movement and shape operators: a table per operator, with only the
+ * fields its schema table has (an empty table for PAD, TRANSPOSE, ...). */
+static rq_fb_ref write_movement_options(rq_fb *b, const rq_tfl_op *op, uint8_t *tag)
+{
+    const rq_tfl_options *o = &op->opt;
+    rq_fb_ref dims = 0;
+    switch (op->code) {
+    case RQ_TFL_OP_CONCATENATION:
+        *tag = U_CONCATENATION;
+        rq_fb_table_begin(b);
+        rq_fb_add_i32(b, F_CONCAT_AXIS, o->axis, 0);
+        rq_fb_add_i8(b, F_CONCAT_ACT, (int8_t)o->activation, 0);
+        return rq_fb_table_end(b);
+    case RQ_TFL_OP_RESIZE_BILINEAR:
+    case RQ_TFL_OP_RESIZE_NEAREST_NEIGHBOR: {
+        int bil = op->code == RQ_TFL_OP_RESIZE_BILINEAR;
+        *tag = bil ? U_RESIZE_BILINEAR : U_RESIZE_NEAREST_NEIGHBOR;
+        rq_fb_table_begin(b);
+        rq_fb_add_u8(b, bil ? F_RB_ALIGN_CORNERS : F_RNN_ALIGN_CORNERS,
+                     (uint8_t)(o->align_corners != 0), 0);
+        rq_fb_add_u8(b, bil ? F_RB_HALF_PIXEL : F_RNN_HALF_PIXEL,
+                     (uint8_t)(o->half_pixel_centers != 0), 0);
+        return rq_fb_table_end(b);
+    }
+    case RQ_TFL_OP_SPACE_TO_DEPTH:
+    case RQ_TFL_OP_DEPTH_TO_SPACE:
+        *tag = op->code == RQ_TFL_OP_SPACE_TO_DEPTH ? U_SPACE_TO_DEPTH : U_DEPTH_TO_SPACE;
+        rq_fb_table_begin(b);
+        rq_fb_add_i32(b, F_BLOCK_SIZE, o->block_size, 0);
+        return rq_fb_table_end(b);
+    case RQ_TFL_OP_GATHER:
+        *tag = U_GATHER;
+        rq_fb_table_begin(b);
+        rq_fb_add_i32(b, F_GATHER_AXIS, o->axis, 0);
+        rq_fb_add_i32(b, F_GATHER_BATCH_DIMS, o->batch_dims, 0);
+        return rq_fb_table_end(b);
+    case RQ_TFL_OP_SQUEEZE:
+        *tag = U_SQUEEZE;
+        dims = rq_fb_vec_i32(b, o->squeeze_dims, (size_t)o->n_squeeze_dims);
+        rq_fb_table_begin(b);
+        rq_fb_add_ref(b, F_SQUEEZE_DIMS, dims);
+        return rq_fb_table_end(b);
+    case RQ_TFL_OP_STRIDED_SLICE:
+        *tag = U_STRIDED_SLICE;
+        rq_fb_table_begin(b);
+        rq_fb_add_i32(b, F_SS_BEGIN_MASK, o->begin_mask, 0);
+        rq_fb_add_i32(b, F_SS_END_MASK, o->end_mask, 0);
+        rq_fb_add_i32(b, F_SS_ELLIPSIS_MASK, o->ellipsis_mask, 0);
+        rq_fb_add_i32(b, F_SS_NEW_AXIS_MASK, o->new_axis_mask, 0);
+        rq_fb_add_i32(b, F_SS_SHRINK_AXIS_MASK, o->shrink_axis_mask, 0);
+        rq_fb_add_u8(b, F_SS_OFFSET, (uint8_t)(o->offset != 0), 0);
+        return rq_fb_table_end(b);
+    case RQ_TFL_OP_SPLIT:
+    case RQ_TFL_OP_SPLIT_V:
+        *tag = op->code == RQ_TFL_OP_SPLIT ? U_SPLIT : U_SPLIT_V;
+        rq_fb_table_begin(b);
+        rq_fb_add_i32(b, F_SPLIT_NUM, o->count, 0);
+        return rq_fb_table_end(b);
+    case RQ_TFL_OP_PACK:
+    case RQ_TFL_OP_UNPACK:
+        *tag = op->code == RQ_TFL_OP_PACK ? U_PACK : U_UNPACK;
+        rq_fb_table_begin(b);
+        rq_fb_add_i32(b, F_PACK_COUNT, o->count, 0);
+        rq_fb_add_i32(b, F_PACK_AXIS, o->axis, 0);
+        return rq_fb_table_end(b);
+    case RQ_TFL_OP_SHAPE:
+        *tag = U_SHAPE;
+        rq_fb_table_begin(b);
+        rq_fb_add_i8(b, F_SHAPE_OUT_TYPE, (int8_t)(o->out_type ? o->out_type : RQ_TFL_INT32), 0);
+        return rq_fb_table_end(b);
+    case RQ_TFL_OP_PAD: *tag = U_PAD; break;
+    case RQ_TFL_OP_PADV2: *tag = U_PADV2; break;
+    case RQ_TFL_OP_TRANSPOSE: *tag = U_TRANSPOSE; break;
+    case RQ_TFL_OP_SLICE: *tag = U_SLICE; break;
+    case RQ_TFL_OP_TILE: *tag = U_TILE; break;
+    case RQ_TFL_OP_EXPAND_DIMS: *tag = U_EXPAND_DIMS; break;
+    default: return 0;
+    }
+    rq_fb_table_begin(b); /* the empty options tables */
+    return rq_fb_table_end(b);
+}
+
 /* The builtin options table of one operator and its union tag (0 = none). */
 static rq_fb_ref write_options(rq_fb *b, const rq_tfl_op *op, uint8_t *tag)
 {
@@ -136,7 +218,7 @@ static rq_fb_ref write_options(rq_fb *b, const rq_tfl_op *op, uint8_t *tag)
         rq_fb_table_begin(b);
         return rq_fb_table_end(b);
     default:
-        return 0;
+        return write_movement_options(b, op, tag);
     }
 }
 
