@@ -2,6 +2,15 @@
 
 #include <math.h>
 
+/* Helium (MVE, e.g. arm-none-eabi-gcc -mcpu=cortex-m55) versions of the hot loops; every
+ * kernel keeps its portable C path, which -DRPPG_NO_MVE forces. Integer sums are
+ * associative and the vector requantization below is the scalar arithmetic lane by lane,
+ * so both paths give the same bytes (tests/m55/run.sh runs the M55 image both ways). */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1) && !defined(RPPG_NO_MVE)
+#define RPPG_Q8_MVE 1
+#include <arm_mve.h>
+#endif
+
 /* ---- fixed-point requantization ------------------------------------------------------ */
 
 int32_t rppg_q8_srdhm(int32_t a, int32_t b)
@@ -89,6 +98,15 @@ void rppg_q8_mean_multiplier(int32_t multiplier, int shift, int32_t n, int32_t *
         k = 31 + shift;
     *out_multiplier = (int32_t)(((int64_t)multiplier << k) / n);
     *out_shift = shift - k;
+}
+
+const char *rppg_q8_kernels_path(void)
+{
+#ifdef RPPG_Q8_MVE
+    return "helium";
+#else
+    return "portable";
+#endif
 }
 
 void rppg_q8_out_size(int in, int k, int stride, int same_padding, int *out, int *pad)
@@ -186,6 +204,7 @@ static void conv2d_ranges(const rppg_q8_conv *p, const int8_t *in, int8_t *out)
     }
 }
 
+#ifndef RPPG_Q8_MVE
 /* One output position's taps as (x - in_zp) in int16, taps outside the image as 0 (which
  * contributes exactly nothing, as the reference's skipping does): every output channel then
  * runs one bounds-free dot product over the whole kernel. */
@@ -241,15 +260,169 @@ static int8_t requantize(const rppg_q8_conv *p, int oc, int32_t acc)
     return (int8_t)clamp_i32(acc, p->act_min, p->act_max);
 }
 
-void rppg_q8_conv2d(const rppg_q8_conv *p, const int8_t *in, int8_t *out)
+#endif
+
+#ifdef RPPG_Q8_MVE
+/* ---- Helium ------------------------------------------------------------------------------ */
+
+/* rppg_q8_mbqm, then + out_zp and the clamp, on four lanes sharing one (multiplier, shift).
+ * Double rounding: VQRDMULH is gemmlowp's SaturatingRoundingDoublingHighMul exactly (both
+ * round half up of 2ab / 2^32, saturating only INT32_MIN * INT32_MIN); subtracting 1 from
+ * negative lanes before VRSHL's round-half-up turns it into RoundingDivideByPOT's half away
+ * from zero (the x & -exponent trick leaves exponent 0 alone). Single rounding for shift in
+ * [-31, -1]: floor(x*m / 2^31) (VQDMULH) then a rounding shift by -shift equals
+ * (x*m + 2^(30-shift)) >> (31-shift), since floor(floor(a)/2^k) = floor(a/2^k). Other shifts
+ * (rare: real multipliers >= 0.5 in single rounding, or beyond 2^30) go lane by lane
+ * through the scalar code. */
+static int32x4_t requantize4(int32x4_t x, int32_t multiplier, int shift, rppg_q8_rounding rounding,
+                             int32_t out_zp, int32_t lo, int32_t hi)
+{
+    if (rounding == RPPG_Q8_ROUND_DOUBLE && shift >= -31 && shift <= 30) {
+        const int32_t right = shift > 0 ? 0 : -shift;
+        x = vshlq_r_s32(x, shift > 0 ? shift : 0);
+        x = vqrdmulhq_n_s32(x, multiplier);
+        x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, vdupq_n_s32(-right)), 31));
+        x = vrshlq_n_s32(x, -right);
+    } else if (rounding == RPPG_Q8_ROUND_SINGLE && shift >= -31 && shift <= -1) {
+        x = vqdmulhq_n_s32(x, multiplier);
+        x = vrshlq_n_s32(x, shift);
+    } else {
+        int32_t v[4];
+        int i;
+        vst1q_s32(v, x);
+        for (i = 0; i < 4; i++)
+            v[i] = rppg_q8_mbqm(v[i], multiplier, shift, rounding);
+        x = vld1q_s32(v);
+    }
+    x = vaddq_n_s32(x, out_zp);
+    return vminq_s32(vmaxq_s32(x, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+}
+
+/* n int8 from src to dst (n >= 0), 16 per vector, the last one predicated. */
+static void copy_i8_mve(int8_t *dst, const int8_t *src, int n)
+{
+    for (; n > 0; n -= 16, src += 16, dst += 16) {
+        const mve_pred16_t p = vctp8q((uint32_t)n);
+        vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
+    }
+}
+
+static void fill_i8_mve(int8_t *dst, int8_t v, int n)
+{
+    const int8x16_t x = vdupq_n_s8(v);
+    for (; n > 0; n -= 16, dst += 16)
+        vstrbq_p_s8(dst, x, vctp8q((uint32_t)n));
+}
+
+/* One output position's taps as raw int8 (padding cells hold in_zp, so that their x - zp is
+ * 0: the zero point is taken out once per dot product as zp * sum(w)). A kernel row that lies
+ * inside the image is one contiguous run of k_w * in_c bytes (NHWC). */
+static void gather_row_i8(const rppg_q8_conv *p, const int8_t *in, int iy0, int ix0, int8_t *col)
+{
+    const int row_bytes = p->k_w * p->in_c;
+    const int8_t zp = (int8_t)p->in_zp;
+    int ky, kx;
+    for (ky = 0; ky < p->k_h; ky++, col += row_bytes) {
+        const int iy = iy0 + ky;
+        if (iy < 0 || iy >= p->in_h) {
+            fill_i8_mve(col, zp, row_bytes);
+        } else if (ix0 >= 0 && ix0 + p->k_w <= p->in_w) {
+            copy_i8_mve(col, in + (iy * p->in_w + ix0) * p->in_c, row_bytes);
+        } else {
+            for (kx = 0; kx < p->k_w; kx++) {
+                const int ix = ix0 + kx;
+                if (ix < 0 || ix >= p->in_w)
+                    fill_i8_mve(col + kx * p->in_c, zp, p->in_c);
+                else
+                    copy_i8_mve(col + kx * p->in_c, in + (iy * p->in_w + ix) * p->in_c, p->in_c);
+            }
+        }
+    }
+}
+
+/* Dot products of one weight row with four tap rows (row stride `stride`, a multiple of 16),
+ * 16 taps per VMLADAVA, plus the weights' sum. The last weight vector is loaded predicated
+ * to the kernel length (zeros beyond it), so the tap rows' padding bytes never count. */
+static int32x4_t dot4_mve(const int8_t *w, int n, const int8_t *col, int stride, int32_t *wsum)
+{
+    const int8_t *c0 = col, *c1 = col + stride, *c2 = col + 2 * stride, *c3 = col + 3 * stride;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, s = 0;
+    int blocks = n >> 4;
+    int8x16_t wv;
+    int32x4_t v;
+    while (blocks-- > 0) {
+        wv = vld1q_s8(w);
+        s = vaddvaq_s8(s, wv);
+        a0 = vmladavaq_s8(a0, vld1q_s8(c0), wv);
+        a1 = vmladavaq_s8(a1, vld1q_s8(c1), wv);
+        a2 = vmladavaq_s8(a2, vld1q_s8(c2), wv);
+        a3 = vmladavaq_s8(a3, vld1q_s8(c3), wv);
+        w += 16, c0 += 16, c1 += 16, c2 += 16, c3 += 16;
+    }
+    if (n & 15) {
+        wv = vldrbq_z_s8(w, vctp8q((uint32_t)(n & 15)));
+        s = vaddvaq_s8(s, wv);
+        a0 = vmladavaq_s8(a0, vld1q_s8(c0), wv);
+        a1 = vmladavaq_s8(a1, vld1q_s8(c1), wv);
+        a2 = vmladavaq_s8(a2, vld1q_s8(c2), wv);
+        a3 = vmladavaq_s8(a3, vld1q_s8(c3), wv);
+    }
+    *wsum = s;
+    v = vdupq_n_s32(a0);
+    v = vsetq_lane_s32(a1, v, 1);
+    v = vsetq_lane_s32(a2, v, 2);
+    return vsetq_lane_s32(a3, v, 3);
+}
+
+#define RPPG_Q8_MVE_ROW (RPPG_Q8_MAX_KERNEL + 16)
+
+/* Four output positions (raster order) at a time: their taps gathered once as int8 rows,
+ * then every output channel is four dot products sharing each weight vector, requantized
+ * together and scattered to the four positions (stride out_c). The last group of fewer
+ * than four repeats its first row and stores only its own lanes. (Fields are read into
+ * locals: the int8 stores may alias anything, so the compiler would reload them.) */
+static void conv2d_mve(const rppg_q8_conv *p, const int8_t *in, int8_t *out)
+{
+    const int kernel_len = p->k_h * p->k_w * p->in_c;
+    const int stride = (kernel_len + 15) & ~15;
+    const int n_pos = p->out_h * p->out_w, out_c = p->out_c;
+    const int8_t *weights = p->weights;
+    const int32_t *bias = p->bias, *mult = p->multiplier, *shift = p->shift;
+    const int32_t in_zp = p->in_zp, out_zp = p->out_zp, lo = p->act_min, hi = p->act_max;
+    const rppg_q8_rounding rounding = p->rounding;
+    const uint32x4_t offsets = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)out_c);
+    int8_t col[4 * RPPG_Q8_MVE_ROW];
+    int pos, oc, r;
+    for (pos = 0; pos < n_pos; pos += 4) {
+        const int n = n_pos - pos < 4 ? n_pos - pos : 4;
+        const mve_pred16_t store = vctp32q((uint32_t)n);
+        int8_t *o = out + pos * out_c;
+        for (r = 0; r < 4; r++) {
+            const int oy = (pos + r) / p->out_w, ox = (pos + r) % p->out_w;
+            if (r < n)
+                gather_row_i8(p, in, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left,
+                              col + r * stride);
+            else
+                copy_i8_mve(col + r * stride, col, kernel_len);
+        }
+        for (oc = 0; oc < out_c; oc++) {
+            int32_t wsum;
+            int32x4_t acc = dot4_mve(weights + oc * kernel_len, kernel_len, col, stride, &wsum);
+            acc = vaddq_n_s32(acc, (bias ? bias[oc] : 0) - in_zp * wsum);
+            acc = requantize4(acc, mult[oc], (int)shift[oc], rounding, out_zp, lo, hi);
+            vstrbq_scatter_offset_p_s32(o + oc, offsets, acc, store);
+        }
+    }
+}
+#endif
+
+#ifndef RPPG_Q8_MVE
+/* Portable: one output position's taps gathered as int16, four output channels per pass. */
+static void conv2d_taps(const rppg_q8_conv *p, const int8_t *in, int8_t *out)
 {
     const int kernel_len = p->k_h * p->k_w * p->in_c;
     int16_t col[RPPG_Q8_MAX_KERNEL];
     int oy, ox, oc;
-    if (kernel_len > RPPG_Q8_MAX_KERNEL) {
-        conv2d_ranges(p, in, out);
-        return;
-    }
     for (oy = 0; oy < p->out_h; oy++) {
         for (ox = 0; ox < p->out_w; ox++) {
             int8_t *o = out + (oy * p->out_w + ox) * p->out_c;
@@ -266,24 +439,122 @@ void rppg_q8_conv2d(const rppg_q8_conv *p, const int8_t *in, int8_t *out)
         }
     }
 }
+#endif
+
+void rppg_q8_conv2d(const rppg_q8_conv *p, const int8_t *in, int8_t *out)
+{
+    if (p->k_h * p->k_w * p->in_c > RPPG_Q8_MAX_KERNEL)
+        conv2d_ranges(p, in, out);
+    else
+#ifdef RPPG_Q8_MVE
+        conv2d_mve(p, in, out);
+#else
+        conv2d_taps(p, in, out);
+#endif
+}
 
 /* ---- pooling and MEAN ------------------------------------------------------------------ */
 
-void rppg_q8_max_pool(const rppg_q8_pool *p, const int8_t *in, int8_t *out)
+/* The input rows [y0, y1) and columns [x0, x1) of one output cell's window: cells outside
+ * the image are skipped (TFLite). */
+typedef struct pool_window {
+    int y0, y1, x0, x1;
+} pool_window;
+
+static pool_window window_of(const rppg_q8_pool *p, int oy, int ox)
+{
+    const int iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+    pool_window w;
+    w.y0 = iy0 < 0 ? 0 : iy0;
+    w.y1 = iy0 + p->k_h > p->in_h ? p->in_h : iy0 + p->k_h;
+    w.x0 = ix0 < 0 ? 0 : ix0;
+    w.x1 = ix0 + p->k_w > p->in_w ? p->in_w : ix0 + p->k_w;
+    return w;
+}
+
+static int32_t rounded_average(int32_t sum, int32_t count)
+{
+    if (count <= 0)
+        return sum;
+    return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+}
+
+#ifdef RPPG_Q8_MVE
+/* Helium: 16 channels per vector (VMAX of int8 lanes), the last vector predicated. */
+static void max_pool_mve(const rppg_q8_pool *p, const int8_t *in, int8_t *out)
+{
+    const int8x16_t lo = vdupq_n_s8((int8_t)p->act_min), hi = vdupq_n_s8((int8_t)p->act_max);
+    int oy, ox, c, y, x;
+    for (oy = 0; oy < p->out_h; oy++)
+        for (ox = 0; ox < p->out_w; ox++) {
+            const pool_window w = window_of(p, oy, ox);
+            int8_t *o = out + (oy * p->out_w + ox) * p->c;
+            for (c = 0; c < p->c; c += 16) {
+                const mve_pred16_t pr = vctp8q((uint32_t)(p->c - c));
+                int8x16_t m = vdupq_n_s8(-128);
+                for (y = w.y0; y < w.y1; y++)
+                    for (x = w.x0; x < w.x1; x++)
+                        m = vmaxq_s8(m, vldrbq_z_s8(in + (y * p->in_w + x) * p->c + c, pr));
+                vstrbq_p_s8(o + c, vminq_s8(vmaxq_s8(m, lo), hi), pr);
+            }
+        }
+}
+
+/* Helium: 4 channels per vector, int8 widened to int32 by the load; MVE has no integer
+ * division, so the rounded division by the cell count stays scalar. */
+static void avg_pool_mve(const rppg_q8_pool *p, const int8_t *in, int8_t *out)
+{
+    int oy, ox, c, y, x, i;
+    for (oy = 0; oy < p->out_h; oy++)
+        for (ox = 0; ox < p->out_w; ox++) {
+            const pool_window w = window_of(p, oy, ox);
+            const int32_t count = (int32_t)((w.y1 - w.y0) * (w.x1 - w.x0));
+            int8_t *o = out + (oy * p->out_w + ox) * p->c;
+            for (c = 0; c < p->c; c += 4) {
+                const int n = p->c - c < 4 ? p->c - c : 4;
+                const mve_pred16_t pr = vctp32q((uint32_t)n);
+                int32x4_t acc = vdupq_n_s32(0);
+                int32_t sums[4];
+                for (y = w.y0; y < w.y1; y++)
+                    for (x = w.x0; x < w.x1; x++)
+                        acc = vaddq_s32(acc, vldrbq_z_s32(in + (y * p->in_w + x) * p->c + c, pr));
+                vst1q_s32(sums, acc);
+                for (i = 0; i < n; i++)
+                    o[c + i] = (int8_t)clamp_i32(rounded_average(sums[i], count), p->act_min, p->act_max);
+            }
+        }
+}
+
+/* Helium: sums of 4 channels per vector over all positions, then requantize4. */
+static void mean_hw_mve(const rppg_q8_mean *p, const int8_t *in, int8_t *out)
+{
+    const int32_t n = (int32_t)p->h * p->w;
+    const uint32x4_t offsets = vidupq_n_u32(0, 1);
+    int c, i;
+    for (c = 0; c < p->c; c += 4) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(p->c - c));
+        int32x4_t acc = vdupq_n_s32(0);
+        for (i = 0; i < n; i++)
+            acc = vaddq_s32(acc, vldrbq_z_s32(in + i * p->c + c, pr));
+        if (n == 0)
+            acc = vdupq_n_s32(0);
+        else
+            acc = requantize4(vsubq_s32(acc, vdupq_n_s32(p->in_zp * n)), p->multiplier, p->shift,
+                              p->rounding, p->out_zp, -128, 127);
+        vstrbq_scatter_offset_p_s32(out + c, offsets, acc, pr);
+    }
+}
+#else
+static void max_pool_c(const rppg_q8_pool *p, const int8_t *in, int8_t *out)
 {
     int oy, ox, c, y, x;
-    for (oy = 0; oy < p->out_h; oy++) {
-        const int iy0 = oy * p->stride_h - p->pad_top;
-        const int y0 = iy0 < 0 ? 0 : iy0;
-        const int y1 = iy0 + p->k_h > p->in_h ? p->in_h : iy0 + p->k_h;
+    for (oy = 0; oy < p->out_h; oy++)
         for (ox = 0; ox < p->out_w; ox++) {
-            const int ix0 = ox * p->stride_w - p->pad_left;
-            const int x0 = ix0 < 0 ? 0 : ix0;
-            const int x1 = ix0 + p->k_w > p->in_w ? p->in_w : ix0 + p->k_w;
+            const pool_window w = window_of(p, oy, ox);
             for (c = 0; c < p->c; c++) {
                 int32_t m = -128;
-                for (y = y0; y < y1; y++)
-                    for (x = x0; x < x1; x++) {
+                for (y = w.y0; y < w.y1; y++)
+                    for (x = w.x0; x < w.x1; x++) {
                         const int32_t v = in[(y * p->in_w + x) * p->c + c];
                         if (v > m)
                             m = v;
@@ -291,35 +562,27 @@ void rppg_q8_max_pool(const rppg_q8_pool *p, const int8_t *in, int8_t *out)
                 out[(oy * p->out_w + ox) * p->c + c] = (int8_t)clamp_i32(m, p->act_min, p->act_max);
             }
         }
-    }
 }
 
-void rppg_q8_avg_pool(const rppg_q8_pool *p, const int8_t *in, int8_t *out)
+static void avg_pool_c(const rppg_q8_pool *p, const int8_t *in, int8_t *out)
 {
     int oy, ox, c, y, x;
-    for (oy = 0; oy < p->out_h; oy++) {
-        const int iy0 = oy * p->stride_h - p->pad_top;
-        const int y0 = iy0 < 0 ? 0 : iy0;
-        const int y1 = iy0 + p->k_h > p->in_h ? p->in_h : iy0 + p->k_h;
+    for (oy = 0; oy < p->out_h; oy++)
         for (ox = 0; ox < p->out_w; ox++) {
-            const int ix0 = ox * p->stride_w - p->pad_left;
-            const int x0 = ix0 < 0 ? 0 : ix0;
-            const int x1 = ix0 + p->k_w > p->in_w ? p->in_w : ix0 + p->k_w;
-            const int32_t count = (int32_t)((y1 - y0) * (x1 - x0));
+            const pool_window w = window_of(p, oy, ox);
+            const int32_t count = (int32_t)((w.y1 - w.y0) * (w.x1 - w.x0));
             for (c = 0; c < p->c; c++) {
                 int32_t acc = 0;
-                for (y = y0; y < y1; y++)
-                    for (x = x0; x < x1; x++)
+                for (y = w.y0; y < w.y1; y++)
+                    for (x = w.x0; x < w.x1; x++)
                         acc += in[(y * p->in_w + x) * p->c + c];
-                if (count > 0)
-                    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                out[(oy * p->out_w + ox) * p->c + c] = (int8_t)clamp_i32(acc, p->act_min, p->act_max);
+                out[(oy * p->out_w + ox) * p->c + c] =
+                    (int8_t)clamp_i32(rounded_average(acc, count), p->act_min, p->act_max);
             }
         }
-    }
 }
 
-void rppg_q8_mean_hw(const rppg_q8_mean *p, const int8_t *in, int8_t *out)
+static void mean_hw_c(const rppg_q8_mean *p, const int8_t *in, int8_t *out)
 {
     const int32_t n = (int32_t)p->h * p->w;
     int c, i;
@@ -333,4 +596,32 @@ void rppg_q8_mean_hw(const rppg_q8_mean *p, const int8_t *in, int8_t *out)
             v = rppg_q8_mbqm(sum - p->in_zp * n, p->multiplier, p->shift, p->rounding) + p->out_zp;
         out[c] = (int8_t)clamp_i32(v, -128, 127);
     }
+}
+#endif
+
+void rppg_q8_max_pool(const rppg_q8_pool *p, const int8_t *in, int8_t *out)
+{
+#ifdef RPPG_Q8_MVE
+    max_pool_mve(p, in, out);
+#else
+    max_pool_c(p, in, out);
+#endif
+}
+
+void rppg_q8_avg_pool(const rppg_q8_pool *p, const int8_t *in, int8_t *out)
+{
+#ifdef RPPG_Q8_MVE
+    avg_pool_mve(p, in, out);
+#else
+    avg_pool_c(p, in, out);
+#endif
+}
+
+void rppg_q8_mean_hw(const rppg_q8_mean *p, const int8_t *in, int8_t *out)
+{
+#ifdef RPPG_Q8_MVE
+    mean_hw_mve(p, in, out);
+#else
+    mean_hw_c(p, in, out);
+#endif
 }

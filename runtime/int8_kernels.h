@@ -102,6 +102,12 @@ typedef struct rppg_q8_mean {
 
 void rppg_q8_mean_hw(const rppg_q8_mean *p, const int8_t *in, int8_t *out);
 
+/* Which loops this build runs: "helium" (Arm MVE, when the compiler targets it, e.g.
+ * -mcpu=cortex-m55) or "portable" (any C99 compiler, or forced with -DRPPG_NO_MVE). Both
+ * give the same bytes. The Helium convolution gathers four output positions' taps as int8
+ * (4 x (RPPG_Q8_MAX_KERNEL + 16) bytes of stack) instead of one position's as int16. */
+const char *rppg_q8_kernels_path(void);
+
 /* Geometry helper: output size and leading pad of SAME (same_padding != 0) or VALID. */
 void rppg_q8_out_size(int in, int k, int stride, int same_padding, int *out, int *pad);
 

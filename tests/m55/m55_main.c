@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cases.h"
+#include "int8_kernels.h"
 
 extern uint32_t __stack_limit;
 #define PAINT 0xA5C3A5C3u
@@ -48,6 +49,7 @@ static void emit(const char *line)
 int main(void)
 {
     rq_case_io io = {emit, stack_begin, stack_end, NULL, 0, 0.0f, 0, 0, 0.0f, NULL};
+    printf("kernels %s\n", rppg_q8_kernels_path()); /* not compared: the host has no Helium */
 #ifdef RQ_M55_MODEL
     rq_m55_model_io(&io);
 #endif

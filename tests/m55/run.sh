@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the runtime for the Cortex-M55 (arm-none-eabi-gcc, -Werror), runs the test image on
 # QEMU's mps3-an547 and requires its result lines to equal the host build's, byte for byte.
+# Every image is built twice: with the Helium (MVE) kernels the compiler selects for
+# -mcpu=cortex-m55, and with them forced off (-DRPPG_NO_MVE, the portable C); both must match.
 # Usage: tests/m55/run.sh [WORKDIR]   (prints PASS/FAIL lines; exit status 0 = all passed)
 set -u
 cd "$(dirname "$0")/../.."
@@ -39,7 +41,7 @@ same_results() { # host.out mcu.out
     $PY_CMP - "$1" "$2" <<'PYEOF'
 import sys
 a = open(sys.argv[1]).read().splitlines()
-b = [l for l in open(sys.argv[2]).read().splitlines() if not l.startswith("stack ")]
+b = [l for l in open(sys.argv[2]).read().splitlines() if not l.startswith(("stack ", "kernels "))]
 if len(a) != len(b):
     print("line counts differ: %d vs %d" % (len(a), len(b))); sys.exit(1)
 worst = 0
@@ -57,14 +59,23 @@ PYEOF
 }
 PY_CMP=${PY:-/usr/bin/python3}
 
-# 1. the image
-if $M55_CC $M55_CFLAGS -DRQ_M55 runtime/*.c tests/m55/cases.c tests/m55/m55_main.c tests/m55/startup.c "$SYNTH" \
-        $M55_LDFLAGS -lm -o "$work/m55_cases.elf" 2>"$work/m55_cc.log"; then
-    pass "m55: runtime builds for cortex-m55 with -Werror"
-else
-    fail "m55: cross build: $(head -c 600 "$work/m55_cc.log")"
-    exit 1
-fi
+# the two kernel paths of every image: name, extra flags, what rppg_q8_kernels_path() says
+M55_PATHS="helium: portable:-DRPPG_NO_MVE"
+path_flags() { echo "${1#*:}"; }
+path_name() { echo "${1%%:*}"; }
+expected_kernels() { [ "$1" = helium ] && echo helium || echo portable; }
+
+# 1. the images
+for pv in $M55_PATHS; do
+    pn=$(path_name "$pv")
+    if $M55_CC $M55_CFLAGS $(path_flags "$pv") -DRQ_M55 runtime/*.c tests/m55/cases.c tests/m55/m55_main.c tests/m55/startup.c "$SYNTH" \
+            $M55_LDFLAGS -lm -o "$work/m55_cases_$pn.elf" 2>"$work/m55_cc.log"; then
+        pass "m55: runtime builds for cortex-m55 with -Werror ($pn kernels)"
+    else
+        fail "m55: cross build ($pn): $(head -c 600 "$work/m55_cc.log")"
+        exit 1
+    fi
+done
 
 # 2. the host twin
 if ! cc -std=c11 -O1 -Wall -Wextra -Werror -Isrc -Iruntime -Itests/m55 tests/m55/cases.c tests/m55/host_main.c "$SYNTH" \
@@ -73,24 +84,28 @@ if ! cc -std=c11 -O1 -Wall -Wextra -Werror -Isrc -Iruntime -Itests/m55 tests/m55
     exit 1
 fi
 
-# 3. run both and compare
-timeout 120 qemu-system-arm -M mps3-an547 -nographic -semihosting-config enable=on,target=native \
-    -kernel "$work/m55_cases.elf" >"$work/m55.out" 2>"$work/qemu.err"
-st=$?
+# 3. run them and compare
 "$work/host_cases" >"$work/host.out"
 hst=$?
-if [ $st -eq 0 ] && [ $hst -eq 0 ]; then
-    pass "m55: image ran to completion on qemu mps3-an547 (internal checks ok)"
-else
-    fail "m55: qemu exit $st, host exit $hst: $(tail -n 3 "$work/m55.out") $(head -c 300 "$work/qemu.err")"
-fi
-grep -v '^stack ' "$work/m55.out" >"$work/m55.cmp"
 n=$(wc -l <"$work/host.out")
-if [ "$n" -gt 100 ] && cmp -s "$work/m55.cmp" "$work/host.out"; then
-    pass "m55: $n result lines identical to the host build (ROIs, patches, kernels, smoother)"
-else
-    fail "m55: results differ from host: $(diff "$work/host.out" "$work/m55.cmp" | head -n 6)"
-fi
+for pv in $M55_PATHS; do
+    pn=$(path_name "$pv")
+    timeout 120 qemu-system-arm -M mps3-an547 -nographic -semihosting-config enable=on,target=native \
+        -kernel "$work/m55_cases_$pn.elf" >"$work/m55_$pn.out" 2>"$work/qemu.err"
+    st=$?
+    if [ $st -eq 0 ] && [ $hst -eq 0 ] && grep -qx "kernels $(expected_kernels "$pn")" "$work/m55_$pn.out"; then
+        pass "m55: image ran to completion on qemu mps3-an547 with the $pn kernels (internal checks ok)"
+    else
+        fail "m55 ($pn): qemu exit $st, host exit $hst, $(grep '^kernels' "$work/m55_$pn.out"): $(tail -n 3 "$work/m55_$pn.out") $(head -c 300 "$work/qemu.err")"
+    fi
+    grep -v -e '^stack ' -e '^kernels ' "$work/m55_$pn.out" >"$work/m55_$pn.cmp"
+    if [ "$n" -gt 100 ] && cmp -s "$work/m55_$pn.cmp" "$work/host.out"; then
+        pass "m55: $n result lines identical to the host build ($pn kernels: ROIs, patches, convolutions, pools, MEANs, smoother)"
+    else
+        fail "m55: results differ from host ($pn kernels): $(diff "$work/host.out" "$work/m55_$pn.cmp" | head -n 6)"
+    fi
+done
+cp "$work/m55_helium.out" "$work/m55.out"
 
 # 4. with a model: the int8 Spatial CNN exported as const C (rppgq export-c --spatial) on
 # the MCU against the host's reference int8 engine on the same .tflite
@@ -105,27 +120,34 @@ model_case() { # name model.tflite rounding
             tests/m55/host_main.c "$SYNTH" "$HOST_LIB" $HOST_LIBS -o "$d/host_cases" 2>"$d/host_cc.log"; then
         fail "m55 $name: host build: $(head -c 600 "$d/host_cc.log")"; return
     fi
-    if ! $M55_CC $M55_CFLAGS -DRQ_M55 -DRQ_M55_MODEL -I"$d/export" runtime/*.c "$d/export/spatial_cnn_int8.c" \
-            tests/m55/cases.c tests/m55/m55_main.c tests/m55/startup.c "$SYNTH" $M55_LDFLAGS -lm \
-            -o "$d/image.elf" 2>"$d/m55_cc.log"; then
-        fail "m55 $name: cross build with the exported model: $(head -c 600 "$d/m55_cc.log")"; return
-    fi
-    timeout 300 qemu-system-arm -M mps3-an547 -nographic -semihosting-config enable=on,target=native \
-        -kernel "$d/image.elf" >"$d/m55.out" 2>"$d/qemu.err"
-    local st=$?
     "$d/host_cases" "$model" "$rounding" >"$d/host.out" 2>"$d/host.err"
     local hst=$?
     local ref="host int8 engine"
     grep -q 'reference=cpu-path' "$d/host.err" && ref="host build of the CPU path (int8 engine not built yet)"
-    local nf nh verdict
+    local nf nh verdict pv pn st
     nf=$(grep -c '^features ' "$d/host.out")
     nh=$(grep -c '^hr ' "$d/host.out")
-    if [ $st -eq 0 ] && [ $hst -eq 0 ] && [ "$nf" -eq 80 ] && [ "$nh" -eq 3 ] &&
-       verdict=$(same_results "$d/host.out" "$d/m55.out"); then
-        pass "m55 $name: 80 feature vectors (camera-like frames, the synthetic generator's window and its camera frames + face boxes, random patches) byte-identical to the $ref ($rounding rounding); HR of 3 windows within one float32 ulp ($verdict)"
-    else
-        fail "m55 $name: qemu $st host $hst features $nf hr $nh: ${verdict:-} $(head -c 300 "$d/host.err")"
-    fi
+    for pv in $M55_PATHS; do
+        pn=$(path_name "$pv")
+        if ! $M55_CC $M55_CFLAGS $(path_flags "$pv") -DRQ_M55 -DRQ_M55_MODEL -I"$d/export" runtime/*.c "$d/export/spatial_cnn_int8.c" \
+                tests/m55/cases.c tests/m55/m55_main.c tests/m55/startup.c "$SYNTH" $M55_LDFLAGS -lm \
+                -o "$d/image_$pn.elf" 2>"$d/m55_cc.log"; then
+            fail "m55 $name: cross build with the exported model ($pn): $(head -c 600 "$d/m55_cc.log")"; continue
+        fi
+        timeout 300 qemu-system-arm -M mps3-an547 -nographic -semihosting-config enable=on,target=native \
+            -kernel "$d/image_$pn.elf" >"$d/m55_$pn.out" 2>"$d/qemu.err"
+        st=$?
+        verdict=""
+        if [ $st -eq 0 ] && [ $hst -eq 0 ] && [ "$nf" -eq 80 ] && [ "$nh" -eq 3 ] &&
+           grep -qx "kernels $(expected_kernels "$pn")" "$d/m55_$pn.out" &&
+           verdict=$(same_results "$d/host.out" "$d/m55_$pn.out"); then
+            pass "m55 $name ($pn kernels): 80 feature vectors (camera-like frames, the synthetic generator's window and its camera frames + face boxes, random patches) byte-identical to the $ref ($rounding rounding); HR of 3 windows within one float32 ulp ($verdict)"
+        else
+            fail "m55 $name ($pn kernels): qemu $st host $hst features $nf hr $nh: ${verdict:-} $(head -c 300 "$d/host.err")"
+        fi
+    done
+    cp "$d/m55_helium.out" "$d/m55.out" 2>/dev/null
+    cp "$d/image_helium.elf" "$d/image.elf" 2>/dev/null
     if [ "$name" = random_double ]; then
         if $M55_CC $M55_CFLAGS -I"$d/export" -c runtime/example/example_main.c -o "$d/example.o" 2>"$d/ex.log" &&
            $M55_CC $M55_CFLAGS -DUSE_NPU -I"$d/export" -c runtime/example/example_main.c -o "$d/example_npu.o" 2>>"$d/ex.log"; then
