@@ -11,7 +11,8 @@ static const char usage[] =
     "Usage: rppgq inspect FILE\n\n"
     "FILE.pth/.pt (torch.save zip): keys, dtypes and shapes, like printing a state_dict.\n"
     "FILE.tflite: tensors (name, type, shape, scale, zero point), operators with versions,\n"
-    "weight bytes, MACs and the activation memory of a sequential schedule.\n";
+    "weight bytes, MACs, which operators the int8 engine cannot run, and the activation\n"
+    "arena of the lifetime plan next to one buffer per tensor.\n";
 
 /* The file's own magic decides, not its name: TFLite files carry "TFL3" at bytes 4..7. */
 static int is_tflite(const char *path)

@@ -84,48 +84,9 @@ const char *rq_tfl_type_name(int type)
     }
 }
 
-const char *rq_tfl_builtin_name(int code)
-{
-    static _Thread_local char buf[32];
-    switch (code) {
-    case RQ_TFL_OP_AVERAGE_POOL_2D: return "AVERAGE_POOL_2D";
-    case RQ_TFL_OP_CONV_2D: return "CONV_2D";
-    case RQ_TFL_OP_DEPTHWISE_CONV_2D: return "DEPTHWISE_CONV_2D";
-    case RQ_TFL_OP_DEQUANTIZE: return "DEQUANTIZE";
-    case RQ_TFL_OP_FULLY_CONNECTED: return "FULLY_CONNECTED";
-    case RQ_TFL_OP_LOGISTIC: return "LOGISTIC";
-    case RQ_TFL_OP_MAX_POOL_2D: return "MAX_POOL_2D";
-    case RQ_TFL_OP_RESHAPE: return "RESHAPE";
-    case RQ_TFL_OP_MEAN: return "MEAN";
-    case RQ_TFL_OP_QUANTIZE: return "QUANTIZE";
-    case RQ_TFL_OP_CONCATENATION: return "CONCATENATION";
-    case RQ_TFL_OP_DEPTH_TO_SPACE: return "DEPTH_TO_SPACE";
-    case RQ_TFL_OP_RESIZE_BILINEAR: return "RESIZE_BILINEAR";
-    case RQ_TFL_OP_SPACE_TO_DEPTH: return "SPACE_TO_DEPTH";
-    case RQ_TFL_OP_PAD: return "PAD";
-    case RQ_TFL_OP_GATHER: return "GATHER";
-    case RQ_TFL_OP_TRANSPOSE: return "TRANSPOSE";
-    case RQ_TFL_OP_SQUEEZE: return "SQUEEZE";
-    case RQ_TFL_OP_STRIDED_SLICE: return "STRIDED_SLICE";
-    case RQ_TFL_OP_SPLIT: return "SPLIT";
-    case RQ_TFL_OP_PADV2: return "PADV2";
-    case RQ_TFL_OP_SLICE: return "SLICE";
-    case RQ_TFL_OP_TILE: return "TILE";
-    case RQ_TFL_OP_EXPAND_DIMS: return "EXPAND_DIMS";
-    case RQ_TFL_OP_SHAPE: return "SHAPE";
-    case RQ_TFL_OP_PACK: return "PACK";
-    case RQ_TFL_OP_UNPACK: return "UNPACK";
-    case RQ_TFL_OP_RESIZE_NEAREST_NEIGHBOR: return "RESIZE_NEAREST_NEIGHBOR";
-    case RQ_TFL_OP_SPLIT_V: return "SPLIT_V";
-    default:
-        snprintf(buf, sizeof buf, "BUILTIN_%d", code);
-        return buf;
-    }
-}
-
 int rq_tfl_default_version(rq_tfl_builtin code)
 {
-    switch (code) {
+    switch ((int)code) {
     case RQ_TFL_OP_CONV_2D: return 3;
     case RQ_TFL_OP_DEPTHWISE_CONV_2D: return 3;
     case RQ_TFL_OP_MAX_POOL_2D: return 2;

@@ -79,6 +79,7 @@ typedef enum rq_tfl_builtin {
     RQ_TFL_OP_UNPACK = 88,
     RQ_TFL_OP_RESIZE_NEAREST_NEIGHBOR = 97,
     RQ_TFL_OP_SPLIT_V = 102,
+    RQ_TFL_OP_CUSTOM = 32, /* named by rq_tfl_op.custom_code; never run */
 } rq_tfl_builtin;
 
 typedef enum rq_tfl_padding { RQ_TFL_PAD_SAME = 0, RQ_TFL_PAD_VALID = 1 } rq_tfl_padding;
@@ -154,6 +155,7 @@ typedef struct rq_tfl_op {
     int32_t inputs[RQ_TFL_MAX_OP_IO]; /* tensor indices; -1 = optional input absent */
     int32_t outputs[RQ_TFL_MAX_OP_IO];
     rq_tfl_options opt;
+    char custom_code[48]; /* CUSTOM operators: their name as the file gives it */
 } rq_tfl_op;
 
 typedef struct rq_tfl_model {

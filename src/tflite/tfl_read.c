@@ -174,7 +174,24 @@ static int read_tensor(reader *rd, const rq_fbr_table *tt, int index)
     return 0;
 }
 
-static int read_opcode(reader *rd, uint32_t index, int *code, int *version)
+/* A custom operator's name (OperatorCode.custom_code), printable, cut to fit. */
+static int read_custom_code(const rq_fbr *r, const rq_fbr_table *ct, const char *what,
+                            char *out, size_t cap)
+{
+    const char *s;
+    uint32_t len;
+    out[0] = 0;
+    if (rq_fbr_string(r, ct, F_OPCODE_CUSTOM, what, &s, &len))
+        return -1;
+    size_t n = 0;
+    for (uint32_t i = 0; s && i < len && n + 1 < cap; i++)
+        out[n++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+    out[n] = 0;
+    return 0;
+}
+
+static int read_opcode(reader *rd, uint32_t index, int *code, int *version, char *custom,
+                       size_t custom_cap)
 {
     const rq_fbr *r = &rd->r;
     char what[64];
@@ -192,7 +209,7 @@ static int read_opcode(reader *rd, uint32_t index, int *code, int *version)
     *version = v;
     if (*code < 0)
         return rq_fail(r->err, "%s: %s: negative builtin code %d", r->name, what, *code);
-    return 0;
+    return *code == RQ_TFL_OP_CUSTOM ? read_custom_code(r, &ct, what, custom, custom_cap) : 0;
 }
 
 static int expect_options(const rq_fbr *r, const char *what, int tag, int want, int present)
@@ -398,7 +415,7 @@ static int read_operator(reader *rd, const rq_fbr_table *ot, int index)
         return rq_fail(r->err, "%s: %s: opcode_index %u out of range (%u operator codes)",
                        r->name, what, opcode_index, rd->opcodes.n);
     int code, version;
-    if (read_opcode(rd, opcode_index, &code, &version))
+    if (read_opcode(rd, opcode_index, &code, &version, op->custom_code, sizeof op->custom_code))
         return -1;
     op->code = (rq_tfl_builtin)code;
     op->version = version;

@@ -309,3 +309,30 @@ int rq_tfl_build_op_model(rq_tfl_model *m, const char *name, uint64_t seed, rq_e
         return -1;
     return rq_tfl_set_description(m, name, err);
 }
+
+/* Two inputs, two independent branches, outputs listed in the opposite order:
+ * a [1,11,10,4] -> MAX_POOL 2x2 VALID -> pa [1,5,5,4]; b [1,6] -> QUANTIZE (requantize)
+ * -> qb [1,6]; graph inputs (a, b), outputs (qb, pa). */
+int rq_tfl_build_two_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err)
+{
+    rng r = {seed};
+    act a, b, pa, qb;
+    int32_t a_shape[4] = {1, 11, 10, 4}, pa_shape[4] = {1, 5, 5, 4}, b_shape[2] = {1, 6};
+    rq_tfl_model_init(m);
+    float sa = (float)uniform(&r, 0.01, 0.05), sb = (float)uniform(&r, 0.01, 0.05);
+    if (add_act(m, "a", 4, a_shape, sa, irange(&r, -30, 30), &a, err) ||
+        add_act(m, "b", 2, b_shape, sb, irange(&r, -30, 30), &b, err) ||
+        add_act(m, "pa", 4, pa_shape, sa, a.zp, &pa, err) ||
+        add_act(m, "qb", 2, b_shape, sb * 1.3f, irange(&r, -30, 30), &qb, err))
+        return -1;
+    rq_tfl_options o = rq_tfl_default_options();
+    o.padding = RQ_TFL_PAD_VALID;
+    o.filter_h = o.filter_w = o.stride_h = o.stride_w = 2;
+    if (rq_tfl_add_op(m, RQ_TFL_OP_MAX_POOL_2D, 1, &a.t, 1, &pa.t, &o, err) < 0 ||
+        rq_tfl_add_op(m, RQ_TFL_OP_QUANTIZE, 1, &b.t, 1, &qb.t, NULL, err) < 0)
+        return -1;
+    int32_t ins[2] = {a.t, b.t}, outs[2] = {qb.t, pa.t};
+    if (rq_tfl_set_graph_io(m, 2, ins, 2, outs, err))
+        return -1;
+    return rq_tfl_set_description(m, "two_branch", err);
+}

@@ -17,4 +17,8 @@ extern const char *const rq_tfl_op_model_names[];
 /* One small model per operator (or operator variant), named as in the list above. */
 int rq_tfl_build_op_model(rq_tfl_model *m, const char *name, uint64_t seed, rq_error *err);
 
+/* Two graph inputs and two outputs (in the opposite order): a pool on one branch, a
+ * requantize on the other; for multi-input/output plumbing. */
+int rq_tfl_build_two_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err);
+
 #endif

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 
+#include "engine/engine.h"
 #include "tflite/tfl_model.h"
 #include "tflite/tfl_stats.h"
 
@@ -92,6 +93,35 @@ static void print_index_list(FILE *out, const int32_t *v, int n)
     fputc(']', out);
 }
 
+static void print_op_name(FILE *out, const rq_tfl_op *op)
+{
+    if (op->code == RQ_TFL_OP_CUSTOM)
+        fprintf(out, "CUSTOM(%s)", op->custom_code[0] ? op->custom_code : "?");
+    else
+        fputs(rq_tfl_builtin_name(op->code), out);
+}
+
+/* What the engine says of the whole graph: its planned arena, or why it cannot run it. */
+static void print_engine_verdict(FILE *out, const rq_tfl_model *m, int n_unsupported)
+{
+    if (n_unsupported) {
+        fprintf(out, "engine: cannot run this model: %d operator(s) marked [not supported] "
+                     "above\n", n_unsupported);
+        return;
+    }
+    rq_error e2 = {{0}};
+    rq_tfl_engine *e;
+    if (rq_tfl_prepare(m, RQ_TFL_ROUND_DOUBLE, &e, &e2)) {
+        fprintf(out, "engine: cannot run this model: %s\n", e2.msg);
+        return;
+    }
+    rq_tfl_memory mem = rq_tfl_engine_memory(e);
+    fprintf(out, "activation arena (tensors planned by lifetime, greedy by size): %zu bytes "
+                 "(%zu of them tensors, the rest operator scratch); one buffer per tensor "
+                 "would take %zu bytes\n", mem.arena, mem.activations, mem.naive);
+    rq_tfl_engine_free(e);
+}
+
 int rq_inspect_tflite(const char *path, FILE *out, rq_error *err)
 {
     rq_tfl_model m;
@@ -117,22 +147,26 @@ int rq_inspect_tflite(const char *path, FILE *out, rq_error *err)
         fputc('\n', out);
     }
     fprintf(out, "\noperators (%d):\n", m.n_ops);
+    int n_unsupported = 0;
     for (int i = 0; i < m.n_ops; i++) {
         const rq_tfl_op *op = &m.ops[i];
-        fprintf(out, "  %3d %s v%d in ", i, rq_tfl_builtin_name(op->code), op->version);
+        fprintf(out, "  %3d ", i);
+        print_op_name(out, op);
+        fprintf(out, " v%d in ", op->version);
         print_index_list(out, op->inputs, op->n_inputs);
         fputs(" out ", out);
         print_index_list(out, op->outputs, op->n_outputs);
         print_options(out, op);
-        fprintf(out, " MACs %" PRId64 "\n", rq_tfl_op_macs(&m, op));
+        fprintf(out, " MACs %" PRId64 "%s\n", rq_tfl_op_macs(&m, op),
+                rq_tfl_engine_supports(op->code) ? "" : " [not supported by the engine]");
+        n_unsupported += !rq_tfl_engine_supports(op->code);
     }
     rq_tfl_stats s;
     rq_tfl_compute_stats(&m, &s);
     fprintf(out, "\nMACs: %" PRId64 "\n", s.macs);
     fprintf(out, "weight bytes: %" PRId64 " (weights and biases), other constants: %" PRId64
                  " bytes\n", s.weight_bytes, s.other_const_bytes);
-    fprintf(out, "activation memory (sequential schedule, no in-place reuse): %" PRId64
-                 " bytes\n", s.peak_activation_bytes);
+    print_engine_verdict(out, &m, n_unsupported);
     rq_tfl_model_free(&m);
     return 0;
 }

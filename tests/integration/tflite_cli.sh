@@ -15,9 +15,11 @@ grep -q '^weight bytes: 9904 ' "$T/inspect.txt" && pass "weight bytes 9904 as ST
 # output (5184 + 2592 outputs), MEAN 1296 inputs: 2,458,512
 grep -q '^MACs: 2458512$' "$T/inspect.txt" && pass "MACs hand-derived" \
     || fail "MACs: $(grep '^MACs' "$T/inspect.txt")"
-# conv1 output 20736 + pool1 output 5184 live together
-grep -q 'schedule, no in-place reuse): 25920 bytes' "$T/inspect.txt" && pass "activation memory" \
-    || fail "activation memory: $(grep '^activation' "$T/inspect.txt")"
+# The lifetime plan's peak is conv1: its input (3888 -> 3904 with 64-byte alignment), its
+# output (36*36*16 = 20736) and its scratch (the input padded to 38x38x3 = 4332 -> 4352, a
+# 32-tap int16 patch 64, 16 int32 accumulators 64) alive together: 29120 bytes.
+grep -q '^activation arena (tensors planned by lifetime, greedy by size): 29120 bytes' "$T/inspect.txt" \
+    && pass "activation arena" || fail "activation arena: $(grep '^activation' "$T/inspect.txt")"
 grep -qE '^ +0 CONV_2D v3 in \[0,1,2\] out \[3\] SAME stride 1x1 dilation 1x1 RELU' "$T/inspect.txt" \
     && pass "operator line" || fail "operator line"
 grep -qE '^ +1 conv1/weights +INT8 +\[16,3,3,3\] per-channel dim 0: 16 scales' "$T/inspect.txt" \
@@ -37,15 +39,43 @@ head -c $((3888 * 3)) /dev/zero >"$T/in3.bin"
 $RPPGQ infer "$M" "$T/in3.bin" "$T/out3.bin" && [ "$(stat -c %s "$T/out3.bin")" = 48 ] \
     && pass "three inputs give three outputs" || fail "batch of three"
 
-# an operator the engine does not run (flatc turns the MEAN into a SUM)
+# Several inputs and outputs: IN.bin is every input's bytes in input order, OUT.bin every
+# output's in output order, as TFLite Micro's runner takes and writes them (same bytes).
+MI=$T/two_branch.tflite
+head -c $(((440 + 6) * 3)) /dev/urandom >"$T/mi_in.bin"
+$RPPGQ infer "$MI" "$T/mi_in.bin" "$T/mi_out.bin" && [ "$(stat -c %s "$T/mi_out.bin")" = $(((6 + 100) * 3)) ] \
+    && pass "two inputs, two outputs: sizes" || fail "two-branch infer"
+$RPPGQ infer "$MI" "$T/mi_in.bin" "$T/mi_out1.bin" --output-index 1 \
+    && cmp -s "$T/mi_out1.bin" <(for k in 0 1 2; do tail -c +$((k * 106 + 7)) "$T/mi_out.bin" | head -c 100; done) \
+    && pass "--output-index 1 is the second output of each sample" || fail "--output-index"
+head -c 440 "$T/mi_in.bin" >"$T/mi_a.bin"
+$RPPGQ infer "$MI" "$T/mi_a.bin" "$T/mi_pa.bin" --input-index 0 --output-index 1 \
+    && cmp -s "$T/mi_pa.bin" <(tail -c +7 "$T/mi_out.bin" | head -c 100) \
+    && pass "--input-index 0 feeds the first input alone" || fail "--input-index"
+expect_fail "output index out of range" 1 "two_branch.tflite: --output-index 2, the model has 2 output" \
+    -- $RPPGQ infer "$MI" "$T/mi_in.bin" "$T/x.bin" --output-index 2
+TFLM=$TFLM_RUN
+if [ -n "$TFLM" ]; then
+    same=1
+    for k in 0 1 2; do
+        tail -c +$((k * 446 + 1)) "$T/mi_in.bin" | head -c 446 >"$T/mi_one.bin"
+        "$TFLM" "$MI" "$T/mi_one.bin" "$T/mi_tflm.bin" || same=0
+        cmp -s "$T/mi_tflm.bin" <(tail -c +$((k * 106 + 1)) "$T/mi_out.bin" | head -c 106) || same=0
+    done
+    [ $same = 1 ] && pass "two-branch model: same bytes as TFLite Micro" || fail "two-branch vs TFLite Micro"
+else
+    echo "SKIP TFLite Micro runner not found (../shared/oracles/tflm_run)"
+fi
+
+# an operator the engine does not run (flatc turns the MEAN into a REDUCE_PROD)
 if command -v flatc >/dev/null; then
     flatc --json --strict-json --raw-binary -o "$T" tests/tflite/schema.fbs -- "$M"
-    sed 's/"builtin_code": "MEAN"/"builtin_code": "SUM"/; s/"deprecated_builtin_code": 40/"deprecated_builtin_code": 74/' \
+    sed 's/"builtin_code": "MEAN"/"builtin_code": "REDUCE_PROD"/; s/"deprecated_builtin_code": 40/"deprecated_builtin_code": 81/' \
         "$T/spatial_cnn_1.json" >"$T/sum_model.json"
     flatc -b -o "$T" tests/tflite/schema.fbs "$T/sum_model.json"
-    expect_fail "unsupported operator" 1 "sum_model.tflite: operator 5 \(BUILTIN_74\): operator not supported" \
+    expect_fail "unsupported operator" 1 "sum_model.tflite: operator 5 \(REDUCE_PROD\): operator not supported" \
         -- $RPPGQ infer "$T/sum_model.tflite" "$T/in3.bin" "$T/out.bin"
-    $RPPGQ inspect "$T/sum_model.tflite" | grep -q 'BUILTIN_74 v2' && pass "inspect lists unknown operators" \
+    $RPPGQ inspect "$T/sum_model.tflite" | grep -q 'REDUCE_PROD v2 .*\[not supported by the engine\]' && pass "inspect names and flags unsupported operators" \
         || fail "inspect of unknown operator"
 fi
 finish

@@ -27,4 +27,11 @@ expect_fail() {
     fi
 }
 
+# TFLite Micro's runner (shared/oracles next to the project; worktrees of /work/main find it
+# in /work/shared). Empty when absent: tests then print SKIP.
+TFLM_RUN=
+for d in "${RQ_ROOT:-.}/../shared/oracles" /work/shared/oracles; do
+    if [ -x "$d/tflm_run" ]; then TFLM_RUN=$d/tflm_run; break; fi
+done
+
 finish() { [ "$n_fail" -eq 0 ]; exit $?; }

@@ -123,6 +123,9 @@ static void every_test_model_plans_safely(void)
     rq_tfl_model_free(&m);
     if (rq_t_failed_case)
         return;
+    CHECK(rq_tfl_build_two_branch_model(&m, 9, &err) == 0);
+    planned_equals_apart("two_branch", &m);
+    rq_tfl_model_free(&m);
     for (int i = 0; rq_tfl_op_model_names[i]; i++) {
         CHECK_MSG(rq_tfl_build_op_model(&m, rq_tfl_op_model_names[i], 5, &err) == 0, "%s: %.200s",
                   rq_tfl_op_model_names[i], err.msg);

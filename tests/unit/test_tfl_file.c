@@ -291,6 +291,9 @@ static int write_models(const char *dir)
             goto fail;
         rq_tfl_model_free(&m);
     }
+    if (rq_tfl_build_two_branch_model(&m, 7, &err) || write_one(&m, dir, "two_branch", &err))
+        goto fail;
+    rq_tfl_model_free(&m);
     return 0;
 fail:
     rq_tfl_model_free(&m);
