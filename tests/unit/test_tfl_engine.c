@@ -206,7 +206,7 @@ static void refuses_what_it_cannot_run(void)
     rq_tfl_model m;
     rq_error err = {{0}};
     rq_tfl_engine *e = NULL;
-    /* an operator it does not know (ADD) */
+    /* an operator it does not run (REDUCE_PROD) */
     rq_tfl_model_init(&m);
     int32_t sh[2] = {1, 4};
     float sc = 0.1f;
@@ -216,10 +216,10 @@ static void refuses_what_it_cannot_run(void)
     rq_tfl_set_quant(&m, a, 1, &sc, &zp, 0, &err);
     rq_tfl_set_quant(&m, c, 1, &sc, &zp, 0, &err);
     int32_t ins[2] = {a, a};
-    CHECK(rq_tfl_add_op(&m, (rq_tfl_builtin)0, 2, ins, 1, &c, NULL, &err) == 0);
+    CHECK(rq_tfl_add_op(&m, (rq_tfl_builtin)81, 2, ins, 1, &c, NULL, &err) == 0);
     rq_tfl_set_graph_io(&m, 1, &a, 1, &c, &err);
     CHECK(rq_tfl_prepare(&m, RQ_TFL_ROUND_DOUBLE, &e, &err) == -1 && e == NULL);
-    CHECK_MSG(strstr(err.msg, "operator 0 (BUILTIN_0)") && strstr(err.msg, "not supported"),
+    CHECK_MSG(strstr(err.msg, "operator 0 (REDUCE_PROD)") && strstr(err.msg, "not supported"),
               "%.300s", err.msg);
     rq_tfl_model_free(&m);
     /* a float input to a convolution */
