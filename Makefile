@@ -6,7 +6,7 @@
 CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O2
-PKGS    := libzip json-c libpng
+PKGS    := libzip json-c libpng libprotobuf-c
 WARN    := -Wall -Wextra -Werror
 CSTD    := -std=c11 -D_GNU_SOURCE
 
@@ -30,7 +30,13 @@ CFLAGS_BASE = $(CSTD) $(WARN) -g -pthread -Isrc -Iruntime $(PKG_CFLAGS)
 LDLIBS  = $(PKG_LIBS) -lcrypto -lz -lm -pthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-LIB_SRC := $(sort $(filter-out src/cli/main.c,$(wildcard src/*/*.c)) $(wildcard runtime/*.c))
+# The ONNX front end's protobuf code is generated from the onnx.proto that Debian's
+# libonnx-dev installs (protoc-c from protobuf-c-compiler), into $(BUILD)/gen.
+ONNX_PROTO ?= /usr/include/onnx/onnx.proto
+GEN     := $(BUILD)/gen
+GEN_SRC := $(GEN)/onnx.pb-c.c
+CFLAGS_BASE += -I$(GEN)
+LIB_SRC := $(sort $(filter-out src/cli/main.c,$(wildcard src/*/*.c)) $(wildcard runtime/*.c)) $(GEN_SRC)
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 
@@ -56,6 +62,15 @@ endef
 
 $(eval $(call flavour,REL,$(BUILD),$(OPT)))
 $(eval $(call flavour,ASAN,$(BUILD)/asan,-O1 $(SAN)))
+
+$(GEN)/onnx.pb-c.c: $(ONNX_PROTO)
+	@mkdir -p $(GEN)
+	protoc-c --c_out=$(GEN) -I$(dir $(ONNX_PROTO)) $(ONNX_PROTO)
+$(GEN)/onnx.pb-c.h: $(GEN)/onnx.pb-c.c
+# Objects of the ONNX front end include the generated header.
+ONNX_USERS := $(patsubst %.c,%.o,$(wildcard src/frontend/*.c))
+$(addprefix $(BUILD)/obj/,$(ONNX_USERS)) $(addprefix $(BUILD)/asan/obj/,$(ONNX_USERS)) \
+	$(addprefix $(BUILD)/fuzz/obj/,$(ONNX_USERS)): $(GEN)/onnx.pb-c.h
 
 # export-c embeds the MCU runtime byte for byte (.incbin in src/codegen/runtime_embed.c)
 $(BUILD)/obj/src/codegen/runtime_embed.o $(BUILD)/asan/obj/src/codegen/runtime_embed.o: \

@@ -7,6 +7,7 @@ writes OUTDIR/fuzz_zip/*.pth        whole torch.save archives (stored and deflat
        OUTDIR/fuzz_pickle/*.pkl     their data.pkl (protocols 2, 4, 5)
        OUTDIR/fuzz_torch/*.bin      the structured form fz_structured_zip() expects:
        OUTDIR/fuzz_dataset/*.bin    k, then k x (u16 length, storage bytes), then data.pkl
+       OUTDIR/fuzz_onnx/*.onnx      small CNNs exported by torch.onnx.export, opsets 11-17
 Every file stays small (< 50 KB) so that the fuzzer mutates quickly.
 """
 import collections
@@ -76,5 +77,26 @@ def main():
                           'subjects': torch.tensor([0, 1], dtype=torch.int32)})
 
 
+def onnx_seeds():
+    nn = torch.nn
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU6(),
+                        nn.MaxPool2d(2), nn.Conv2d(4, 4, 3, groups=4), nn.Hardswish(),
+                        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3), nn.Softmax(1)).eval()
+    for opset in range(11, 18):
+        buf = io.BytesIO()
+        torch.onnx.export(net, torch.rand(1, 3, 8, 8), buf, opset_version=opset)
+        write('fuzz_onnx', 'cnn_opset%d.onnx' % opset, buf.getvalue())
+
+    class Reshapes(nn.Module):  # Shape/Gather/Unsqueeze/Concat chains, Resize, Pad
+        def forward(self, x):
+            y = nn.functional.interpolate(x, scale_factor=2.0, mode='nearest')
+            y = nn.functional.pad(y, (1, 1, 1, 1))
+            return y.reshape(x.shape[0], -1)
+    buf = io.BytesIO()
+    torch.onnx.export(Reshapes(), torch.rand(1, 2, 3, 3), buf, opset_version=13)
+    write('fuzz_onnx', 'reshapes.onnx', buf.getvalue())
+
+
 if __name__ == '__main__':
     main()
+    onnx_seeds()

@@ -30,6 +30,9 @@
 #define LLVMFuzzerTestOneInput fuzz_engine_one
 #include "../../fuzz/fuzz_engine.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_onnx_one
+#include "../../fuzz/fuzz_onnx.c"
+#undef LLVMFuzzerTestOneInput
 
 #include "common/atomic_file.h"
 
@@ -80,6 +83,7 @@ static void torch_inputs(void) { CHECK(replay("fuzz_torch", fuzz_torch_one) > 0)
 static void dataset_inputs(void) { CHECK(replay("fuzz_dataset", fuzz_dataset_one) > 0); }
 static void tflite_inputs(void) { CHECK(replay("fuzz_tflite", fuzz_tflite_one) > 0); }
 static void engine_inputs(void) { CHECK(replay("fuzz_engine", fuzz_engine_one) > 0); }
+static void onnx_inputs(void) { CHECK(replay("fuzz_onnx", fuzz_onnx_one) > 0); }
 
 /* rq_torch_open_mem on a file's bytes sees the same tensors, with the same values, as
  * rq_torch_open on the file (checked on a checkpoint PyTorch wrote: fuzz/corpus). */
@@ -198,6 +202,7 @@ static void pool_work_is_bounded(void)
 int main(void)
 {
     RUN(zip_inputs);
+    RUN(onnx_inputs);
     RUN(pickle_inputs);
     RUN(torch_inputs);
     RUN(dataset_inputs);
