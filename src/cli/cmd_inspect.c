@@ -5,6 +5,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "frontend/onnx_read.h"
+#include "passes/passes.h"
 #include "io/torch_inspect.h"
 #include "tflite/tflite_inspect.h"
 
@@ -40,6 +41,8 @@ static int inspect_onnx(const char *path, FILE *out, rq_error *err)
 {
     rq_ir_graph g;
     int rc = rq_onnx_read(path, &g, err);
+    if (rc == 0)
+        rc = rq_passes_canonicalize(&g, err);
     if (rc == 0)
         rq_ir_print(&g, out);
     rq_ir_free(&g);

@@ -310,8 +310,18 @@ static int read_attr(reader *r, int node, const Onnx__AttributeProto *a)
         s[n] = 0;
         return rq_ir_add_attr_string(g, node, nm, s, r->err);
     }
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR: { /* ConstantOfShape's value */
+        if (!a->t)
+            return 0;
+        char name[300];
+        snprintf(name, sizeof name, "%.200s/%.80s", g->nodes[node].name, nm);
+        int t = tensor_named(r, name);
+        if (t < 0 || set_constant(r, t, a->t, name) < 0)
+            return -1;
+        return rq_ir_add_attr_tensor(g, node, nm, t, r->err);
+    }
     default:
-        return 0; /* graphs, tensors...: the ops we run have none; the op stays unsupported */
+        return 0; /* graphs...: the ops we run have none; the op stays unsupported */
     }
 }
 
@@ -429,7 +439,7 @@ static int read_graph(reader *r, const Onnx__GraphProto *gp)
 {
     size_t names = gp->n_initializer + gp->n_input + gp->n_output;
     for (size_t i = 0; i < gp->n_node; i++)
-        names += gp->node[i]->n_input + gp->node[i]->n_output;
+        names += gp->node[i]->n_input + gp->node[i]->n_output + gp->node[i]->n_attribute;
     if (gp->n_node > RQ_IR_MAX_NODES || names > 4 * (size_t)RQ_IR_MAX_TENSORS)
         return rq_fail(r->err, "%s: the graph is too large (%zu nodes)", r->file, gp->n_node);
     if (map_init(&r->names, names + 16) < 0)

@@ -206,6 +206,10 @@ int rq_ir_window_of(const rq_ir_graph *g, const rq_ir_node *n, rq_ir_window *w, 
 int rq_ir_channel_axis(const rq_ir_graph *g, int rank);
 int rq_ir_spatial_axis(const rq_ir_graph *g, int rank);
 
+/* Slice along one axis: first element and count (ONNX clamping, negative steps too). */
+void rq_ir_slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t *first,
+                      int64_t *count);
+
 /* Infers node i's output shapes from its inputs; outputs stay unknown (rank -1) when an
  * input is unknown or the op is not one the IR knows. */
 int rq_ir_infer_node(rq_ir_graph *g, int i, rq_error *err);

@@ -405,6 +405,24 @@ static int infer_gather(rq_ir_graph *g, const rq_ir_node *n, rq_error *err)
     return set_out(g, n, 0, x->dtype, r, s, err);
 }
 
+/* Start and element count of a Slice along one axis (ONNX clamping rules, any step). */
+void rq_ir_slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t *first,
+                      int64_t *count)
+{
+    start = start < 0 ? start + dim : start;
+    end = end < 0 ? end + dim : end;
+    if (step > 0) {
+        start = start < 0 ? 0 : start > dim ? dim : start;
+        end = end < 0 ? 0 : end > dim ? dim : end;
+        *count = end > start ? (end - start + step - 1) / step : 0;
+    } else {
+        start = start < 0 ? -1 : start > dim - 1 ? dim - 1 : start;
+        end = end < -1 ? -1 : end > dim - 1 ? dim - 1 : end;
+        *count = start > end ? (start - end - step - 1) / -step : 0;
+    }
+    *first = start;
+}
+
 static int infer_slice(rq_ir_graph *g, const rq_ir_node *n, rq_error *err)
 {
     const rq_ir_tensor *x = in_t(g, n, 0);
@@ -420,16 +438,28 @@ static int infer_slice(rq_ir_graph *g, const rq_ir_node *n, rq_error *err)
         return fail_node(g, n, err, "starts/ends/axes/steps do not fit");
     memcpy(s, x->shape, sizeof s);
     for (int i = 0; i < k; i++) {
-        int64_t a = ka >= 0 ? ax[i] : i, step = ks >= 0 ? sp[i] : 1;
-        if (norm_axis(a, x->rank, &a) < 0 || step != 1)
-            return fail_node(g, n, err, "only steps of 1 on valid axes are supported");
-        int64_t dim = x->shape[a], b = st[i], e = en[i];
-        b = b < 0 ? b + dim : b, e = e < 0 ? e + dim : e;
-        b = b < 0 ? 0 : b > dim ? dim : b;
-        e = e < 0 ? 0 : e > dim ? dim : e;
-        s[a] = e > b ? e - b : 0;
+        int64_t a = ka >= 0 ? ax[i] : i, step = ks >= 0 ? sp[i] : 1, first;
+        if (norm_axis(a, x->rank, &a) < 0 || step == 0 || step < -(INT64_MAX / 2) ||
+            step > INT64_MAX / 2)
+            return fail_node(g, n, err, "bad axes or steps");
+        rq_ir_slice_axis(x->shape[a], st[i], en[i], step, &first, &s[a]);
     }
     return set_out(g, n, 0, x->dtype, x->rank, s, err);
+}
+
+static int infer_constant_of_shape(rq_ir_graph *g, const rq_ir_node *n, rq_error *err)
+{
+    int64_t v[RQ_IR_MAX_DIMS + 1];
+    int k = rq_ir_ints_arg(g, n, NULL, 0, v, RQ_IR_MAX_DIMS + 1);
+    if (k == -2)
+        return 0;
+    if (k < 0 || k > RQ_IR_MAX_DIMS)
+        return fail_node(g, n, err, "needs a constant shape of rank <= 6");
+    const rq_ir_attr *a = rq_ir_attr_get(n, "value");
+    rq_ir_dtype dt = a && a->kind == RQ_IR_ATTR_TENSOR && a->tensor >= 0 &&
+                     rq_ir_numel(&g->tensors[a->tensor]) == 1
+                         ? g->tensors[a->tensor].dtype : RQ_IR_F32;
+    return set_out(g, n, 0, dt, k, v, err);
 }
 
 static int infer_expand(rq_ir_graph *g, const rq_ir_node *n, rq_error *err)
@@ -511,6 +541,7 @@ int rq_ir_infer_node(rq_ir_graph *g, int i, rq_error *err)
     case RQ_IR_OP_GATHER: return infer_gather(g, n, err);
     case RQ_IR_OP_SLICE: return infer_slice(g, n, err);
     case RQ_IR_OP_EXPAND: return infer_expand(g, n, err);
+    case RQ_IR_OP_CONSTANT_OF_SHAPE: return infer_constant_of_shape(g, n, err);
     case RQ_IR_OP_SHAPE: {
         int64_t s[1] = {x->rank};
         return set_out(g, n, 0, RQ_IR_I64, 1, s, err);

@@ -1,0 +1,34 @@
+/* Graph rewrites on the IR, each small and independent of file formats. Every pass keeps
+ * the graph's meaning (the float executor gives the same outputs before and after, up to
+ * float rounding where weights are folded) and leaves shapes inferred. */
+#ifndef RQ_PASSES_H
+#define RQ_PASSES_H
+
+#include "common/error.h"
+#include "ir/ir.h"
+
+/* Evaluates, in topological order, every node whose inputs are all constant (and Shape
+ * nodes whose input shape is known): the Shape/Gather/Unsqueeze/Concat chains exporters
+ * leave around reshapes become constants. Infers shapes as it goes. */
+int rq_pass_fold_constants(rq_ir_graph *g, rq_error *err);
+/* Removes Identity and Dropout (inference: the identity): readers of the output read the
+ * input. */
+int rq_pass_drop_identity(rq_ir_graph *g, rq_error *err);
+/* BatchNormalization after a Conv whose output nothing else reads becomes part of the
+ * Conv: w' = w * g / sqrt(v + eps), b' = (b - mean) * g / sqrt(v + eps) + beta (the conv's
+ * own bias kept). */
+int rq_pass_fold_batchnorm(rq_ir_graph *g, rq_error *err);
+/* Relu, Clip(0, 6) and Clip(-1, 1) right after a Conv or Gemm whose output nothing else
+ * reads become the producer's fused activation (as TFLite's CONV_2D/FULLY_CONNECTED
+ * carry it). */
+int rq_pass_fuse_activations(rq_ir_graph *g, rq_error *err);
+/* NCHW -> NHWC (see ir.h): 4-D tensors change layout, conv weights OIHW -> OHWI, axes of
+ * Concat/Softmax/ReduceMean/Pad/Resize/Squeeze are remapped, and every reshape of a 4-D
+ * tensor keeps PyTorch's (channel-major) element order: a free reshape where C or H*W is 1,
+ * a permuted Gemm weight for Flatten -> Gemm, a Transpose otherwise. */
+int rq_pass_to_nhwc(rq_ir_graph *g, rq_error *err);
+
+/* fold constants, drop identities, fold BatchNorm, fuse activations */
+int rq_passes_canonicalize(rq_ir_graph *g, rq_error *err);
+
+#endif

@@ -1,0 +1,162 @@
+/* Small rewrites: identities, BatchNorm into Conv, activations into their producer. */
+#include "passes/passes.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every reader of tensor `from` (and the graph outputs) reads `to` instead. */
+static void replace_uses(rq_ir_graph *g, int from, int to)
+{
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int k = 0; k < g->nodes[i].n_in; k++)
+            if (g->nodes[i].in[k] == from)
+                g->nodes[i].in[k] = to;
+    for (int i = 0; i < g->n_outputs; i++)
+        if (g->outputs[i] == from)
+            g->outputs[i] = to;
+}
+
+/* The only node reading t (and t no graph output), or -1. */
+static int sole_consumer(const rq_ir_graph *g, int t)
+{
+    int c[2];
+    if (rq_ir_is_output(g, t) || rq_ir_consumers(g, t, c, 2) != 1)
+        return -1;
+    return c[0];
+}
+
+int rq_pass_drop_identity(rq_ir_graph *g, rq_error *err)
+{
+    (void)err;
+    for (int i = 0; i < g->n_nodes; i++) {
+        rq_ir_node *n = &g->nodes[i];
+        if (n->op != RQ_IR_OP_IDENTITY && n->op != RQ_IR_OP_DROPOUT)
+            continue;
+        int x = n->in[0], y = n->out[0];
+        int mask_used = n->op == RQ_IR_OP_DROPOUT && n->n_out > 1 && n->out[1] >= 0 &&
+                        (rq_ir_consumers(g, n->out[1], NULL, 0) || rq_ir_is_output(g, n->out[1]));
+        /* an output that is a graph input as well would lose its name: keep the node */
+        int x_is_input = 0;
+        for (int k = 0; k < g->n_inputs; k++)
+            x_is_input |= g->inputs[k] == x;
+        if (mask_used || x < 0 || y < 0 || (x_is_input && rq_ir_is_output(g, y)))
+            continue;
+        replace_uses(g, y, x);
+        n->op = RQ_IR_OP_COUNT;
+    }
+    rq_ir_compact(g);
+    return 0;
+}
+
+static int fold_one_bn(rq_ir_graph *g, rq_ir_node *conv, rq_ir_node *bn, rq_error *err)
+{
+    const rq_ir_tensor *w = &g->tensors[conv->in[1]];
+    int64_t cout = w->shape[0], per = rq_ir_numel(w) / (cout ? cout : 1);
+    const float *sc = g->tensors[bn->in[1]].data, *be = g->tensors[bn->in[2]].data;
+    const float *mu = g->tensors[bn->in[3]].data, *var = g->tensors[bn->in[4]].data;
+    const float *b = conv->n_in > 2 && conv->in[2] >= 0 ? g->tensors[conv->in[2]].data : NULL;
+    float eps = rq_ir_attr_float(bn, "epsilon", 1e-5f);
+    float *nw = malloc((size_t)(cout * per) * sizeof(float)), *nb = malloc((size_t)cout * sizeof(float));
+    int rc = -1;
+    if (!nw || !nb) {
+        rq_fail(err, "%s: out of memory", g->source);
+        goto done;
+    }
+    for (int64_t o = 0; o < cout; o++) {
+        double a = (double)sc[o] / sqrt((double)var[o] + (double)eps);
+        for (int64_t k = 0; k < per; k++)
+            nw[o * per + k] = (float)((double)((const float *)w->data)[o * per + k] * a);
+        nb[o] = (float)(((b ? (double)b[o] : 0.0) - mu[o]) * a + be[o]);
+    }
+    char name[300];
+    snprintf(name, sizeof name, "%.250s/folded_w", conv->name);
+    int tw = rq_ir_add_const(g, name, RQ_IR_F32, w->rank, w->shape, nw, err);
+    snprintf(name, sizeof name, "%.250s/folded_b", conv->name);
+    int64_t bs[1] = {cout};
+    int tb = tw < 0 ? -1 : rq_ir_add_const(g, name, RQ_IR_F32, 1, bs, nb, err);
+    if (tb < 0)
+        goto done;
+    if (conv->n_in < 3) {
+        int *in = realloc(conv->in, 3 * sizeof(int));
+        if (!in) {
+            rq_fail(err, "%s: out of memory", g->source);
+            goto done;
+        }
+        conv->in = in;
+        conv->n_in = 3;
+    }
+    conv->in[1] = tw, conv->in[2] = tb;
+    /* the conv now writes what the BatchNorm wrote */
+    int old = conv->out[0];
+    conv->out[0] = bn->out[0];
+    bn->op = RQ_IR_OP_COUNT;
+    (void)old;
+    rc = 0;
+done:
+    free(nw), free(nb);
+    return rc;
+}
+
+int rq_pass_fold_batchnorm(rq_ir_graph *g, rq_error *err)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        rq_ir_node *bn = &g->nodes[i];
+        if (bn->op != RQ_IR_OP_BATCHNORM || bn->n_in < 5 || bn->in[0] < 0)
+            continue;
+        int p = g->tensors[bn->in[0]].producer;
+        int ok = p >= 0 && g->nodes[p].op == RQ_IR_OP_CONV && g->nodes[p].act == RQ_IR_ACT_NONE &&
+                 sole_consumer(g, bn->in[0]) == i && rq_ir_is_const(g, g->nodes[p].in[1]) &&
+                 (g->nodes[p].n_in < 3 || g->nodes[p].in[2] < 0 || rq_ir_is_const(g, g->nodes[p].in[2]));
+        for (int k = 1; k < 5; k++)
+            ok = ok && rq_ir_is_const(g, bn->in[k]) && g->tensors[bn->in[k]].dtype == RQ_IR_F32 &&
+                 rq_ir_numel(&g->tensors[bn->in[k]]) == g->tensors[g->nodes[p].in[1]].shape[0];
+        if (ok && fold_one_bn(g, &g->nodes[p], bn, err) < 0)
+            return -1;
+    }
+    rq_ir_compact(g);
+    return 0;
+}
+
+int rq_pass_fuse_activations(rq_ir_graph *g, rq_error *err)
+{
+    (void)err;
+    for (int i = 0; i < g->n_nodes; i++) {
+        rq_ir_node *a = &g->nodes[i];
+        if (a->op != RQ_IR_OP_RELU && a->op != RQ_IR_OP_CLIP)
+            continue;
+        int p = a->in[0] >= 0 ? g->tensors[a->in[0]].producer : -1;
+        if (p < 0 || (g->nodes[p].op != RQ_IR_OP_CONV && g->nodes[p].op != RQ_IR_OP_GEMM) ||
+            g->nodes[p].act != RQ_IR_ACT_NONE || sole_consumer(g, a->in[0]) != i)
+            continue;
+        rq_ir_act act = RQ_IR_ACT_RELU;
+        float lo = 0, hi = INFINITY;
+        if (a->op == RQ_IR_OP_CLIP) {
+            if (rq_ir_float_arg(g, a, "min", 1, -INFINITY, &lo) < 0 ||
+                rq_ir_float_arg(g, a, "max", 2, INFINITY, &hi) < 0)
+                continue;
+            if (lo == 0.0f && hi == 6.0f)
+                act = RQ_IR_ACT_RELU6;
+            else if (lo == 0.0f && isinf(hi))
+                act = RQ_IR_ACT_RELU;
+            else if (lo == -1.0f && hi == 1.0f)
+                act = RQ_IR_ACT_CLIP;
+            else
+                continue;
+        }
+        rq_ir_node *pn = &g->nodes[p];
+        pn->act = act, pn->act_lo = lo, pn->act_hi = hi;
+        pn->out[0] = a->out[0];
+        a->op = RQ_IR_OP_COUNT;
+    }
+    rq_ir_compact(g);
+    return 0;
+}
+
+int rq_passes_canonicalize(rq_ir_graph *g, rq_error *err)
+{
+    if (rq_pass_fold_constants(g, err) < 0 || rq_pass_drop_identity(g, err) < 0 ||
+        rq_pass_fold_batchnorm(g, err) < 0 || rq_pass_fuse_activations(g, err) < 0)
+        return -1;
+    return rq_ir_infer_shapes(g, err);
+}
