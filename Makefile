@@ -83,6 +83,8 @@ ASAN_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))
 BENCHES    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all deps deps-build check check-fast bench fuzz clean run m55-test
+# test and bench objects are intermediate files: keep them, or every make check rebuilds them
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/rppgq

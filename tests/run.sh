@@ -37,24 +37,39 @@ count() { # name logfile status
     fi
 }
 
+# Every case runs in the background, RQ_JOBS at a time (default: the number of cores);
+# results are counted afterwards in a fixed order, so the report does not depend on timing.
+jobs_max=${RQ_JOBS:-$(nproc 2>/dev/null || echo 2)}
+names=() logs=()
+launch() { # name log cmd...
+    local name=$1 log=$2
+    shift 2
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n 2>/dev/null || true; done
+    ( "$@" >"$log" 2>&1; echo $? >"$log.status" ) &
+    names+=("$name") logs+=("$log")
+}
+
 for t in "$TEST_BIN"/test_*; do
     [ -x "$t" ] || continue
-    name=unit/$(basename "$t")
-    log=$work/$(basename "$t").log
-    "$t" >"$log" 2>&1
-    count "$name" "$log" $?
+    launch "unit/$(basename "$t")" "$work/$(basename "$t").log" "$t"
 done
 
+run_script() { # script case-dir
+    RQ_CASE_TMP=$2 bash "$1"
+}
 for s in tests/integration/*.sh; do
     [ -f "$s" ] || continue
-    name=integration/$(basename "$s" .sh)
     if [ -n "${RQ_FAST:-}" ] && grep -q '^# slow' "$s"; then
         continue
     fi
-    log=$work/$(basename "$s").log
-    mkdir -p "$work/$(basename "$s" .sh)"
-    RQ_CASE_TMP="$work/$(basename "$s" .sh)" bash "$s" >"$log" 2>&1
-    count "$name" "$log" $?
+    base=$(basename "$s" .sh)
+    mkdir -p "$work/$base"
+    launch "integration/$base" "$work/$base.sh.log" run_script "$s" "$work/$base"
+done
+wait
+
+for i in "${!names[@]}"; do
+    count "${names[$i]}" "${logs[$i]}" "$(cat "${logs[$i]}.status" 2>/dev/null || echo 1)"
 done
 
 echo

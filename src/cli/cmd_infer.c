@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -20,13 +21,17 @@ static const char usage[] =
     "  --rounding single   TFLITE_SINGLE_ROUNDING, as XNNPACK-based runtimes (LiteRT)\n"
     "  --input-index I     IN.bin holds input I only; the other inputs are set to their\n"
     "                      zero point (real value 0)\n"
-    "  --output-index O    OUT.bin receives output O only\n";
+    "  --output-index O    OUT.bin receives output O only\n"
+    "  --bench N           then runs N more inferences on one thread (cycling through the\n"
+    "                      samples) and prints inferences_per_s=<x> on stderr, as\n"
+    "                      TFLite Micro's tflm_bench does (load and planning not timed)\n";
 
 #define MAX_INPUT_FILE ((size_t)1 << 31)
 
 typedef struct infer_opts {
     rq_tfl_rounding rounding;
     int input_index, output_index; /* -1: all */
+    long bench;                    /* 0: no benchmark */
 } infer_opts;
 
 /* Bytes of the selected graph inputs (or outputs) of one sample. */
@@ -66,6 +71,25 @@ static void run_sample(const rq_tfl_model *m, const rq_tfl_engine *e, rq_tfl_scr
             memcpy(out, rq_tfl_output(e, s, i), n);
             out += n;
         }
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* n more inferences over the samples; the rate goes to stderr. */
+static void bench_samples(const rq_tfl_model *m, const rq_tfl_engine *e, rq_tfl_scratch *s,
+                          const infer_opts *o, const unsigned char *in, size_t in_bytes,
+                          size_t n_samples, unsigned char *scratch_out)
+{
+    double t0 = now_s();
+    for (long i = 0; i < o->bench; i++)
+        run_sample(m, e, s, o, in + (size_t)i % n_samples * in_bytes, scratch_out);
+    double dt = now_s() - t0;
+    fprintf(stderr, "inferences_per_s=%.1f\n", dt > 0 ? (double)o->bench / dt : 0.0);
 }
 
 static int check_indices(const rq_tfl_model *m, const infer_opts *o, const char *path,
@@ -117,6 +141,8 @@ static int run_all(const char *model_path, const char *in_path, const char *out_
     for (size_t i = 0; i < n; i++)
         run_sample(&m, e, s, o, in + i * in_bytes, out + i * out_bytes);
     rc = rq_write_file_atomic(out_path, out, n * out_bytes, err);
+    if (!rc && o->bench > 0)
+        bench_samples(&m, e, s, o, in, in_bytes, n, out); /* after the write: out is scratch */
 done:
     free(in);
     free(out);
@@ -126,8 +152,8 @@ done:
     return rc;
 }
 
-/* A non-negative index option's value; -1 with the usage error printed. */
-static int parse_index(const char *opt, const char *v)
+/* A non-negative integer option (an index or a count); -1 with the usage error printed. */
+static int parse_count(const char *opt, const char *v)
 {
     char *end;
     long x = strtol(v, &end, 10);
@@ -146,12 +172,21 @@ int cmd_infer(int argc, char **argv)
     }
     const char *pos[3];
     int n_pos = 0;
-    infer_opts o = {RQ_TFL_ROUND_DOUBLE, -1, -1};
+    infer_opts o = {RQ_TFL_ROUND_DOUBLE, -1, -1, 0};
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--bench")) {
+            if (i + 1 >= argc)
+                return rq_cli_usage_error("infer", "--bench needs a count");
+            int v = parse_count("--bench", argv[++i]);
+            if (v < 1)
+                return v < 0 ? RQ_EXIT_USAGE : rq_cli_usage_error("infer", "--bench needs a count of 1 or more");
+            o.bench = v;
+            continue;
+        }
         if (!strcmp(argv[i], "--input-index") || !strcmp(argv[i], "--output-index")) {
             if (i + 1 >= argc)
                 return rq_cli_usage_error("infer", "%s needs a value", argv[i]);
-            int v = parse_index(argv[i], argv[i + 1]);
+            int v = parse_count(argv[i], argv[i + 1]);
             if (v < 0)
                 return RQ_EXIT_USAGE;
             *(!strcmp(argv[i], "--input-index") ? &o.input_index : &o.output_index) = v;

@@ -39,6 +39,12 @@ head -c $((3888 * 3)) /dev/zero >"$T/in3.bin"
 $RPPGQ infer "$M" "$T/in3.bin" "$T/out3.bin" && [ "$(stat -c %s "$T/out3.bin")" = 48 ] \
     && pass "three inputs give three outputs" || fail "batch of three"
 
+# --bench N: the same output file, and the rate on stderr in tflm_bench's format
+$RPPGQ infer "$M" "$T/in3.bin" "$T/out3b.bin" --bench 5 2>"$T/bench.err" && cmp -s "$T/out3.bin" "$T/out3b.bin" \
+    && grep -qE '^inferences_per_s=[0-9]+(\.[0-9]+)?$' "$T/bench.err" \
+    && pass "--bench prints inferences_per_s and writes the same outputs" || fail "--bench: $(cat "$T/bench.err")"
+expect_fail "--bench 0" 2 "--bench needs a count of 1 or more" -- $RPPGQ infer "$M" a b --bench 0
+
 # Several inputs and outputs: IN.bin is every input's bytes in input order, OUT.bin every
 # output's in output order, as TFLite Micro's runner takes and writes them (same bytes).
 MI=$T/two_branch.tflite
