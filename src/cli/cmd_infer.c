@@ -6,6 +6,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/infer_onnx.h"
 #include "common/atomic_file.h"
 #include "engine/engine.h"
 
@@ -24,7 +25,11 @@ static const char usage[] =
     "  --output-index O    OUT.bin receives output O only\n"
     "  --bench N           then runs N more inferences on one thread (cycling through the\n"
     "                      samples) and prints inferences_per_s=<x> on stderr, as\n"
-    "                      TFLite Micro's tflm_bench does (load and planning not timed)\n";
+    "                      TFLite Micro's tflm_bench does (load and planning not timed)\n\n"
+    "Usage: rppgq infer MODEL.onnx IN.bin OUT.bin [--nhwc]\n\n"
+    "Runs an ONNX model with the float executor: IN.bin holds N samples of float32 inputs\n"
+    "(NCHW, as PyTorch), OUT.bin receives the float32 outputs. --nhwc runs the graph after\n"
+    "the NCHW -> NHWC conversion the int8 path uses (files stay NCHW).\n";
 
 #define MAX_INPUT_FILE ((size_t)1 << 31)
 
@@ -173,7 +178,12 @@ int cmd_infer(int argc, char **argv)
     const char *pos[3];
     int n_pos = 0;
     infer_opts o = {RQ_TFL_ROUND_DOUBLE, -1, -1, 0};
+    int nhwc = 0;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--nhwc")) {
+            nhwc = 1;
+            continue;
+        }
         if (!strcmp(argv[i], "--bench")) {
             if (i + 1 >= argc)
                 return rq_cli_usage_error("infer", "--bench needs a count");
@@ -212,6 +222,9 @@ int cmd_infer(int argc, char **argv)
     if (n_pos != 3)
         return rq_cli_usage_error("infer", "expected MODEL.tflite IN.bin OUT.bin");
     rq_error err = {{0}};
+    size_t len = strlen(pos[0]);
+    if (len > 5 && !strcmp(pos[0] + len - 5, ".onnx"))
+        return rq_infer_onnx(pos[0], pos[1], pos[2], nhwc, &err) ? rq_cli_fail(&err) : RQ_EXIT_OK;
     if (run_all(pos[0], pos[1], pos[2], &o, &err))
         return rq_cli_fail(&err);
     return RQ_EXIT_OK;

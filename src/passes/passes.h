@@ -28,7 +28,15 @@ int rq_pass_fuse_activations(rq_ir_graph *g, rq_error *err);
  * a permuted Gemm weight for Flatten -> Gemm, a Transpose otherwise. */
 int rq_pass_to_nhwc(rq_ir_graph *g, rq_error *err);
 
+/* One image between the layouts (batch 1): src [c][h][w] <-> dst [h][w][c]. */
+void rq_nchw_to_nhwc(const float *src, float *dst, int64_t c, int64_t h, int64_t w);
+void rq_nhwc_to_nchw(const float *src, float *dst, int64_t c, int64_t h, int64_t w);
+
 /* fold constants, drop identities, fold BatchNorm, fuse activations */
 int rq_passes_canonicalize(rq_ir_graph *g, rq_error *err);
+
+/* The ONNX pipeline every command shares: read, canonicalize, and for TFLite and the
+ * int8 path convert to NHWC. g is initialized here; free it even on failure. */
+int rq_load_onnx_graph(const char *path, rq_ir_layout layout, rq_ir_graph *g, rq_error *err);
 
 #endif

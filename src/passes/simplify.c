@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frontend/onnx_read.h"
+
 /* Every reader of tensor `from` (and the graph outputs) reads `to` instead. */
 static void replace_uses(rq_ir_graph *g, int from, int to)
 {
@@ -42,7 +44,15 @@ int rq_pass_drop_identity(rq_ir_graph *g, rq_error *err)
             x_is_input |= g->inputs[k] == x;
         if (mask_used || x < 0 || y < 0 || (x_is_input && rq_ir_is_output(g, y)))
             continue;
-        replace_uses(g, y, x);
+        int p = g->tensors[x].producer;
+        if (rq_ir_is_output(g, y) && p >= 0 && sole_consumer(g, x) == i) {
+            /* keep the graph output's name: its producer writes it directly */
+            for (int k = 0; k < g->nodes[p].n_out; k++)
+                if (g->nodes[p].out[k] == x)
+                    g->nodes[p].out[k] = y;
+        } else {
+            replace_uses(g, y, x);
+        }
         n->op = RQ_IR_OP_COUNT;
     }
     rq_ir_compact(g);
@@ -159,4 +169,11 @@ int rq_passes_canonicalize(rq_ir_graph *g, rq_error *err)
         rq_pass_fold_batchnorm(g, err) < 0 || rq_pass_fuse_activations(g, err) < 0)
         return -1;
     return rq_ir_infer_shapes(g, err);
+}
+
+int rq_load_onnx_graph(const char *path, rq_ir_layout layout, rq_ir_graph *g, rq_error *err)
+{
+    if (rq_onnx_read(path, g, err) < 0 || rq_passes_canonicalize(g, err) < 0)
+        return -1;
+    return layout == RQ_IR_NHWC ? rq_pass_to_nhwc(g, err) : 0;
 }
