@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/engine_internal.h"
+#include "engine/fold.h"
 #include "engine/plan.h"
 
 #define MAX_ARENA_BYTES ((size_t)1 << 31)
@@ -13,7 +14,9 @@
 #define MAX_ENGINE_OPS 8192
 
 struct rq_tfl_engine {
-    const rq_tfl_model *m;
+    const rq_tfl_model *m;   /* the engine's view: orig with shape computations folded */
+    const rq_tfl_model *orig;
+    rq_tfl_model *folded;    /* owned (m == folded) */
     slot *slots;
     size_t *bytes;
     rq_tfl_memory mem;
@@ -25,17 +28,21 @@ struct rq_tfl_scratch {
     uint8_t *arena;
 };
 
+void rq_prep_op_release(prep_op *p)
+{
+    free(p->mult);
+    free(p->shift);
+    free(p->lshift);
+    free(p->rshift);
+    free(p->bias_adj);
+    free(p->w16);
+    free(p->state);
+}
+
 static void free_ops(prep_op *ops, int n)
 {
-    for (int i = 0; i < n; i++) {
-        free(ops[i].mult);
-        free(ops[i].shift);
-        free(ops[i].lshift);
-        free(ops[i].rshift);
-        free(ops[i].bias_adj);
-        free(ops[i].w16);
-        free(ops[i].state);
-    }
+    for (int i = 0; i < n; i++)
+        rq_prep_op_release(&ops[i]);
     free(ops);
 }
 
@@ -44,6 +51,7 @@ void rq_tfl_engine_free(rq_tfl_engine *e)
     if (!e)
         return;
     free_ops(e->ops, e->n_ops);
+    rq_fold_free(e->orig, e->folded);
     free(e->slots);
     free(e->bytes);
     free(e);
@@ -87,6 +95,13 @@ static int check_order(const rq_tfl_model *m, rq_error *err)
     return rc;
 }
 
+/* A folded operator's outputs are constants already (fold.c). */
+static void run_nothing(const prep_op *p, uint8_t *arena)
+{
+    (void)p;
+    (void)arena;
+}
+
 static int prepare_all(const rq_tfl_model *m, rq_tfl_engine *e, rq_tfl_rounding rounding,
                        size_t *tmp_need, rq_error *err)
 {
@@ -95,6 +110,10 @@ static int prepare_all(const rq_tfl_model *m, rq_tfl_engine *e, rq_tfl_rounding 
         prep_op *p = &e->ops[i];
         e->n_ops = i + 1;
         p->single = rounding == RQ_TFL_ROUND_SINGLE;
+        if (rq_fold_is_folded(e->orig, m, i)) {
+            p->run = run_nothing;
+            continue;
+        }
         prepare_fn prepare = rq_engine_prepare_fn(m->ops[i].code);
         if (!prepare)
             return op_fail(&c, "operator not supported by the int8 engine");
@@ -141,7 +160,13 @@ int rq_tfl_prepare_opts(const rq_tfl_model *m, const rq_tfl_engine_opts *opts,
         free(tmp_need);
         return rq_fail(err, "model: out of memory");
     }
-    e->m = m;
+    e->orig = m;
+    if (rq_fold_constants(m, opts->rounding == RQ_TFL_ROUND_SINGLE, &e->folded, err)) {
+        free(e);
+        free(tmp_need);
+        return -1;
+    }
+    e->m = m = e->folded;
     e->slots = calloc((size_t)m->n_tensors + 1, sizeof *e->slots);
     e->bytes = calloc((size_t)m->n_tensors + 1, sizeof *e->bytes);
     e->ops = calloc((size_t)m->n_ops + 1, sizeof *e->ops);

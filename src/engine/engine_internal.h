@@ -134,6 +134,9 @@ int prepare_quantize(prep_ctx *c, prep_op *p);        /* QUANTIZE */
 int prepare_dequantize(prep_ctx *c, prep_op *p);      /* DEQUANTIZE */
 int prepare_logistic(prep_ctx *c, prep_op *p);        /* LOGISTIC */
 
+/* Frees what a prepare allocated into p (multipliers, weights, state). */
+void rq_prep_op_release(prep_op *p);
+
 /* The prepare function of a builtin code, NULL when the engine does not run it. */
 prepare_fn rq_engine_prepare_fn(int code);
 

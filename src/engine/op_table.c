@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "engine/engine_internal.h"
+#include "engine/op_movement.h"
 
 typedef struct op_entry {
     int code;
@@ -20,6 +21,26 @@ static const op_entry op_table[] = {
     {RQ_TFL_OP_RESHAPE, prepare_reshape},
     {RQ_TFL_OP_MEAN, prepare_mean},
     {RQ_TFL_OP_QUANTIZE, prepare_quantize},
+    /* data movement and shape (op_movement.c, op_gather_resize.c) */
+    {RQ_TFL_OP_CONCATENATION, prepare_concatenation},
+    {RQ_TFL_OP_DEPTH_TO_SPACE, prepare_depth_space},
+    {RQ_TFL_OP_EXPAND_DIMS, prepare_expand_dims},
+    {RQ_TFL_OP_GATHER, prepare_gather},
+    {RQ_TFL_OP_PACK, prepare_pack},
+    {RQ_TFL_OP_PAD, prepare_pad},
+    {RQ_TFL_OP_PADV2, prepare_pad},
+    {RQ_TFL_OP_RESIZE_BILINEAR, prepare_resize},
+    {RQ_TFL_OP_RESIZE_NEAREST_NEIGHBOR, prepare_resize},
+    {RQ_TFL_OP_SHAPE, prepare_shape},
+    {RQ_TFL_OP_SLICE, prepare_slice},
+    {RQ_TFL_OP_SPACE_TO_DEPTH, prepare_depth_space},
+    {RQ_TFL_OP_SPLIT, prepare_split},
+    {RQ_TFL_OP_SPLIT_V, prepare_split_v},
+    {RQ_TFL_OP_SQUEEZE, prepare_squeeze},
+    {RQ_TFL_OP_STRIDED_SLICE, prepare_strided_slice},
+    {RQ_TFL_OP_TILE, prepare_tile},
+    {RQ_TFL_OP_TRANSPOSE, prepare_transpose},
+    {RQ_TFL_OP_UNPACK, prepare_unpack},
 };
 
 prepare_fn rq_engine_prepare_fn(int code)

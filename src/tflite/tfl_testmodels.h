@@ -21,4 +21,15 @@ int rq_tfl_build_op_model(rq_tfl_model *m, const char *name, uint64_t seed, rq_e
  * requantize on the other; for multi-input/output plumbing. */
 int rq_tfl_build_two_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err);
 
+/* Data-movement and shape operator models (tfl_testmodels_movement.c): the i-th name
+ * (NULL past the end), its flags, and the model. */
+#define RQ_TFL_MV_NO_TFLM 1   /* TFLite Micro has no kernel or ignores an option used */
+#define RQ_TFL_MV_REF_MODEL 2 /* runtimes run "<name>.ref", the converter's equivalent */
+#define RQ_TFL_MV_HIDDEN 4    /* only the ".ref" of another case */
+#define RQ_TFL_MV_ROUNDS 8    /* the result depends on the rounding mode */
+#define RQ_TFL_MV_NO_LITERT 16 /* outputs LiteRT.js computes at prepare and never copies out */
+const char *rq_tfl_movement_model_name(int i);
+int rq_tfl_movement_model_flags(const char *name);
+int rq_tfl_build_movement_model(rq_tfl_model *m, const char *name, rq_error *err);
+
 #endif

@@ -5,6 +5,10 @@
 // int8 engine. LiteRT.js's own loader expects a browser, so the emscripten glue is
 // evaluated here as a CommonJS module and driven through its low-level calls (the
 // high-level Tensor class has no int8).
+// node run_tflite.js --once MODEL.tflite IN.bin OUT.bin: a model with any number of inputs
+// and outputs; IN.bin holds every input's raw bytes back to back in the signature's order
+// (possibly several such sets), OUT.bin receives every output's (the convention of TFLite
+// Micro's runner in ../shared/oracles/).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -19,8 +23,48 @@ function loadFactory() {
   return mod.exports;
 }
 
+// One inference, all inputs and outputs concatenated (see the header); an input holding
+// several such sets back to back runs each in turn.
+async function runOnce(wasm, env, compiled, model, input) {
+  const n = model.getSignature(0).inputNames().size();
+  const types = [];
+  let per = 0;
+  for (let i = 0; i < n; i++) {
+    types.push(model.getInputTensorType(0, i));
+    per += types[i].bytes();
+  }
+  if (per === 0 || input.length === 0 || input.length % per !== 0) {
+    throw new Error(`input holds ${input.length} bytes, not a multiple of ${per}`);
+  }
+  const chunks = [];
+  for (let at = 0; at < input.length;) {
+    const bufs = types.map((type) => {
+      const bytes = type.bytes();
+      const buf = wasm.LiteRtTensorBuffer.createManaged(
+        env, wasm.LiteRtTensorBufferType.HOST_MEMORY, type, bytes);
+      const p = buf.lock(wasm.LiteRtTensorBufferLockMode.WRITE);
+      wasm.HEAPU8.set(input.subarray(at, at + bytes), p);
+      buf.unlock();
+      at += bytes;
+      return buf;
+    });
+    const outs = await compiled.run(0, bufs);
+    for (const ob of outs) {
+      const q = ob.lock(wasm.LiteRtTensorBufferLockMode.READ);
+      chunks.push(Buffer.from(wasm.HEAPU8.slice(q, q + ob.size())));
+      ob.unlock();
+      ob.delete();
+    }
+    for (const b of bufs) b.delete();
+  }
+  return Buffer.concat(chunks);
+}
+
 async function main() {
-  const [modelPath, inPath, outPath] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const once = args[0] === '--once';
+  if (once) args.shift();
+  const [modelPath, inPath, outPath] = args;
   if (!outPath) {
     console.error('usage: node run_tflite.js MODEL.tflite IN.bin OUT.bin');
     process.exit(2);
@@ -39,6 +83,10 @@ async function main() {
   const compiled = await wasm.compileModel(env, model, {
     accelerator: 'wasm', cpuOptions: { numThreads: 1 }, gpuOptions: {}, webNNOptions: {},
   });
+  if (once) {
+    fs.writeFileSync(outPath, await runOnce(wasm, env, compiled, model, fs.readFileSync(inPath)));
+    return;
+  }
   const inType = model.getInputTensorType(0, 0);
   const inBytes = inType.bytes();
   const input = fs.readFileSync(inPath);
