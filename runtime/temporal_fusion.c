@@ -14,6 +14,16 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+/* Helium (MVE float, e.g. -mcpu=cortex-m55): independent outputs in parallel lanes (time
+ * steps of a convolution channel, units of the hidden layer), each lane adding exactly the
+ * products the scalar code adds, in the same order, with separate multiply and add
+ * instructions. -DRPPG_NO_MVE forces the scalar code. */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(RPPG_NO_MVE)
+#define TF_MVE 1
+#include <arm_mve.h>
+#define TF_MVE_MAX_KERNEL 9
+#endif
+
 static float relu(float x)
 {
     /* NaN stays NaN, as in PyTorch */
@@ -90,13 +100,13 @@ static void conv_channel_relu(float *out, int frames, int kernel, const float *w
         out[t] = relu(out[t]);
 }
 
-float temporal_fusion_run(const temporal_fusion_net *net, const float *features, float *work)
+/* Both convolutions and the hidden layer's sums (without its bias): h1 [C1][T] and h2 [T]
+ * are work space, acc [H] receives the sums. */
+static void conv_hidden(const temporal_fusion_net *net, const float *features, float *h1, float *h2,
+                        float *acc)
 {
     const int T = net->frames, K = net->kernel, H = net->hidden;
     const int RF = net->rois * net->features, C1 = net->conv1_out, C2 = net->conv2_out;
-    float *h1 = work;         /* [C1][T] */
-    float *h2 = h1 + C1 * T;  /* one conv2 channel [T] */
-    float *acc = h2 + T;      /* [H] hidden accumulators */
 
     /* channel roi*F + f at time t is features[(t*R + roi)*F + f] = features[t*RF + c]:
      * the reshape and transpose of the model are just this indexing */
@@ -121,6 +131,132 @@ float temporal_fusion_run(const temporal_fusion_net *net, const float *features,
             acc[h] = a;
         }
     }
+}
+
+#ifdef TF_MVE
+static float32x4_t relu4(float32x4_t x)
+{
+    /* x < 0 ? 0 : x lane by lane, NaN and -0 kept as relu() keeps them. Not VCMP LT: its
+     * condition code is also true for unordered operands (it would zero NaNs); 0 > x is
+     * false for them. */
+    return vpselq_f32(vdupq_n_f32(0.0f), x, vcmpgtq_f32(vdupq_n_f32(0.0f), x));
+}
+
+/* Output channels o .. o+nb-1 (nb = 1 or 4, weights w + i * w_step, biases b[i]) of a 'same'
+ * Conv1d + ReLU, four time steps per vector: lane t adds w * x[t + j - pad] for every input
+ * channel c and tap j in the scalar order, and only where that time step exists (taps in the
+ * zero padding are skipped, as in conv_channel_relu, by predicating the add). The gather
+ * offsets are clamped into the window, so no lane reads outside the input. */
+static inline __attribute__((always_inline)) void conv_block_relu_mve(
+    float *out, int out_step, int nb, int frames, int kernel, const float *w, int w_step,
+    const float *b, int in_ch, const float *x, int c_step, int s_step)
+{
+    const int pad = kernel / 2;
+    for (int t0 = 0; t0 < frames; t0 += 4) {
+        uint32x4_t offset[TF_MVE_MAX_KERNEL];
+        mve_pred16_t valid[TF_MVE_MAX_KERNEL];
+        float32x4_t acc[4];
+        for (int j = 0; j < kernel; j++) {
+            const int32x4_t s = vaddq_n_s32(vreinterpretq_s32_u32(vidupq_n_u32((uint32_t)t0, 1)), j - pad);
+            valid[j] = vcmpgeq_n_s32(s, 0) & vcmpltq_n_s32(s, frames) &
+                       vcmpltq_n_s32(vreinterpretq_s32_u32(vidupq_n_u32((uint32_t)t0, 1)), frames);
+            offset[j] = vreinterpretq_u32_s32(
+                vmulq_n_s32(vminq_s32(vmaxq_s32(s, vdupq_n_s32(0)), vdupq_n_s32(frames - 1)), s_step));
+        }
+        for (int i = 0; i < nb; i++)
+            acc[i] = vdupq_n_f32(b[i]);
+        for (int c = 0; c < in_ch; c++) {
+            const float *xc = x + c * c_step;
+            const float *wc = w + c * kernel;
+            for (int j = 0; j < kernel; j++) {
+                const float32x4_t xv = vldrwq_gather_shifted_offset_f32(xc, offset[j]);
+                for (int i = 0; i < nb; i++)
+                    acc[i] = vaddq_m_f32(acc[i], acc[i], vmulq_n_f32(xv, wc[i * w_step + j]), valid[j]);
+            }
+        }
+        for (int i = 0; i < nb; i++)
+            vstrwq_p_f32(out + i * out_step + t0, relu4(acc[i]), vctp32q((uint32_t)(frames - t0)));
+    }
+}
+
+/* acc[h] += sum_t w[h][t] * x[t] in t order for every h < H, four units per vector (their
+ * weight rows gathered with stride w_row). */
+static void linear_accumulate_mve(float *acc, int H, const float *w, int w_row, const float *x, int T)
+{
+    const uint32x4_t rows = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)w_row);
+    for (int h0 = 0; h0 < H; h0 += 4) {
+        const mve_pred16_t live = vctp32q((uint32_t)(H - h0));
+        const float *wh = w + h0 * w_row;
+        float32x4_t a = vldrwq_z_f32(acc + h0, live);
+        for (int t = 0; t < T; t++)
+            a = vaddq_f32(a, vmulq_n_f32(vldrwq_gather_shifted_offset_z_f32(wh + t, rows, live), x[t]));
+        vstrwq_p_f32(acc + h0, a, live);
+    }
+}
+
+/* The FPSCR's cumulative input-denormal (IDC) and underflow (UFC) flags. MVE's float
+ * instructions run with flush-to-zero (the architecture's standard FPSCR value), where
+ * PyTorch and the scalar code keep subnormals: a flag raised by the vector part means a
+ * subnormal was flushed there, and the window is computed again by the scalar code. */
+#define TF_FPSCR_FLUSH_FLAGS 0x88u
+static unsigned tf_fpscr(void)
+{
+    unsigned v;
+    __asm__ volatile("vmrs %0, fpscr" : "=r"(v));
+    return v;
+}
+static void tf_set_fpscr(unsigned v)
+{
+    __asm__ volatile("vmsr fpscr, %0" : : "r"(v) : "memory");
+}
+
+/* conv_hidden on Helium; returns 0, or -1 when its result may differ from conv_hidden's (a
+ * subnormal flushed, or a NaN): the caller then runs conv_hidden. */
+static int conv_hidden_mve(const temporal_fusion_net *net, const float *features, float *h1,
+                           float *h2, float *acc)
+{
+    const int T = net->frames, K = net->kernel, H = net->hidden;
+    const int RF = net->rois * net->features, C1 = net->conv1_out, C2 = net->conv2_out;
+    const unsigned saved = tf_fpscr();
+    unsigned flags;
+    int o = 0;
+    tf_set_fpscr(saved & ~TF_FPSCR_FLUSH_FLAGS);
+    for (; o + 4 <= C1; o += 4)
+        conv_block_relu_mve(h1 + o * T, T, 4, T, K, net->conv1_weight + o * RF * K, RF * K,
+                            net->conv1_bias + o, RF, features, 1, RF);
+    for (; o < C1; o++)
+        conv_block_relu_mve(h1 + o * T, T, 1, T, K, net->conv1_weight + o * RF * K, RF * K,
+                            net->conv1_bias + o, RF, features, 1, RF);
+    for (int h = 0; h < H; h++)
+        acc[h] = 0.0f;
+    for (o = 0; o < C2; o++) {
+        conv_block_relu_mve(h2, T, 1, T, K, net->conv2_weight + o * C1 * K, C1 * K,
+                            net->conv2_bias + o, C1, h1, T, 1);
+        linear_accumulate_mve(acc, H, net->fc1_weight + o * T, C2 * T, h2, T);
+    }
+    flags = tf_fpscr() & TF_FPSCR_FLUSH_FLAGS;
+    tf_set_fpscr(saved | flags);
+    /* MVE also returns the default NaN where the scalar code propagates a NaN's bits: a NaN
+     * anywhere reaches every hidden sum, so one check there sends such windows to the
+     * scalar code as well */
+    for (int h = 0; h < H; h++)
+        if (acc[h] != acc[h])
+            return -1;
+    return flags ? -1 : 0;
+}
+#endif
+
+float temporal_fusion_run(const temporal_fusion_net *net, const float *features, float *work)
+{
+    const int T = net->frames, H = net->hidden, C1 = net->conv1_out;
+    float *h1 = work;         /* [C1][T] */
+    float *h2 = h1 + C1 * T;  /* one conv2 channel [T] */
+    float *acc = h2 + T;      /* [H] hidden accumulators */
+
+#ifdef TF_MVE
+    if (net->kernel > TF_MVE_MAX_KERNEL || conv_hidden_mve(net, features, h1, h2, acc) != 0)
+#endif
+        conv_hidden(net, features, h1, h2, acc);
 
     /* PyTorch's addmm sums from zero and adds the bias last */
     float logit = 0.0f;

@@ -388,6 +388,85 @@ static int case_smoother(const rq_case_io *io, uint32_t seed)
     return 0;
 }
 
+/* Temporal Fusion networks of other shapes than the seed's (time steps and widths that are
+ * not multiples of the four Helium lanes, kernels 1, 5 and 11 (past the Helium kernel limit:
+ * the scalar code), inputs and weights tiny enough for subnormal products (MVE flushes them:
+ * the runtime must notice and recompute), a NaN input. Results as float bits; a NaN's bits
+ * go to an "mcu " line that only the two M55 builds compare (NaN payloads are not portable
+ * between the host's and the M55's scalar units). */
+static BIG_BUFFER float tfx_pool[12000], tfx_features[8 * 64], tfx_work[512];
+
+/* Scales a network so that the first convolution's outputs are subnormal (products and sums
+ * below FLT_MIN) and later layers scale them back up until they move the heart rate: the
+ * result then depends on keeping subnormals, which MVE's float instructions flush. */
+static void scale_to_subnormals(temporal_fusion_net *n, float *features, int nf)
+{
+    const int rf = n->rois * n->features;
+    int k;
+    for (k = 0; k < nf; k++)
+        features[k] *= 0x1p-70f;
+    for (k = 0; k < n->conv1_out * rf * n->kernel; k++)
+        ((float *)n->conv1_weight)[k] *= 0x1p-70f;
+    for (k = 0; k < n->conv1_out; k++)
+        ((float *)n->conv1_bias)[k] *= 0x1p-140f;
+    for (k = 0; k < n->conv2_out * n->conv1_out * n->kernel; k++)
+        ((float *)n->conv2_weight)[k] *= 0x1p90f;
+    for (k = 0; k < n->conv2_out; k++)
+        ((float *)n->conv2_bias)[k] *= 0x1p-90f;
+    for (k = 0; k < n->hidden * n->conv2_out * n->frames; k++)
+        ((float *)n->fc1_weight)[k] *= 0x1p60f;
+}
+
+static int case_temporal_shapes(const rq_case_io *io, uint32_t seed)
+{
+    static const struct {
+        int t, r, f, c1, c2, k, h, tiny, nan;
+    } shapes[] = {
+        {8, 3, 16, 32, 16, 3, 32, 0, 0}, {7, 2, 5, 6, 3, 5, 9, 0, 0}, {5, 1, 3, 5, 2, 1, 6, 0, 0},
+        {13, 2, 4, 7, 5, 11, 10, 0, 0},  {8, 3, 16, 32, 16, 3, 32, 1, 0}, {6, 2, 3, 4, 3, 3, 5, 0, 1},
+        {1, 1, 2, 3, 2, 3, 3, 0, 0},
+    };
+    int i;
+    for (i = 0; i < (int)(sizeof shapes / sizeof shapes[0]); i++) {
+        temporal_fusion_net n;
+        float *w = tfx_pool, hr;
+        const int rf = shapes[i].r * shapes[i].f, nf = shapes[i].t * rf;
+        n.frames = shapes[i].t, n.rois = shapes[i].r, n.features = shapes[i].f;
+        n.conv1_out = shapes[i].c1, n.conv2_out = shapes[i].c2, n.kernel = shapes[i].k;
+        n.hidden = shapes[i].h;
+#define TFX_TAKE(field, count, fan)                                                              \
+    do {                                                                                         \
+        fill_random(&seed, w, (count), (fan));                                                   \
+        n.field = w;                                                                             \
+        w += (count);                                                                            \
+    } while (0)
+        TFX_TAKE(conv1_weight, n.conv1_out * rf * n.kernel, rf * n.kernel);
+        TFX_TAKE(conv1_bias, n.conv1_out, 4);
+        TFX_TAKE(conv2_weight, n.conv2_out * n.conv1_out * n.kernel, n.conv1_out * n.kernel);
+        TFX_TAKE(conv2_bias, n.conv2_out, 4);
+        TFX_TAKE(fc1_weight, n.hidden * n.conv2_out * n.frames, n.conv2_out * n.frames);
+        TFX_TAKE(fc1_bias, n.hidden, 4);
+        TFX_TAKE(fc2_weight, n.hidden, 4);
+        TFX_TAKE(fc2_bias, 1, 4);
+#undef TFX_TAKE
+        fill_random(&seed, tfx_features, nf, 1);
+        if (shapes[i].tiny)
+            scale_to_subnormals(&n, tfx_features, nf);
+        if (shapes[i].nan) { /* a quiet NaN with a payload that a default NaN would lose */
+            const uint32_t bits = 0x7fc12345u;
+            memcpy(&tfx_features[nf / 2], &bits, sizeof bits);
+        }
+        hr = temporal_fusion_run(&n, tfx_features, tfx_work);
+        if (hr != hr) {
+            emitf(io, "tf shape=%d nan", i);
+            emitf(io, "mcu tf shape=%d nan bits=%08lx", i, (unsigned long)float_bits(hr));
+        } else {
+            emitf(io, "tf shape=%d bits=%08lx bpm=%.4f", i, (unsigned long)float_bits(hr), (double)hr);
+        }
+    }
+    return 0;
+}
+
 /* Features of random patches: every input value, not only camera-like ones. */
 static void case_random_patches(const rq_case_io *io, uint32_t seed)
 {
@@ -455,6 +534,7 @@ int rq_run_cases(const rq_case_io *io)
     fails += case_synth_frames(io);
     fails += case_kernels(io, 0x5eed5eedu);
     fails += case_smoother(io, 0xfeedbeefu);
+    fails += case_temporal_shapes(io, 0x7e3a9a11u);
     emitf(io, "consistency failures=%d", fails);
     return fails;
 }
