@@ -18,11 +18,17 @@ typedef enum rppg_repr {
     RPPG_REPR_WINDOW_RATIO = 1
 } rppg_repr;
 
+/* The camera rate frame_stride counts frames of (the training data's): the model's sampling
+ * rate is RPPG_CONTRACT_FPS / frame_stride Hz (7.5 Hz for stride 4) and a window of T samples
+ * spans (T - 1) * frame_stride / RPPG_CONTRACT_FPS seconds (0.93 s for 8). Cameras at other
+ * rates feed the model through resample.h. */
+#define RPPG_CONTRACT_FPS 30
+
 typedef struct rppg_contract {
     rppg_repr repr;
     float scale;      /* WINDOW_RATIO only */
     float clip;       /* WINDOW_RATIO only */
-    int frame_stride; /* camera frames between consecutive window frames (1 = consecutive) */
+    int frame_stride; /* sample period in frames of a RPPG_CONTRACT_FPS camera (1 = 30 Hz) */
 } rppg_contract;
 
 /* The real-valued range of the network input under the contract. */

@@ -95,6 +95,8 @@ echo ","
 emit_part int8_cpu_path "$(stack rppg_q8_net_run rppg_q8_conv2d)" \
     "$(part_size runtime/int8_kernels.c runtime/q8_net.c)" runtime/int8_kernels.c runtime/q8_net.c
 echo ","
+emit_part resample "$(stack rppg_resampler_push)" "$(part_size runtime/resample.c)" runtime/resample.c
+echo ","
 emit_part postprocess "$(stack rppg_smoother_push)" "$(part_size runtime/postprocess.c)" runtime/postprocess.c
 if [ -f runtime/temporal_fusion.c ]; then
     echo ","

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/dataset.h"
+#include "model/contract.h"
+
 int rq_cli_fail(const rq_error *err)
 {
     fprintf(stderr, "rppgq: %s\n", err->msg[0] ? err->msg : "failed");
@@ -55,5 +58,29 @@ int rq_parse_double(const char *s, double *out)
     if (errno || *end || !isfinite(v))
         return -1;
     *out = v;
+    return 0;
+}
+
+int rq_cli_timing_option(const char *cmd, const char *opt, const char *val, rq_data_timing *t)
+{
+    long long n;
+    double f;
+    if (!strcmp(opt, "--fps")) {
+        if (!val || rq_parse_double(val, &f) || !(f > 0.0 && f <= RQ_DATA_FPS_MAX)) {
+            rq_cli_usage_error(cmd, "--fps wants a frame rate in (0, %d], not '%s'", RQ_DATA_FPS_MAX,
+                               val ? val : "");
+            return -1;
+        }
+        t->fps = f;
+        return 1;
+    }
+    if (!strcmp(opt, "--frame-stride")) {
+        if (!val || rq_parse_int(val, 1, 1000000, &n)) {
+            rq_cli_usage_error(cmd, "--frame-stride wants 1..1000000, not '%s'", val ? val : "");
+            return -1;
+        }
+        t->frame_stride = (int)n;
+        return 1;
+    }
     return 0;
 }

@@ -11,7 +11,7 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: rppgq quantize --spatial CKPT.pth --data DATA.pt --out MODEL.tflite\n"
             "                      [--calib-windows N] [--calib-method minmax|percentile|mse]\n"
-            "                      [--seed S] [--bias-correction]\n\n"
+            "                      [--seed S] [--bias-correction] [--fps F] [--frame-stride K]\n\n"
             "Post-training quantization of the Spatial CNN to a fully INT8 TFLite model:\n"
             "per-channel int8 weights, int32 biases, per-tensor int8 activations, input int8\n"
             "with the range of the checkpoint's input contract (raw [0,1]: scale 1/255).\n"
@@ -21,7 +21,8 @@ static void usage(FILE *out)
             "Every window gives frames x ROIs patches. Observers: minmax (default, as the TFLite\n"
             "converter), percentile (99.99th), mse (least expected int8 error).\n"
             "--bias-correction subtracts from each conv bias the mean error its rounded weights\n"
-            "add (weights x the calibration mean of each input channel).\n",
+            "add (weights x the calibration mean of each input channel).\n"
+            RQ_CLI_TIMING_HELP,
             RQ_CALIB_DEFAULT_WINDOWS, RQ_CALIB_DEFAULT_SEED);
 }
 
@@ -43,6 +44,11 @@ int cmd_quantize(int argc, char **argv)
             return rq_cli_usage_error("quantize", "'%s' needs a value or is unknown", a);
         const char *v = argv[++i];
         long long n;
+        int timing = rq_cli_timing_option("quantize", a, v, &o.timing);
+        if (timing < 0)
+            return RQ_EXIT_USAGE;
+        if (timing)
+            continue;
         if (!strcmp(a, "--spatial"))
             o.spatial = v;
         else if (!strcmp(a, "--data"))

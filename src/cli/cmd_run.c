@@ -14,7 +14,8 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: rppgq run [--out DIR] [--spatial CKPT] [--temporal CKPT] [--data DATA.pt]\n"
             "                 [--calib-method minmax|percentile|mse] [--calib-windows N]\n"
-            "                 [--subjects N] [--windows N] [--seed S] [--cache DIR] [--threads N]\n\n"
+            "                 [--subjects N] [--windows N] [--seed S] [--cache DIR] [--threads N]\n"
+            "                 [--fps F] [--frame-stride K]\n\n"
             "Runs the whole stage in one process: quantizes the Spatial CNN to INT8 (Part A),\n"
             "exports the Temporal Fusion to C (Part B), validates both and writes a report.\n"
             "Without arguments it uses the bundled default (models/spatial_cnn.pth,\n"
@@ -31,7 +32,8 @@ static void usage(FILE *out)
             "  --windows N         synthetic windows a subject (default %d)\n"
             "  --seed S            synthetic data seed (default %d)\n"
             "  --cache DIR         where synthetic data is kept (default cache/ beside models/)\n"
-            "  --threads N         worker threads (default: one per core)\n\n"
+            "  --threads N         worker threads (default: one per core)\n"
+            "  with --data:\n" RQ_CLI_TIMING_HELP "\n"
             "Writes to DIR: spatial_cnn_int8.tflite, the C folder of export-c (temporal_fusion_c/), report.md,\n"
             "report.json, predictions.csv and the charts (SVG).\n",
             RQ_RUN_DEFAULT_SUBJECTS, RQ_RUN_DEFAULT_WINDOWS, RQ_RUN_DEFAULT_SEED);
@@ -66,7 +68,12 @@ int cmd_run(int argc, char **argv)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;
-        if (!strcmp(a, "--out") && v)
+        int timing = rq_cli_timing_option("run", a, v, &o.timing);
+        if (timing < 0)
+            return RQ_EXIT_USAGE;
+        if (timing)
+            ;
+        else if (!strcmp(a, "--out") && v)
             o.out_dir = v;
         else if (!strcmp(a, "--spatial") && v)
             o.spatial = v;

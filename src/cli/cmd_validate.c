@@ -14,7 +14,7 @@ static void usage(FILE *out)
             "Usage: rppgq validate --spatial CKPT.pth --temporal CKPT.pth --tflite MODEL.tflite\n"
             "                      --data DATA.pt [--json FILE] [--predictions FILE.csv]\n"
             "                      [--calib-windows N] [--seed S] [--threads N]\n"
-            "                      [--rounding double|single]\n\n"
+            "                      [--rounding double|single] [--fps F] [--frame-stride K]\n\n"
             "Predicts the heart rate of every window that calibration did not use (with\n"
             "subjects in the data: of every subject it did not use) twice: FP32 (float spatial\n"
             "CNN + float temporal fusion) and INT8 (the int8 engine on MODEL, dequantized\n"
@@ -23,7 +23,8 @@ static void usage(FILE *out)
             "increase with its grade (PERFECT < 0.5, EXCELLENT < 1.5, GOOD < 3.0, POOR) and the\n"
             "SQNR of every layer. --calib-windows and --seed must be those given to quantize\n"
             "(defaults %d and %d). --rounding: the engine's requantization (double: TFLite\n"
-            "Micro's reference, the default; single: CMSIS-NN / XNNPACK style).\n",
+            "Micro's reference, the default; single: CMSIS-NN / XNNPACK style).\n"
+            RQ_CLI_TIMING_HELP,
             RQ_CALIB_DEFAULT_WINDOWS, RQ_CALIB_DEFAULT_SEED);
 }
 
@@ -42,6 +43,11 @@ int cmd_validate(int argc, char **argv)
             return rq_cli_usage_error("validate", "'%s' needs a value or is unknown", a);
         const char *v = argv[++i];
         long long n;
+        int timing = rq_cli_timing_option("validate", a, v, &o.timing);
+        if (timing < 0)
+            return RQ_EXIT_USAGE;
+        if (timing)
+            continue;
         if (!strcmp(a, "--spatial"))
             o.spatial = v;
         else if (!strcmp(a, "--temporal"))

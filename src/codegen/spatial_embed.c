@@ -19,12 +19,15 @@ __asm__(RQ_SP_EMBED("rq_sp_n_h", "runtime/q8_net.h"));
 __asm__(RQ_SP_EMBED("rq_sp_n_c", "runtime/q8_net.c"));
 __asm__(RQ_SP_EMBED("rq_sp_pre_h", "runtime/preprocess.h"));
 __asm__(RQ_SP_EMBED("rq_sp_pre_c", "runtime/preprocess.c"));
+__asm__(RQ_SP_EMBED("rq_sp_rs_h", "runtime/resample.h"));
+__asm__(RQ_SP_EMBED("rq_sp_rs_c", "runtime/resample.c"));
 __asm__(RQ_SP_EMBED("rq_sp_post_h", "runtime/postprocess.h"));
 __asm__(RQ_SP_EMBED("rq_sp_post_c", "runtime/postprocess.c"));
 
 #define DECL(s) extern const char s[], s##_end[]
 DECL(rq_sp_ic_h); DECL(rq_sp_ic_c); DECL(rq_sp_k_h); DECL(rq_sp_k_c); DECL(rq_sp_n_h);
 DECL(rq_sp_n_c); DECL(rq_sp_pre_h); DECL(rq_sp_pre_c); DECL(rq_sp_post_h); DECL(rq_sp_post_c);
+DECL(rq_sp_rs_h); DECL(rq_sp_rs_c);
 
 #define FILE_OF(name, s) {name, s, (size_t)(s##_end - s)}
 
@@ -35,6 +38,7 @@ void rq_spatial_runtime_files(rq_embedded_file files[RQ_SPATIAL_RUNTIME_NFILES])
         FILE_OF("int8_kernels.h", rq_sp_k_h),    FILE_OF("int8_kernels.c", rq_sp_k_c),
         FILE_OF("q8_net.h", rq_sp_n_h),          FILE_OF("q8_net.c", rq_sp_n_c),
         FILE_OF("preprocess.h", rq_sp_pre_h),    FILE_OF("preprocess.c", rq_sp_pre_c),
+        FILE_OF("resample.h", rq_sp_rs_h),       FILE_OF("resample.c", rq_sp_rs_c),
         FILE_OF("postprocess.h", rq_sp_post_h),  FILE_OF("postprocess.c", rq_sp_post_c),
     };
     int i;

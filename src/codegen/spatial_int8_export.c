@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/atomic_file.h"
+#include "model/contract.h"
 #include "quant/ptq.h"
 
 /* ---- lowering ---------------------------------------------------------------------------- */
@@ -465,9 +466,11 @@ static void write_source(FILE *f, const rq_q8_lowered *l, const char *source_nam
             l->net.n_out, b, (long)l->net.out_zp, l->net.arena_split, l->net.arena_bytes);
     float_lit(l->contract.scale, a, sizeof a);
     float_lit(l->contract.clip, c, sizeof c);
-    fprintf(f, "/* %s */\nconst rppg_contract rppg_spatial_contract = {%s, %s, %s, %d};\n",
+    fprintf(f, "/* %s; samples every %d frames of a %d fps camera = %g Hz (resample.h feeds it\n"
+               " * from any camera rate) */\nconst rppg_contract rppg_spatial_contract = {%s, %s, %s, %d};\n",
             l->has_contract ? "the input contract recorded in the model's description"
                             : "the model names no input contract: raw pixels in [0,1]",
+            l->contract.frame_stride, RPPG_CONTRACT_FPS, rq_contract_sample_hz(&l->contract),
             l->contract.repr == RPPG_REPR_WINDOW_RATIO ? "RPPG_REPR_WINDOW_RATIO" : "RPPG_REPR_RAW",
             a, c, l->contract.frame_stride);
 }

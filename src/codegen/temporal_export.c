@@ -232,6 +232,7 @@ static const char *const companion_files[] = {
     "spatial_cnn_int8.c", "spatial_cnn_int8.h", "input_contract.h", "input_contract.c",
     "int8_kernels.h",     "int8_kernels.c",     "q8_net.h",         "q8_net.c",
     "preprocess.h",       "preprocess.c",       "postprocess.h",    "postprocess.c",
+    "resample.h",         "resample.c",
 };
 #define N_COMPANION_FILES (sizeof companion_files / sizeof companion_files[0])
 

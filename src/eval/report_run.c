@@ -35,7 +35,8 @@ typedef struct run_ctx {
     char tflite[PATH_MAX + 64], c_dir[PATH_MAX + 64];
     rq_calib_method method;
     int calib_windows;
-    int rois, frames, frame_stride;   /* of the dataset */
+    int rois, frames;                 /* of the dataset */
+    rq_data_timing timing;            /* of the dataset, resolved once (keys and options) */
     rppg_contract contract;           /* of the spatial checkpoint */
     float *features;                  /* FP32 features of the evaluated windows (validate) */
     size_t feature_floats;            /* a window's */
@@ -89,6 +90,8 @@ int rq_run_check_opts(const rq_run_opts *o, rq_error *err)
         return rq_fail(err, "counts must be positive");
     if (o->data && (o->subjects || o->windows_per_subject))
         return rq_fail(err, "--subjects/--windows describe the synthetic data; they do not apply with --data");
+    if (!o->data && (o->timing.fps > 0 || o->timing.frame_stride > 0))
+        return rq_fail(err, "--fps/--frame-stride describe a given dataset; they apply only with --data");
     if (!o->out_dir || !*o->out_dir)
         return rq_fail(err, "--out: empty folder name");
     return 0;
@@ -185,9 +188,10 @@ static int describe_data(run_ctx *c, rq_error *err)
         return -1;
     c->rois = ds.rois;
     c->frames = ds.frames;
-    c->frame_stride = ds.frame_stride;
+    const rq_data_timing stated = {ds.fps, ds.frame_stride};
     rq_dataset_close(&ds);
-    return 0;
+    /* warns here once; quantize and validate then get the resolved values */
+    return rq_data_timing_check(&c->contract, &stated, &c->o->timing, c->data, stderr, &c->timing, err);
 }
 
 static int online_cores(void)
@@ -274,7 +278,7 @@ static int step_quantize(run_ctx *c, rq_error *err)
         return -1;
     rq_quantize_opts q = {.spatial = c->spatial, .data = c->data, .out = c->tflite,
                           .calib_windows = c->calib_windows, .method = c->method,
-                          .seed = RQ_CALIB_DEFAULT_SEED, .log = NULL};
+                          .seed = RQ_CALIB_DEFAULT_SEED, .timing = c->timing, .log = NULL};
     rq_quantize_result qr;
     if (rq_quantize_spatial(&q, &qr, err))
         return -1;
@@ -325,7 +329,8 @@ static int step_validate(run_ctx *c, rq_error *err)
     rq_validate_opts v = {.spatial = c->spatial, .temporal = c->temporal, .tflite = c->tflite,
                           .data = c->data, .calib_windows = c->calib_windows,
                           .seed = RQ_CALIB_DEFAULT_SEED, .threads = c->o->threads,
-                          .rounding = RQ_TFL_ROUND_DOUBLE, .keep_features = 1, .log = NULL};
+                          .rounding = RQ_TFL_ROUND_DOUBLE, .keep_features = 1,
+                          .timing = c->timing, .log = NULL};
     rq_validate_result vr;
     if (rq_validate(&v, &vr, err))
         return -1;

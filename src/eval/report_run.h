@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "eval/report.h"
+#include "model/contract.h"
 
 typedef struct rq_run_opts {
     const char *out_dir;            /* default "out" */
@@ -27,6 +28,7 @@ typedef struct rq_run_opts {
     int subjects, windows_per_subject; /* synthetic set; 0: defaults */
     uint64_t seed;
     int threads;                    /* 0: one per core */
+    rq_data_timing timing;          /* --fps / --frame-stride of --data (0 = not given) */
     FILE *log;                      /* step lines; NULL silent */
 } rq_run_opts;
 

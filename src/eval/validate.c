@@ -431,7 +431,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     if (rq_dataset_open(o->data, &ds, err) < 0)
         goto out;
     have_ds = 1;
-    if (rq_check_dataset_fits(&ds, &sm, o->data, err) < 0)
+    if (rq_check_dataset_fits(&ds, &sm, o->data, &o->timing, stderr, err) < 0)
         goto out;
     if (rq_temporal_load(o->temporal, ds.rois, &tm, err) < 0)
         goto out;

@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "eval/metrics.h"
+#include "model/contract.h"
 #include "model/spatial_cnn.h"
 #include "engine/engine.h"
 
@@ -28,6 +29,7 @@ typedef struct rq_validate_opts {
     rq_tfl_rounding rounding;
     int keep_features;       /* keep each window's FP32 spatial features (rppgq run feeds
                                 them to the exported C) */
+    rq_data_timing timing;   /* --fps / --frame-stride (0 = not given) */
     FILE *log;               /* report lines (stdout for the CLI), NULL = silent */
 } rq_validate_opts;
 

@@ -122,6 +122,19 @@ static int read_frame_stride(rq_dataset *ds, rq_error *err)
     return 0;
 }
 
+static int read_fps(rq_dataset *ds, rq_error *err)
+{
+    const rq_value *v = rq_dict_get(rq_torch_root(ds->file), "fps");
+    if (!v)
+        return 0;
+    double f = v->type == RQ_V_FLOAT ? v->u.f : v->type == RQ_V_INT ? (double)v->u.i : NAN;
+    if (!(f > 0.0 && f <= RQ_DATA_FPS_MAX))
+        return rq_fail(err, "%s: 'fps' must be a number in (0, %d]", rq_torch_path(ds->file),
+                       RQ_DATA_FPS_MAX);
+    ds->fps = f;
+    return 0;
+}
+
 static int load(rq_dataset *ds, rq_error *err)
 {
     const char *path = rq_torch_path(ds->file);
@@ -139,7 +152,7 @@ static int load(rq_dataset *ds, rq_error *err)
         if (!subjects || read_subjects(ds, subjects, err))
             return -1;
     }
-    return read_frame_stride(ds, err);
+    return read_frame_stride(ds, err) || read_fps(ds, err) ? -1 : 0;
 }
 
 /* Checks the layout of an opened file; takes ownership of it. */

@@ -2,7 +2,9 @@
  *   samples  float32 (N, T, R, H, W, C) in [0,1]   (seed: T=8 frames, R=3 ROIs, 36x36x3)
  *   labels   float32 (N,) heart rate in BPM at the window's centre
  *   subjects int64 (N,) optional: subject id of each window
- *   frame_stride int optional: frames between the window's samples (synth writes it)
+ *   frame_stride int optional: camera frames between the window's samples (synth writes it)
+ *   fps float optional: the camera's frame rate (synth writes it); the windows' sampling
+ *                rate is fps / frame_stride (see rq_data_timing_check in model/contract.h)
  * Windows are streamed from the file: opening reads only labels and subjects. */
 #ifndef RQ_DATASET_H
 #define RQ_DATASET_H
@@ -10,6 +12,8 @@
 #include <stdint.h>
 
 #include "io/torch_file.h"
+
+#define RQ_DATA_FPS_MAX 10000
 
 typedef struct rq_dataset {
     rq_torch_file *file;
@@ -19,6 +23,7 @@ typedef struct rq_dataset {
     float *labels;                        /* n */
     int64_t *subjects;                    /* n, or NULL when the file has none */
     int frame_stride;                     /* 0 when the file does not say */
+    double fps;                           /* 0 when the file does not say */
     const rq_tensor *samples;
 } rq_dataset;
 

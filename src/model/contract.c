@@ -87,3 +87,95 @@ int rq_contract_write(rq_torch_writer *w, const rppg_contract *c)
     rq_tw_int(w, c->frame_stride);
     return rq_tw_dict_end(w);
 }
+
+double rq_contract_sample_hz(const rppg_contract *c)
+{
+    return (double)RPPG_CONTRACT_FPS / (c->frame_stride > 0 ? c->frame_stride : 1);
+}
+
+static const char *ordinal_suffix(int n)
+{
+    if (n % 100 >= 11 && n % 100 <= 13)
+        return "th";
+    return n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+}
+
+/* "every frame" / "every 4th frame" */
+static void every_text(int stride, char *buf, size_t size)
+{
+    if (stride <= 1)
+        snprintf(buf, size, "every frame");
+    else
+        snprintf(buf, size, "every %d%s frame", stride, ordinal_suffix(stride));
+}
+
+void rq_contract_timing_text(const rppg_contract *c, int frames, char *buf, size_t size)
+{
+    char every[40];
+    const int stride = c->frame_stride > 0 ? c->frame_stride : 1;
+    every_text(stride, every, sizeof every);
+    snprintf(buf, size, "%g Hz: %s at %d fps; %d samples span %.3g s", rq_contract_sample_hz(c),
+             every, RPPG_CONTRACT_FPS, frames, (frames - 1) / rq_contract_sample_hz(c));
+}
+
+/* One value from the dataset key or the option; *assumed set when neither states it. */
+static int pick_fps(double stated, double given, const char *path, double *out, int *assumed,
+                    rq_error *err)
+{
+    if (stated > 0.0 && given > 0.0 && fabs(stated - given) > 1e-9 * stated)
+        return rq_fail(err, "%s: --fps %g contradicts the dataset's 'fps' %g", path, given, stated);
+    *out = stated > 0.0 ? stated : given > 0.0 ? given : (double)RPPG_CONTRACT_FPS;
+    *assumed = !(stated > 0.0 || given > 0.0);
+    return 0;
+}
+
+static int pick_stride(int stated, int given, int model, const char *path, int *out,
+                       int *assumed, rq_error *err)
+{
+    if (stated > 0 && given > 0 && stated != given)
+        return rq_fail(err, "%s: --frame-stride %d contradicts the dataset's 'frame_stride' %d",
+                       path, given, stated);
+    *out = stated > 0 ? stated : given > 0 ? given : model;
+    *assumed = !(stated > 0 || given > 0);
+    return 0;
+}
+
+int rq_data_timing_check(const rppg_contract *c, const rq_data_timing *stated,
+                         const rq_data_timing *given, const char *path, FILE *warn,
+                         rq_data_timing *out, rq_error *err)
+{
+    static const rq_data_timing none = {0.0, 0};
+    rq_data_timing t;
+    int fps_assumed = 0, stride_assumed = 0;
+    char every[40];
+    const int model_stride = c->frame_stride > 0 ? c->frame_stride : 1;
+    stated = stated ? stated : &none;
+    given = given ? given : &none;
+    if (pick_fps(stated->fps, given->fps, path, &t.fps, &fps_assumed, err) ||
+        pick_stride(stated->frame_stride, given->frame_stride, model_stride, path,
+                    &t.frame_stride, &stride_assumed, err))
+        return -1;
+    every_text(t.frame_stride, every, sizeof every);
+    const char *unstated = fps_assumed && stride_assumed ? "'fps' or 'frame_stride'"
+                           : fps_assumed                 ? "'fps'"
+                           : stride_assumed              ? "'frame_stride'"
+                                                         : NULL;
+    const double rate = t.fps / t.frame_stride, want = rq_contract_sample_hz(c);
+    if (fabs(rate - want) > 1e-9 * want) {
+        char model_every[40];
+        every_text(model_stride, model_every, sizeof model_every);
+        char note[80] = "";
+        if (unstated)
+            snprintf(note, sizeof note, "; no %s stated, assumed", unstated);
+        return rq_fail(err, "%s: windows sampled at %g Hz (%g fps, %s%s) but the model's input "
+                       "contract expects %g Hz (%s at %d fps)", path, rate, t.fps, every, note,
+                       want, model_every, RPPG_CONTRACT_FPS);
+    }
+    /* warned only when the assumption lets the command go on: an error stays one line */
+    if (warn && unstated)
+        fprintf(warn, "rppgq: warning: %s states no %s: assuming %g fps, %s (%g Hz); "
+                "--fps/--frame-stride set them\n", path, unstated, t.fps, every, rate);
+    if (out)
+        *out = t;
+    return 0;
+}

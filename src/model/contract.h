@@ -6,6 +6,8 @@
 #ifndef RQ_MODEL_CONTRACT_H
 #define RQ_MODEL_CONTRACT_H
 
+#include <stdio.h>
+
 #include "common/error.h"
 #include "input_contract.h"
 #include "io/torch_file.h"
@@ -21,5 +23,26 @@ int rq_contract_write(rq_torch_writer *w, const rppg_contract *c);
 
 /* "raw" or "window_ratio". */
 const char *rq_contract_repr_name(rppg_repr r);
+
+/* The model's sampling rate in Hz: RPPG_CONTRACT_FPS / frame_stride (7.5 for stride 4). */
+double rq_contract_sample_hz(const rppg_contract *c);
+
+/* "7.5 Hz: every 4th frame at 30 fps; 8 samples span 0.933 s" (frames: the window's). */
+void rq_contract_timing_text(const rppg_contract *c, int frames, char *buf, size_t size);
+
+/* How a dataset's windows were sampled; 0 = not stated. */
+typedef struct rq_data_timing {
+    double fps;       /* camera frame rate */
+    int frame_stride; /* camera frames between a window's samples */
+} rq_data_timing;
+
+/* Resolves the sampling of the dataset at `path`: its keys (stated) and the --fps /
+ * --frame-stride options (given). An option contradicting a key is an error; a value stated
+ * nowhere is assumed (30 fps; the model's stride) and named in one warning line on `warn`
+ * (NULL: silent). The resulting rate fps / frame_stride must be the model's. out: the
+ * resolved timing (may be NULL). */
+int rq_data_timing_check(const rppg_contract *c, const rq_data_timing *stated,
+                         const rq_data_timing *given, const char *path, FILE *warn,
+                         rq_data_timing *out, rq_error *err);
 
 #endif

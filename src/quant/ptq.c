@@ -2,6 +2,8 @@
 
 #include "q8_net.h"
 
+#include "model/contract.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,10 +315,11 @@ int rq_ptq_build(const rq_spatial_cnn *m, int h, int w, const rq_ptq_ranges *r,
 void rq_contract_describe(const rppg_contract *c, char *buf, size_t size)
 {
     if (c->repr == RPPG_REPR_WINDOW_RATIO)
-        snprintf(buf, size, DESC_PREFIX "window_ratio scale=%.9g clip=%.9g frame_stride=%d",
-                 (double)c->scale, (double)c->clip, c->frame_stride);
+        snprintf(buf, size, DESC_PREFIX "window_ratio scale=%.9g clip=%.9g frame_stride=%d sample_hz=%.9g",
+                 (double)c->scale, (double)c->clip, c->frame_stride, rq_contract_sample_hz(c));
     else
-        snprintf(buf, size, DESC_PREFIX "raw frame_stride=%d", c->frame_stride);
+        snprintf(buf, size, DESC_PREFIX "raw frame_stride=%d sample_hz=%.9g", c->frame_stride,
+                 rq_contract_sample_hz(c));
 }
 
 int rq_contract_from_description(const char *desc, rppg_contract *c)

@@ -57,8 +57,10 @@ int rq_ptq_build(const rq_spatial_cnn *m, int h, int w, const rq_ptq_ranges *r,
                  rq_tfl_model *out, rq_error *err);
 
 /* The model description records the input contract the model expects:
- *   "rppgq spatial_cnn int8; input_contract representation=raw frame_stride=1"
- *   "...; input_contract representation=window_ratio scale=50 clip=4 frame_stride=4" */
+ *   "rppgq spatial_cnn int8; input_contract representation=raw frame_stride=1 sample_hz=30"
+ *   "...; input_contract representation=window_ratio scale=50 clip=4 frame_stride=4 sample_hz=7.5"
+ * (sample_hz = 30 / frame_stride, the model's sampling rate, for the reader; the parser
+ * takes the stride) */
 void rq_contract_describe(const rppg_contract *c, char *buf, size_t size);
 /* Parses it back; -1 when the description carries no contract. */
 int rq_contract_from_description(const char *desc, rppg_contract *c);

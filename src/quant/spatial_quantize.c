@@ -8,7 +8,7 @@
 #include "tflite/tfl_model.h"
 
 int rq_check_dataset_fits(const rq_dataset *ds, const rq_spatial_cnn *m, const char *data_path,
-                          rq_error *err)
+                          const rq_data_timing *given, FILE *warn, rq_error *err)
 {
     if (ds->channels != rq_spatial_in_channels(m))
         return rq_fail(err, "%s: windows have %d colour channels but the spatial CNN takes %d",
@@ -16,10 +16,8 @@ int rq_check_dataset_fits(const rq_dataset *ds, const rq_spatial_cnn *m, const c
     if (ds->height < 4 || ds->width < 4 || ds->height > 4096 || ds->width > 4096)
         return rq_fail(err, "%s: ROI patches of %dx%d do not fit the spatial CNN (4..4096 a side)",
                        data_path, ds->height, ds->width);
-    if (ds->frame_stride && ds->frame_stride != m->contract.frame_stride)
-        return rq_fail(err, "%s: windows sampled every %d frames but the model's input contract "
-                       "expects every %d", data_path, ds->frame_stride, m->contract.frame_stride);
-    return 0;
+    const rq_data_timing stated = {ds->fps, ds->frame_stride};
+    return rq_data_timing_check(&m->contract, &stated, given, data_path, warn, NULL, err);
 }
 
 int rq_load_calibration_patches(rq_dataset *ds, const rq_calib_plan *plan,
@@ -76,7 +74,7 @@ int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_e
         rq_spatial_free(&m);
         return -1;
     }
-    if (rq_check_dataset_fits(&ds, &m, o->data, err) < 0 ||
+    if (rq_check_dataset_fits(&ds, &m, o->data, &o->timing, stderr, err) < 0 ||
         rq_calib_select(ds.labels, ds.subjects, ds.n, o->calib_windows, o->seed, o->data, &plan,
                         err) < 0)
         goto out;
@@ -108,7 +106,9 @@ int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_e
         fprintf(o->log, "observer: %s over %d ROI patches%s\n", rq_calib_method_name(o->method),
                 n_patches, o->bias_correction ? ", bias correction on" : "");
         print_ranges(o->log, &r);
-        fprintf(o->log, "input contract: %s\n", strstr(desc, "representation="));
+        char timing[120];
+        rq_contract_timing_text(&m.contract, ds.frames, timing, sizeof timing);
+        fprintf(o->log, "input contract: %s (%s)\n", strstr(desc, "representation="), timing);
         fprintf(o->log, "wrote %s: %zu bytes (%.1f KB)\n", o->out, len, (double)len / 1024.0);
         if (len > RQ_TFLITE_SIZE_GOAL)
             fprintf(o->log, "warning: the model is larger than the %d KB goal\n",

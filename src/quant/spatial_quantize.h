@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "io/dataset.h"
+#include "model/contract.h"
 #include "model/spatial_cnn.h"
 #include "quant/calib.h"
 
@@ -18,6 +19,7 @@ typedef struct rq_quantize_opts {
     rq_calib_method method;
     uint64_t seed;
     int bias_correction; /* correct conv biases for the mean weight-rounding error */
+    rq_data_timing timing; /* --fps / --frame-stride (0 = not given) */
     FILE *log; /* progress and summary lines (stdout for the CLI), NULL = silent */
 } rq_quantize_opts;
 
@@ -31,10 +33,11 @@ typedef struct rq_quantize_result {
 
 int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_error *err);
 
-/* Checks that the dataset's windows fit the model (channels, patch size, frame stride of
- * the contract when the dataset states one). */
+/* Checks that the dataset's windows fit the model (channels, patch size) and were sampled at
+ * the contract's rate (rq_data_timing_check: dataset keys, the options `given`, warnings on
+ * `warn`). */
 int rq_check_dataset_fits(const rq_dataset *ds, const rq_spatial_cnn *m, const char *data_path,
-                          rq_error *err);
+                          const rq_data_timing *given, FILE *warn, rq_error *err);
 
 /* Reads the plan's windows and returns them contract-applied: n * frames * rois patches
  * (malloc'ed, caller frees). */

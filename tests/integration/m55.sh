@@ -10,7 +10,7 @@ import json, sys
 d = json.load(sys.stdin)
 assert d["available"], d
 parts = {p["name"]: p for p in d["parts"]}
-for name in ("preprocess", "int8_cpu_path", "postprocess"):
+for name in ("preprocess", "int8_cpu_path", "resample", "postprocess"):
     p = parts[name]
     assert p["ram_bytes"] == 0, p
     assert p["flash_bytes"] > 0 and p["stack_peak_bytes"] and p["stack_peak_bytes"] < 4096, p

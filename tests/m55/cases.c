@@ -7,6 +7,7 @@
 #include "postprocess.h"
 #include "preprocess.h"
 #include "q8_net.h"
+#include "resample.h"
 #include "temporal_fusion.h"
 
 /* A synthetic-generator window (rppgq synth's renderer), written by host_cases
@@ -30,6 +31,7 @@ extern const unsigned char rq_synth_frames[8][160 * 120 * 3];
 
 static BIG_BUFFER uint8_t frame_buf[FRAME_H * (FRAME_W * 3 + 8)];
 static BIG_BUFFER float window_buf[WINDOW][RPPG_FRAME_FLOATS];
+static BIG_BUFFER float rs_prev[RPPG_FRAME_FLOATS], rs_out[2][RPPG_FRAME_FLOATS];
 static BIG_BUFFER int8_t conv_in[24 * 24 * 32], conv_out[2][24 * 24 * 32];
 static BIG_BUFFER int8_t conv_w[32 * 5 * 5 * 32];
 static int32_t conv_b[32], conv_m[32], conv_s[32];
@@ -516,6 +518,56 @@ static int case_synth_frames(const rq_case_io *io)
     return fails;
 }
 
+/* Camera streams at 15, 25, 30 and 60 fps (timestamps in us with up to +-2 ms of jitter; 30 fps
+ * without) through the resampler to the stride-4 contract's 7.5 Hz; each camera frame's ROIs
+ * are one of the 8 ROI frames in window_buf. Every sample's bits are compared with the host;
+ * at 30 fps sample j must be camera frame 4j itself. Bad timestamps give their error codes. */
+static int case_resample(const rq_case_io *io, uint32_t seed)
+{
+    static const int rates[] = {15, 25, 30, 60};
+    const rppg_contract c = {RPPG_REPR_WINDOW_RATIO, 50.0f, 4.0f, 4};
+    const rppg_resample_config cfg = rppg_resample_config_of(&c);
+    float *const out[2] = {rs_out[0], rs_out[1]};
+    size_t peak = 0;
+    int r, fails = 0;
+    for (r = 0; r < 4; r++) {
+        const int fps = rates[r];
+        const int64_t t0 = 1000000 + rng_range(&seed, 0, 999999);
+        rppg_resampler rs;
+        int64_t t = t0, j = 0;
+        int i, k, n;
+        fails += rppg_resampler_init(&rs, &cfg, rs_prev) != 0;
+        for (i = 0; i < 2 * fps; i++) {
+            t = t0 + ((int64_t)i * 1000000 + fps / 2) / fps;
+            if (i > 0 && fps != 30)
+                t += rng_range(&seed, -2000, 2000);
+            if (io->stack_begin)
+                io->stack_begin();
+            n = rppg_resampler_push(&rs, t, window_buf[i % WINDOW], out, 2);
+            if (io->stack_end) {
+                size_t s = io->stack_end();
+                peak = s > peak ? s : peak;
+            }
+            fails += n < 0;
+            for (k = 0; k < n; k++, j++) {
+                emitf(io, "resample fps=%d frame=%d sample=%ld t=%ld hash=%08lx px0=%08lx", fps, i,
+                      (long)j, (long)(rppg_resampler_sample_time(&rs, j) - t0),
+                      (unsigned long)fnv1a(out[k], sizeof rs_out[0]),
+                      (unsigned long)float_bits(out[k][0]));
+                if (fps == 30) /* exactly camera frame 4j */
+                    fails += i != 4 * (int)j || memcmp(out[k], window_buf[i % WINDOW], sizeof rs_out[0]) != 0;
+            }
+        }
+        /* the same time again, a stall of 0.3 s: refused with their codes */
+        n = rppg_resampler_push(&rs, t, window_buf[0], out, 2);
+        k = rppg_resampler_push(&rs, t + 300000, window_buf[0], out, 2);
+        emitf(io, "resample fps=%d samples=%ld repeat=%d stall=%d", fps, (long)j, n, k);
+        fails += n != RPPG_RESAMPLE_BACKWARDS || k != RPPG_RESAMPLE_GAP;
+    }
+    stack_report(io, "rppg_resampler_push", peak);
+    return fails;
+}
+
 int rq_run_cases(const rq_case_io *io)
 {
     const rppg_contract raw = {RPPG_REPR_RAW, 0.0f, 0.0f, 1};
@@ -532,6 +584,7 @@ int rq_run_cases(const rq_case_io *io)
         fails += case_synth_window(io);
     }
     fails += case_synth_frames(io);
+    fails += case_resample(io, 0x7e5a3b1u);
     fails += case_kernels(io, 0x5eed5eedu);
     fails += case_smoother(io, 0xfeedbeefu);
     fails += case_temporal_shapes(io, 0x7e3a9a11u);
