@@ -37,6 +37,7 @@ typedef struct run_ctx {
     int calib_windows;
     int rois, frames;                 /* of the dataset */
     rq_data_timing timing;            /* of the dataset, resolved once (keys and options) */
+    char timing_warning[RQ_TIMING_WARNING_MAX]; /* printed when the run succeeds */
     rppg_contract contract;           /* of the spatial checkpoint */
     float *features;                  /* FP32 features of the evaluated windows (validate) */
     size_t feature_floats;            /* a window's */
@@ -191,7 +192,8 @@ static int describe_data(run_ctx *c, rq_error *err)
     const rq_data_timing stated = {ds.fps, ds.frame_stride};
     rq_dataset_close(&ds);
     /* warns here once; quantize and validate then get the resolved values */
-    return rq_data_timing_check(&c->contract, &stated, &c->o->timing, c->data, stderr, &c->timing, err);
+    return rq_data_timing_check(&c->contract, &stated, &c->o->timing, c->data, c->timing_warning,
+                                &c->timing, err);
 }
 
 static int online_cores(void)
@@ -574,6 +576,7 @@ int rq_run(const rq_run_opts *o, rq_report *rep, rq_error *err)
     step_done(c, "report", t0);
     if (write_report(c, err) || rq_outdir_commit(&c->out, err))
         goto out;
+    rq_print_warning(c->timing_warning);
     rc = 0;
 out:
     if (rc)

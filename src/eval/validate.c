@@ -424,6 +424,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     memset(&tm, 0, sizeof tm);
     rq_tfl_model_init(&t);
     struct stat st;
+    char warning[RQ_TIMING_WARNING_MAX] = "";
 
     if (rq_spatial_load(o->spatial, &sm, err) < 0)
         goto out;
@@ -431,7 +432,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     if (rq_dataset_open(o->data, &ds, err) < 0)
         goto out;
     have_ds = 1;
-    if (rq_check_dataset_fits(&ds, &sm, o->data, &o->timing, stderr, err) < 0)
+    if (rq_check_dataset_fits(&ds, &sm, o->data, &o->timing, warning, err) < 0)
         goto out;
     if (rq_temporal_load(o->temporal, ds.rois, &tm, err) < 0)
         goto out;
@@ -508,6 +509,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     c.features = NULL;
     if (o->predictions && write_predictions(o->predictions, &c, err) < 0)
         goto out;
+    rq_print_warning(warning); /* after the work: an error would have stayed one line */
     rc = 0;
 out:
     if (rc < 0)

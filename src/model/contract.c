@@ -141,7 +141,7 @@ static int pick_stride(int stated, int given, int model, const char *path, int *
 }
 
 int rq_data_timing_check(const rppg_contract *c, const rq_data_timing *stated,
-                         const rq_data_timing *given, const char *path, FILE *warn,
+                         const rq_data_timing *given, const char *path, char *warning,
                          rq_data_timing *out, rq_error *err)
 {
     static const rq_data_timing none = {0.0, 0};
@@ -171,10 +171,13 @@ int rq_data_timing_check(const rppg_contract *c, const rq_data_timing *stated,
                        "contract expects %g Hz (%s at %d fps)", path, rate, t.fps, every, note,
                        want, model_every, RPPG_CONTRACT_FPS);
     }
-    /* warned only when the assumption lets the command go on: an error stays one line */
-    if (warn && unstated)
-        fprintf(warn, "rppgq: warning: %s states no %s: assuming %g fps, %s (%g Hz); "
-                "--fps/--frame-stride set them\n", path, unstated, t.fps, every, rate);
+    if (warning) {
+        warning[0] = 0;
+        if (unstated)
+            snprintf(warning, RQ_TIMING_WARNING_MAX,
+                     "rppgq: warning: %s states no %s: assuming %g fps, %s (%g Hz); "
+                     "--fps/--frame-stride set them", path, unstated, t.fps, every, rate);
+    }
     if (out)
         *out = t;
     return 0;

@@ -36,13 +36,16 @@ typedef struct rq_data_timing {
     int frame_stride; /* camera frames between a window's samples */
 } rq_data_timing;
 
+#define RQ_TIMING_WARNING_MAX 320
+
 /* Resolves the sampling of the dataset at `path`: its keys (stated) and the --fps /
  * --frame-stride options (given). An option contradicting a key is an error; a value stated
- * nowhere is assumed (30 fps; the model's stride) and named in one warning line on `warn`
- * (NULL: silent). The resulting rate fps / frame_stride must be the model's. out: the
- * resolved timing (may be NULL). */
+ * nowhere is assumed (30 fps; the model's stride) and named in a one-line warning put into
+ * `warning` (RQ_TIMING_WARNING_MAX bytes, "" when none; the caller prints it when the command
+ * succeeds, so that an error stays the one line). The resulting rate fps / frame_stride must
+ * be the model's. out: the resolved timing (may be NULL). */
 int rq_data_timing_check(const rppg_contract *c, const rq_data_timing *stated,
-                         const rq_data_timing *given, const char *path, FILE *warn,
+                         const rq_data_timing *given, const char *path, char *warning,
                          rq_data_timing *out, rq_error *err);
 
 #endif

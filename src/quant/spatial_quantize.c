@@ -8,7 +8,7 @@
 #include "tflite/tfl_model.h"
 
 int rq_check_dataset_fits(const rq_dataset *ds, const rq_spatial_cnn *m, const char *data_path,
-                          const rq_data_timing *given, FILE *warn, rq_error *err)
+                          const rq_data_timing *given, char *warning, rq_error *err)
 {
     if (ds->channels != rq_spatial_in_channels(m))
         return rq_fail(err, "%s: windows have %d colour channels but the spatial CNN takes %d",
@@ -17,7 +17,13 @@ int rq_check_dataset_fits(const rq_dataset *ds, const rq_spatial_cnn *m, const c
         return rq_fail(err, "%s: ROI patches of %dx%d do not fit the spatial CNN (4..4096 a side)",
                        data_path, ds->height, ds->width);
     const rq_data_timing stated = {ds->fps, ds->frame_stride};
-    return rq_data_timing_check(&m->contract, &stated, given, data_path, warn, NULL, err);
+    return rq_data_timing_check(&m->contract, &stated, given, data_path, warning, NULL, err);
+}
+
+void rq_print_warning(const char *warning)
+{
+    if (warning && warning[0])
+        fprintf(stderr, "%s\n", warning);
 }
 
 int rq_load_calibration_patches(rq_dataset *ds, const rq_calib_plan *plan,
@@ -74,7 +80,8 @@ int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_e
         rq_spatial_free(&m);
         return -1;
     }
-    if (rq_check_dataset_fits(&ds, &m, o->data, &o->timing, stderr, err) < 0 ||
+    char warning[RQ_TIMING_WARNING_MAX] = "";
+    if (rq_check_dataset_fits(&ds, &m, o->data, &o->timing, warning, err) < 0 ||
         rq_calib_select(ds.labels, ds.subjects, ds.n, o->calib_windows, o->seed, o->data, &plan,
                         err) < 0)
         goto out;
@@ -100,6 +107,7 @@ int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_e
     res->tflite_bytes = len;
     res->calib_windows = plan.n;
     res->calib_patches = n_patches;
+    rq_print_warning(warning); /* after the work: an error would have stayed one line */
     if (o->log) {
         char desc[256];
         rq_contract_describe(&m.contract, desc, sizeof desc);

@@ -34,10 +34,13 @@ typedef struct rq_quantize_result {
 int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_error *err);
 
 /* Checks that the dataset's windows fit the model (channels, patch size) and were sampled at
- * the contract's rate (rq_data_timing_check: dataset keys, the options `given`, warnings on
- * `warn`). */
+ * the contract's rate (rq_data_timing_check: dataset keys, the options `given`; `warning`
+ * receives what was assumed, RQ_TIMING_WARNING_MAX bytes). */
 int rq_check_dataset_fits(const rq_dataset *ds, const rq_spatial_cnn *m, const char *data_path,
-                          const rq_data_timing *given, FILE *warn, rq_error *err);
+                          const rq_data_timing *given, char *warning, rq_error *err);
+
+/* Prints a deferred warning line (if any) on stderr. */
+void rq_print_warning(const char *warning);
 
 /* Reads the plan's windows and returns them contract-applied: n * frames * rois patches
  * (malloc'ed, caller frees). */
