@@ -1,8 +1,9 @@
 /* The int8 engine fed hostile but parseable models. Two ways in, chosen by the first byte:
  *   even: the rest is a .tflite file (seeds: our test models), parsed then run;
- *   odd:  a test model built in memory (spatial CNN or one per operator) whose tensors and
- *         operators the rest of the input rewrites (shapes, scales, zero points, options,
- *         indices, constant bytes), run without going through the parser at all.
+ *   odd:  a test model built in memory (spatial CNN or one per operator; with bit 1 set,
+ *         one of the data-movement models) whose tensors and operators the rest of the
+ *         input rewrites (shapes, scales, zero points, options, indices, constant bytes),
+ *         run without going through the parser at all.
  * rq_tfl_prepare must refuse what it cannot run with one line; what it accepts must run
  * with any input bytes, without memory errors or undefined behaviour. */
 #include "fz_util.h"
@@ -31,6 +32,27 @@ static float fz_weird_float(uint32_t sel, uint32_t raw)
         return f; /* any bit pattern, NaN and Inf included */
     }
     return table[raw % (sizeof table / sizeof *table)];
+}
+
+/* Options of the data-movement operators (axes, counts, masks, block sizes). */
+static void fz_mutate_movement(rq_tfl_options *o, uint32_t field, int32_t v)
+{
+    switch (field % 10) {
+    case 0: o->axis = v; break;
+    case 1: o->count = v; break;
+    case 2: o->batch_dims = v; break;
+    case 3: o->begin_mask = v; break;
+    case 4: o->end_mask = v; break;
+    case 5: o->shrink_axis_mask = v; break;
+    case 6: o->block_size = v; break;
+    case 7: o->align_corners = v & 1, o->half_pixel_centers = (v >> 1) & 1; break;
+    case 8: o->offset = v & 1; break;
+    default:
+        o->n_squeeze_dims = (int)((uint32_t)v % (RQ_TFL_MAX_DIMS + 1));
+        for (int i = 0; i < o->n_squeeze_dims; i++)
+            o->squeeze_dims[i] = (int32_t)((uint32_t)v - (uint32_t)i);
+        break;
+    }
 }
 
 static void fz_mutate(rq_tfl_model *m, const uint8_t *p, const uint8_t *end)
@@ -98,6 +120,8 @@ static void fz_mutate(rq_tfl_model *m, const uint8_t *p, const uint8_t *end)
         default:
             if (t->q.n > 1)
                 t->q.quantized_dimension = small;
+            else
+                fz_mutate_movement(&op->opt, field, (field & 0x80) ? sval : small);
             break;
         }
     }
@@ -142,13 +166,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rq_tfl_model_free(&m);
         return 0;
     }
-    int n_names = 0;
+    int n_names = 0, n_mv = 0;
     while (rq_tfl_op_model_names[n_names])
         n_names++;
-    int pick = data[1] % (n_names + 1);
+    while (rq_tfl_movement_model_name(n_mv))
+        n_mv++;
     rq_tfl_model_init(&m);
-    int rc = pick == n_names ? rq_tfl_build_spatial_cnn(&m, 1, &err)
+    int rc;
+    if (data[0] & 2) { /* 3 mod 4: a data-movement model */
+        rc = rq_tfl_build_movement_model(&m, rq_tfl_movement_model_name(data[1] % n_mv), &err);
+    } else {
+        int pick = data[1] % (n_names + 1);
+        rc = pick == n_names ? rq_tfl_build_spatial_cnn(&m, 1, &err)
                              : rq_tfl_build_op_model(&m, rq_tfl_op_model_names[pick], 1, &err);
+    }
     if (rc == 0) {
         fz_mutate(&m, data + 2, data + size);
         fz_run(&m, data + 2, size - 2);

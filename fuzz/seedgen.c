@@ -31,7 +31,8 @@ static int put(const char *dir, const char *sub, const char *name, const unsigne
     return rc;
 }
 
-static int emit(const char *dir, rq_tfl_model *m, const char *name, int number)
+/* kind 1: fuzz_engine's op models and spatial CNN, 3: its data-movement models */
+static int emit_kind(const char *dir, rq_tfl_model *m, const char *name, int kind, int number)
 {
     uint8_t *buf;
     size_t len;
@@ -42,12 +43,17 @@ static int emit(const char *dir, rq_tfl_model *m, const char *name, int number)
     }
     char file[256];
     snprintf(file, sizeof file, "%s.tflite", name);
-    unsigned char zero = 0, built[2] = {1, (unsigned char)number};
+    unsigned char zero = 0, built[2] = {(unsigned char)kind, (unsigned char)number};
     int rc = put(dir, "fuzz_tflite", file, NULL, 0, buf, len) ||
              put(dir, "fuzz_engine", file, &zero, 1, buf, len) ||
              put(dir, "fuzz_engine", name, built, 2, NULL, 0);
     free(buf);
     return rc;
+}
+
+static int emit(const char *dir, rq_tfl_model *m, const char *name, int number)
+{
+    return emit_kind(dir, m, name, 1, number);
 }
 
 int main(int argc, char **argv)
@@ -74,5 +80,17 @@ int main(int argc, char **argv)
         return 1;
     }
     rq_tfl_model_free(&m);
+    /* the data-movement models, picked by fuzz_engine when the first byte is 3 */
+    for (int k = 0; rq_tfl_movement_model_name(k); k++) {
+        char name[64];
+        snprintf(name, sizeof name, "mv_%s", rq_tfl_movement_model_name(k));
+        if (rq_tfl_build_movement_model(&m, rq_tfl_movement_model_name(k), &err) ||
+            emit_kind(argv[1], &m, name, 3, k)) {
+            fprintf(stderr, "seedgen: %s\n", err.msg);
+            rq_tfl_model_free(&m);
+            return 1;
+        }
+        rq_tfl_model_free(&m);
+    }
     return 0;
 }

@@ -290,54 +290,111 @@ static int32_t ss_end(const rq_tfl_options *o, int32_t e, int32_t stride, int32_
     return (int32_t)end;
 }
 
-/* STRIDED_SLICE(x, begin, end, strides) with begin/end/shrink masks and offset. */
+/* STRIDED_SLICE's sparse specification (one entry per begin/end/strides value, with
+ * ellipsis and new axes) made dense (one entry per input dimension), as TensorFlow
+ * defines it: the ellipsis stands for full ranges over the dimensions the other entries
+ * leave (one is implied at the end when absent); a new axis takes no input dimension and
+ * puts a 1 in the output. order[] lists the output's dimensions: a dense index, or -1 for
+ * a new axis. Without ellipsis and new axes it is the identity (TFLite Micro's case). */
+typedef struct ss_spec {
+    int32_t b[RQ_TFL_MAX_DIMS], e[RQ_TFL_MAX_DIMS], st[RQ_TFL_MAX_DIMS];
+    rq_tfl_options o; /* begin/end/shrink masks by dense dimension; offset */
+    int order[2 * RQ_TFL_MAX_DIMS], n_order;
+} ss_spec;
+
+static int ss_make_dense(prep_ctx *c, int rank, int n, const int32_t *b, const int32_t *e,
+                         const int32_t *st, ss_spec *d)
+{
+    const rq_tfl_options *o = &c->op->opt;
+    int ell = o->ellipsis_mask & ((1 << n) - 1);
+    if (ell & (ell - 1))
+        return op_fail(c, "ellipsis_mask %d has more than one bit", o->ellipsis_mask);
+    int sparse_n = n, implied = !ell;
+    int after = 0; /* new axes after the ellipsis */
+    for (int i = 0; i < n; i++)
+        if (ell && (1 << i) > ell && (o->new_axis_mask >> i & 1) && !(ell >> i & 1))
+            after++;
+    if (implied)
+        ell = 1 << sparse_n++;
+    memset(d, 0, sizeof *d);
+    d->o.offset = o->offset;
+    int full = 0;
+    for (int i = 0; i < sparse_n; i++) {
+        if (ell >> i & 1) {
+            int next = rank - (sparse_n - i) + 1 + after;
+            next = next < rank ? next : rank;
+            for (; full < next; full++) {
+                d->b[full] = 0, d->e[full] = 0, d->st[full] = 1;
+                d->o.begin_mask |= 1 << full;
+                d->o.end_mask |= 1 << full;
+                d->order[d->n_order++] = full;
+            }
+        } else if (o->new_axis_mask >> i & 1) {
+            if (d->n_order >= 2 * RQ_TFL_MAX_DIMS)
+                return op_fail(c, "too many new axes");
+            d->order[d->n_order++] = -1;
+        } else {
+            if (full >= rank)
+                return op_fail(c, "%d slice entries for a rank-%d input", n, rank);
+            d->b[full] = b[i], d->e[full] = e[i], d->st[full] = st[i];
+            d->o.begin_mask |= (o->begin_mask >> i & 1) << full;
+            d->o.end_mask |= (o->end_mask >> i & 1) << full;
+            d->o.shrink_axis_mask |= (o->shrink_axis_mask >> i & 1) << full;
+            d->order[d->n_order++] = full++;
+        }
+    }
+    if (full != rank)
+        return op_fail(c, "%d slice entries cover %d of the input's %d dimensions", n, full,
+                       rank);
+    return 0;
+}
+
+/* STRIDED_SLICE(x, begin, end, strides) with every mask and offset. */
 int prepare_strided_slice(prep_ctx *c, prep_op *p)
 {
     if (check_counts(c, 4, 4) || same_types(c, (int[]){0}, 1))
         return -1;
-    const rq_tfl_options *o = &c->op->opt;
     const rq_tfl_tensor *in = input_tensor(c, 0), *out = output_tensor(c);
-    if (o->ellipsis_mask || o->new_axis_mask)
-        return op_fail(c, "ellipsis_mask %d / new_axis_mask %d not supported (TFLite Micro "
-                          "ignores them; the converter does not emit them)",
-                       o->ellipsis_mask, o->new_axis_mask);
     int32_t b[RQ_TFL_MAX_DIMS], e[RQ_TFL_MAX_DIMS], st[RQ_TFL_MAX_DIMS];
     int nb, ne, ns;
     if (mv_const_ints(c, 1, "begin", b, RQ_TFL_MAX_DIMS, &nb) ||
         mv_const_ints(c, 2, "end", e, RQ_TFL_MAX_DIMS, &ne) ||
         mv_const_ints(c, 3, "strides", st, RQ_TFL_MAX_DIMS, &ns))
         return -1;
-    if (nb != in->rank || ne != in->rank || ns != in->rank)
-        return op_fail(c, "begin, end and strides have %d, %d, %d entries for a rank-%d input",
-                       nb, ne, ns, in->rank);
+    if (nb != ne || nb != ns)
+        return op_fail(c, "begin, end and strides have %d, %d, %d entries", nb, ne, ns);
+    ss_spec d;
+    if (ss_make_dense(c, in->rank, nb, b, e, st, &d))
+        return -1;
     int64_t in_stride[RQ_TFL_MAX_DIMS];
     row_major(in->shape, in->rank, in_stride);
     rppg_mv_view v;
     memset(&v, 0, sizeof v);
     v.rank = in->rank;
     v.elem = mv_elem_size(c, in);
-    int32_t out_dims[RQ_TFL_MAX_DIMS];
-    int n_out = 0;
-    for (int d = 0; d < in->rank; d++) {
-        if (st[d] == 0)
-            return op_fail(c, "stride of dimension %d is 0", d);
-        int32_t size = in->shape[d];
-        int32_t start = ss_start(o, b[d], st[d], size, d);
-        int32_t end = ss_end(o, e[d], st[d], size, d, start);
-        int64_t span = st[d] > 0 ? (int64_t)end - start : (int64_t)start - end;
-        int64_t step = st[d] > 0 ? st[d] : -(int64_t)st[d];
+    for (int k = 0; k < in->rank; k++) {
+        if (d.st[k] == 0)
+            return op_fail(c, "stride of dimension %d is 0", k);
+        int32_t size = in->shape[k];
+        int32_t start = ss_start(&d.o, d.b[k], d.st[k], size, k);
+        int32_t end = ss_end(&d.o, d.e[k], d.st[k], size, k, start);
+        int64_t span = d.st[k] > 0 ? (int64_t)end - start : (int64_t)start - end;
+        int64_t step = d.st[k] > 0 ? d.st[k] : -(int64_t)d.st[k];
         int64_t count = span > 0 ? (span + step - 1) / step : 0;
-        if (o->shrink_axis_mask >> d & 1) {
-            if (count != 1)
-                return op_fail(c, "shrunk dimension %d: index %d outside size %d", d,
-                               (int)b[d], (int)size);
-        } else {
-            out_dims[n_out++] = (int32_t)count;
-        }
-        v.dims[d] = (int32_t)count;
-        v.in_stride[d] = st[d] * in_stride[d];
-        v.in_off += (count ? start : 0) * in_stride[d];
+        if ((d.o.shrink_axis_mask >> k & 1) && count != 1)
+            return op_fail(c, "shrunk dimension %d: index %d outside size %d", k, (int)d.b[k],
+                           (int)size);
+        v.dims[k] = (int32_t)count;
+        v.in_stride[k] = d.st[k] * in_stride[k];
+        v.in_off += (count ? start : 0) * in_stride[k];
     }
+    int32_t out_dims[2 * RQ_TFL_MAX_DIMS];
+    int n_out = 0;
+    for (int i = 0; i < d.n_order; i++)
+        if (d.order[i] < 0 || !(d.o.shrink_axis_mask >> d.order[i] & 1))
+            out_dims[n_out++] = d.order[i] < 0 ? 1 : v.dims[d.order[i]];
+    if (n_out > RQ_TFL_MAX_DIMS)
+        return op_fail(c, "output rank %d", n_out);
     if (mv_expect_shape(c, out, n_out, out_dims))
         return -1;
     row_major(v.dims, v.rank, v.out_stride);

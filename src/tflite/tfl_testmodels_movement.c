@@ -250,6 +250,36 @@ static void c_expand_last(bld *b) { expand_case(b, -1, S(3, 5, 1)); }
 static void c_expand_first(bld *b) { expand_case(b, 0, S(1, 3, 5)); }
 static void c_expand_mid(bld *b) { expand_case(b, 1, S(3, 1, 5)); }
 
+/* n slice entries (n != rank with ellipsis or new axes) */
+static void sparse_case(bld *b, int rank, const int32_t *shape, int n, const int32_t *begin,
+                        const int32_t *end, const int32_t *strides, const rq_tfl_options *o,
+                        int out_rank, const int32_t *out_shape)
+{
+    int c3[3] = {vec(b, "begin", n, begin), vec(b, "end", n, end),
+                 vec(b, "strides", n, strides)};
+    int x = input(b, RQ_TFL_INT8, rank, shape, 0.05f, -3);
+    int y = output(b, RQ_TFL_INT8, out_rank, out_shape, 0.05f, -3);
+    op(b, RQ_TFL_OP_STRIDED_SLICE, 4, T(x, c3[0], c3[1], c3[2]), 1, &y, o);
+}
+
+static void c_ss_ellipsis(bld *b)
+{ /* x[..., 1:3] */
+    rq_tfl_options o = opts();
+    o.ellipsis_mask = 1;
+    sparse_case(b, 4, S(2, 3, 4, 5), 2, T(0, 1), T(0, 3), T(1, 1), &o, 4, S(2, 3, 4, 2));
+}
+static void c_ss_new_axis(bld *b)
+{ /* x[:, None, 1:3] */
+    rq_tfl_options o = opts();
+    o.begin_mask = 1, o.end_mask = 1, o.new_axis_mask = 2;
+    sparse_case(b, 2, S(3, 4), 3, T(0, 0, 1), T(0, 0, 3), T(1, 1, 1), &o, 3, S(3, 1, 2));
+}
+static void c_ss_short(bld *b)
+{ /* x[1:3] on a rank-3 input: the rest implied */
+    rq_tfl_options o = opts();
+    sparse_case(b, 3, S(4, 5, 6), 1, T(1), T(3), T(1), &o, 3, S(2, 5, 6));
+}
+
 static void strided_case(bld *b, rq_tfl_type type, int rank, const int32_t *shape,
                          const int32_t *begin, const int32_t *end, const int32_t *strides,
                          int bm, int em, int sm, int offset, int out_rank,
@@ -514,6 +544,9 @@ static const movement_case cases[] = {
     {"ss_clamp", c_ss_clamp, 0},
     {"ss_offset", c_ss_offset, RQ_TFL_MV_NO_TFLM},
     {"ss_int32", c_ss_int32, 0},
+    {"ss_ellipsis", c_ss_ellipsis, RQ_TFL_MV_NO_TFLM},
+    {"ss_new_axis", c_ss_new_axis, RQ_TFL_MV_NO_TFLM},
+    {"ss_short", c_ss_short, RQ_TFL_MV_NO_TFLM},
     {"slice_4d", c_slice_4d, 0},
     {"slice_2d", c_slice_2d, 0},
     {"split3_channels", c_split3_channels, 0},

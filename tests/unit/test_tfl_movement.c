@@ -184,6 +184,8 @@ static void test_every_model_roundtrips_and_runs(void)
                           a->half_pixel_centers == b->half_pixel_centers &&
                           a->begin_mask == b->begin_mask && a->end_mask == b->end_mask &&
                           a->shrink_axis_mask == b->shrink_axis_mask && a->offset == b->offset &&
+                          a->ellipsis_mask == b->ellipsis_mask &&
+                          a->new_axis_mask == b->new_axis_mask &&
                           a->block_size == b->block_size &&
                           a->n_squeeze_dims == b->n_squeeze_dims &&
                           !memcmp(a->squeeze_dims, b->squeeze_dims, sizeof a->squeeze_dims),
