@@ -363,11 +363,12 @@ typedef struct frame_state {
     double dx, dy, scale; /* face box: motion + jitter, in face-box pixels */
 } frame_state;
 
-static frame_state frame_at(const rq_synth_subject *s, int64_t n)
+/* The scene at time t (seconds); key: the camera frame's number, which keys its random jitter
+ * and noise (frame n of the 30 fps recording: t = n / 30, key n). */
+static frame_state frame_at(const rq_synth_subject *s, double t, uint64_t key)
 {
     frame_state f;
-    double t = (double)n / RQ_SYNTH_FPS;
-    rng r = {rq_synth_key(s->seed, (uint64_t)s->index, KEY_BOX, (uint64_t)n)};
+    rng r = {rq_synth_key(s->seed, (uint64_t)s->index, KEY_BOX, key)};
     double sway = sin(TWO_PI * s->sway_f * t + s->sway_ph);
     f.light = 1.0 + s->drift_a * sin(TWO_PI * s->drift_f * t + s->drift_ph) + s->sway_a * sway +
               s->flick_a * sin(TWO_PI * 100.0 * t + s->flick_ph); /* 100 Hz mains, aliased */
@@ -378,13 +379,12 @@ static frame_state frame_at(const rq_synth_subject *s, int64_t n)
     return f;
 }
 
-/* Light reaching the camera from one ROI at frame n, in DN: the skin level per channel
+/* Light reaching the camera from one ROI at time t, in DN: the skin level per channel
  * (pulse and illumination applied) and the specular part. */
-static void roi_levels(const rq_synth_subject *s, int64_t n, const frame_state *f, int roi,
+static void roi_levels(const rq_synth_subject *s, double t, const frame_state *f, int roi,
                        float level[3], float *spec_dn)
 {
     const roi_params *p = &s->roi[roi];
-    double t = (double)n / RQ_SYNTH_FPS;
     double pl = pulse(s, t - p->lag) * s->amp_g * p->amp;
     double mean_dc = (s->dc[0] + s->dc[1] + s->dc[2]) / 3.0;
     for (int c = 0; c < 3; c++)
@@ -414,7 +414,7 @@ static void render_roi(const rq_synth_subject *s, int64_t n, const frame_state *
 {
     int px = s->roi_px;
     float level[3], spec_dn;
-    roi_levels(s, n, f, roi, level, &spec_dn);
+    roi_levels(s, (double)n / RQ_SYNTH_FPS, f, roi, level, &spec_dn);
     rng r = {rq_synth_key(s->seed, (uint64_t)s->index, KEY_NOISE, (uint64_t)n * 8 + (uint64_t)roi)};
     double centre = TEX_MARGIN + px / 2.0 - 0.5;
     for (int y = 0; y < px; y++) {
@@ -444,7 +444,7 @@ int rq_synth_window(const rq_synth_subject *s, int w, float *out, float *label)
     const size_t plane = RQ_SYNTH_SIZE * RQ_SYNTH_SIZE * RQ_SYNTH_CH;
     for (int k = 0; k < RQ_SYNTH_FRAMES; k++) {
         int64_t n = start + (int64_t)k * s->stride;
-        frame_state f = frame_at(s, n);
+        frame_state f = frame_at(s, (double)n / RQ_SYNTH_FPS, (uint64_t)n);
         for (int r = 0; r < RQ_SYNTH_ROIS; r++)
             render_roi(s, n, &f, r, tex + r * tex_len, tn, img,
                        out + ((size_t)k * RQ_SYNTH_ROIS + r) * plane);
@@ -474,57 +474,117 @@ static rppg_box frame_box(const rq_synth_subject *s, const frame_state *f, int w
     return b;
 }
 
+/* What every pixel of one frame shares: the ROI rectangles and the light of each region
+ * (ROIs, other skin, wall), computed once per frame. */
+typedef struct frame_light {
+    rppg_rect roi[RQ_SYNTH_ROIS];
+    float level[RQ_SYNTH_ROIS + 2][3], spec[RQ_SYNTH_ROIS + 2];
+} frame_light;
+
+enum { REGION_SKIN = RQ_SYNTH_ROIS, REGION_WALL = RQ_SYNTH_ROIS + 1 };
+
+static void frame_light_at(const rq_synth_subject *s, double t, const frame_state *f,
+                           const rppg_box *box, frame_light *fl)
+{
+    for (int r = 0; r < RQ_SYNTH_ROIS; r++) {
+        fl->roi[r] = rppg_roi_rect(box, r);
+        roi_levels(s, t, f, r, fl->level[r], &fl->spec[r]);
+    }
+    roi_levels(s, t, f, 1 /* a cheek's skin */, fl->level[REGION_SKIN], &fl->spec[REGION_SKIN]);
+    for (int c = 0; c < 3; c++) {
+        fl->level[REGION_SKIN][c] *= FRAME_SKIN_SHADE;
+        fl->level[REGION_WALL][c] = (float)(255.0 * f->light * wall_dc[c]);
+    }
+    fl->spec[REGION_SKIN] = fl->spec[REGION_WALL] = 0.0f;
+}
+
 /* Light and texture value of the frame pixel centred at (xc, yc). */
-static void frame_pixel_light(const rq_synth_subject *s, int64_t n, const frame_state *f,
+static void frame_pixel_light(const rq_synth_subject *s, const frame_light *fl,
                               const rppg_box *box, const float *tex, int tn, double xc, double yc,
                               float level[3], float *spec_dn, float *tv)
 {
+    int region = REGION_WALL;
+    *tv = 1.0f;
     for (int r = 0; r < RQ_SYNTH_ROIS; r++) {
-        rppg_rect q = rppg_roi_rect(box, r);
-        if (xc >= q.x0 && xc < q.x1 && yc >= q.y0 && yc < q.y1) {
-            double u = TEX_MARGIN - 0.5 + (xc - q.x0) / (q.x1 - q.x0) * s->roi_px;
-            double v = TEX_MARGIN - 0.5 + (yc - q.y0) / (q.y1 - q.y0) * s->roi_px;
-            roi_levels(s, n, f, r, level, spec_dn);
+        const rppg_rect *q = &fl->roi[r];
+        if (xc >= q->x0 && xc < q->x1 && yc >= q->y0 && yc < q->y1) {
+            double u = TEX_MARGIN - 0.5 + (xc - q->x0) / (q->x1 - q->x0) * s->roi_px;
+            double v = TEX_MARGIN - 0.5 + (yc - q->y0) / (q->y1 - q->y0) * s->roi_px;
             *tv = bilinear(tex + (size_t)r * tn * tn, tn, u, v);
-            return;
+            region = r;
+            break;
         }
     }
-    *tv = 1.0f;
-    if (xc >= box->x && xc < box->x + box->w && yc >= box->y && yc < box->y + box->h) {
-        roi_levels(s, n, f, 1 /* a cheek's skin */, level, spec_dn);
-        for (int c = 0; c < 3; c++)
-            level[c] *= FRAME_SKIN_SHADE;
-        *spec_dn = 0.0f;
-        return;
-    }
+    if (region == REGION_WALL && xc >= box->x && xc < box->x + box->w && yc >= box->y &&
+        yc < box->y + box->h)
+        region = REGION_SKIN;
     for (int c = 0; c < 3; c++)
-        level[c] = (float)(255.0 * f->light * wall_dc[c]);
-    *spec_dn = 0.0f;
+        level[c] = fl->level[region][c];
+    *spec_dn = fl->spec[region];
 }
 
 int rq_synth_camera_frame(const rq_synth_subject *s, int64_t n, int width, int height,
                           uint8_t *rgb, rppg_box *box)
 {
-    if (width < 16 || height < 16 || width > 4096 || height > 4096 || n < 0)
+    if (n < 0)
         return -1;
+    return rq_synth_camera_frame_at(s, (double)n / RQ_SYNTH_FPS, (uint64_t)n, width, height, rgb, box);
+}
+
+struct rq_synth_camera {
+    const rq_synth_subject *s;
+    int tn;
+    float tex[]; /* the subject's three ROI textures, tn x tn each */
+};
+
+rq_synth_camera *rq_synth_camera_new(const rq_synth_subject *s)
+{
     int tn = s->roi_px + 2 * TEX_MARGIN;
-    float *tex = malloc((size_t)RQ_SYNTH_ROIS * tn * tn * sizeof *tex);
-    if (!tex)
-        return -1;
+    rq_synth_camera *c = malloc(sizeof *c + (size_t)RQ_SYNTH_ROIS * tn * tn * sizeof(float));
+    if (!c)
+        return NULL;
+    c->s = s;
+    c->tn = tn;
     for (int r = 0; r < RQ_SYNTH_ROIS; r++)
-        make_texture(s, r, tex + (size_t)r * tn * tn, tn);
-    frame_state f = frame_at(s, n);
+        make_texture(s, r, c->tex + (size_t)r * tn * tn, tn);
+    return c;
+}
+
+void rq_synth_camera_free(rq_synth_camera *c)
+{
+    free(c);
+}
+
+int rq_synth_camera_frame_at(const rq_synth_subject *s, double t, uint64_t key, int width,
+                             int height, uint8_t *rgb, rppg_box *box)
+{
+    rq_synth_camera *c = rq_synth_camera_new(s);
+    int rc = c ? rq_synth_camera_shoot(c, t, key, width, height, rgb, box) : -1;
+    rq_synth_camera_free(c);
+    return rc;
+}
+
+int rq_synth_camera_shoot(const rq_synth_camera *c, double t, uint64_t key, int width, int height,
+                          uint8_t *rgb, rppg_box *box)
+{
+    if (width < 16 || height < 16 || width > 4096 || height > 4096 || !(t >= 0.0 && t < 1e7))
+        return -1;
+    const rq_synth_subject *s = c->s;
+    const int tn = c->tn;
+    const float *tex = c->tex;
+    frame_state f = frame_at(s, t, key);
     *box = frame_box(s, &f, width, height);
-    rng r = {rq_synth_key(s->seed, (uint64_t)s->index, KEY_FRAME_NOISE, (uint64_t)n)};
+    rng r = {rq_synth_key(s->seed, (uint64_t)s->index, KEY_FRAME_NOISE, key)};
+    frame_light fl;
+    frame_light_at(s, t, &f, box, &fl);
     for (int y = 0; y < height; y++)
         for (int x = 0; x < width; x++) {
             float level[3], spec_dn, tv, q[3];
-            frame_pixel_light(s, n, &f, box, tex, tn, x + 0.5, y + 0.5, level, &spec_dn, &tv);
+            frame_pixel_light(s, &fl, box, tex, tn, x + 0.5, y + 0.5, level, &spec_dn, &tv);
             camera_pixel(s, level, spec_dn, tv, &r, q);
-            for (int c = 0; c < 3; c++)
-                rgb[((size_t)y * width + x) * 3 + c] = (uint8_t)q[c];
+            for (int ch = 0; ch < 3; ch++)
+                rgb[((size_t)y * width + x) * 3 + ch] = (uint8_t)q[ch];
         }
-    free(tex);
     return 0;
 }
 

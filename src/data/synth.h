@@ -66,6 +66,21 @@ int rq_synth_window(const rq_synth_subject *s, int w, float *out, float *label);
 int rq_synth_camera_frame(const rq_synth_subject *s, int64_t n, int width, int height,
                           uint8_t *rgb, rppg_box *box);
 
+/* The same for a camera at any rate: the frame taken at t seconds of the recording, its
+ * random jitter and noise keyed by `key` (the camera's frame number). Frame n of the 30 fps
+ * camera above is t = n / 30.0, key = n. Returns -1 also for t outside [0, 1e7). */
+int rq_synth_camera_frame_at(const rq_synth_subject *s, double t, uint64_t key, int width,
+                             int height, uint8_t *rgb, rppg_box *box);
+
+/* A camera filming one subject (holds the subject's skin textures, so that a stream of frames
+ * does not rebuild them): rq_synth_camera_shoot gives the same bytes as
+ * rq_synth_camera_frame_at. Thread-safe for distinct rgb buffers. */
+typedef struct rq_synth_camera rq_synth_camera;
+rq_synth_camera *rq_synth_camera_new(const rq_synth_subject *s); /* NULL: out of memory */
+int rq_synth_camera_shoot(const rq_synth_camera *c, double t, uint64_t key, int width, int height,
+                          uint8_t *rgb, rppg_box *box);
+void rq_synth_camera_free(rq_synth_camera *c);
+
 typedef struct rq_synth_stats {
     int64_t windows;
     double seconds;
