@@ -34,8 +34,9 @@ static void usage(FILE *out)
             "  --cache DIR         where synthetic data is kept (default cache/ beside models/)\n"
             "  --threads N         worker threads (default: one per core)\n"
             "  with --data:\n" RQ_CLI_TIMING_HELP "\n"
-            "Writes to DIR: spatial_cnn_int8.tflite, the C folder of export-c (temporal_fusion_c/), report.md,\n"
-            "report.json, predictions.csv and the charts (SVG).\n",
+            "Writes to DIR: spatial_cnn_int8.tflite, the C folder of export-c (temporal_fusion_c/), the\n"
+            "firmware folder of export-c --temporal --spatial (firmware_c/), report.md, report.json,\n"
+            "predictions.csv and the charts (SVG). Ctrl-C leaves nothing behind.\n",
             RQ_RUN_DEFAULT_SUBJECTS, RQ_RUN_DEFAULT_WINDOWS, RQ_RUN_DEFAULT_SEED);
 }
 

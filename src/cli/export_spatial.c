@@ -8,7 +8,6 @@
 
 #include "cli/cli_util.h"
 #include "codegen/spatial_int8_export.h"
-#include "tflite/tfl_model.h"
 
 int rq_export_wants_spatial(int argc, char **argv)
 {
@@ -37,16 +36,9 @@ int rq_export_take_spatial(int argc, char **argv, const char **model, const char
     return n;
 }
 
-static const char *base_name(const char *p)
-{
-    const char *s = strrchr(p, '/');
-    return s ? s + 1 : p;
-}
-
 int rq_export_spatial(const char *model, const char *out_dir, const char *rounding)
 {
     rq_error err = {{0}};
-    rq_tfl_model m;
     rq_q8_lowered l;
     rppg_q8_rounding r = RPPG_Q8_ROUND_DOUBLE;
     struct stat st;
@@ -55,27 +47,17 @@ int rq_export_spatial(const char *model, const char *out_dir, const char *roundi
         r = RPPG_Q8_ROUND_SINGLE;
     else if (rounding && strcmp(rounding, "double"))
         return rq_cli_usage_error("export-c", "--rounding wants double or single, not '%s'", rounding);
-    if (rq_tfl_read(model, &m, &err)) {
-        rq_tfl_model_free(&m);
-        return rq_cli_fail(&err);
-    }
-    if (rq_q8_lower(&m, r, model, &l, &err)) {
-        rq_tfl_model_free(&m);
-        return rq_cli_fail(&err);
-    }
     if (stat(out_dir, &st) != 0) {
         if (mkdir(out_dir, 0777) != 0) {
             rq_fail(&err, "%s: cannot create: %s", out_dir, strerror(errno));
-            rc = -1;
-            goto done;
+            return rq_cli_fail(&err);
         }
         created = 1;
     } else if (!S_ISDIR(st.st_mode)) {
         rq_fail(&err, "%s: not a directory", out_dir);
-        rc = -1;
-        goto done;
+        return rq_cli_fail(&err);
     }
-    rc = rq_spatial_write_c(&m, &l, base_name(model), out_dir, &err);
+    rc = rq_spatial_export_file(model, r, out_dir, &l, &err);
     if (rc && created)
         rmdir(out_dir); /* nothing half-written: the directory was ours and is empty again */
     if (!rc)
@@ -84,8 +66,5 @@ int rq_export_spatial(const char *model, const char *out_dir, const char *roundi
                out_dir, RQ_SPATIAL_H, RQ_SPATIAL_C, l.net.n_layers, l.net.in_h, l.net.in_w,
                l.net.in_c, (double)l.net.in_scale, (long)l.net.in_zp, l.net.n_out,
                l.net.arena_bytes, l.has_contract ? "from the model" : "raw (none recorded)");
-done:
-    rq_q8_lowered_free(&l);
-    rq_tfl_model_free(&m);
     return rc ? rq_cli_fail(&err) : RQ_EXIT_OK;
 }

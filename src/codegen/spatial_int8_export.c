@@ -535,3 +535,29 @@ int rq_spatial_write_c(const rq_tfl_model *m, const rq_q8_lowered *l, const char
     }
     return rc;
 }
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+int rq_spatial_export_file(const char *model_path, rppg_q8_rounding rounding, const char *dir,
+                           rq_q8_lowered *info, rq_error *err)
+{
+    rq_tfl_model m;
+    rq_q8_lowered l;
+    memset(&l, 0, sizeof l);
+    int rc = rq_tfl_read(model_path, &m, err);
+    if (!rc)
+        rc = rq_q8_lower(&m, rounding, model_path, &l, err);
+    if (!rc)
+        rc = rq_spatial_write_c(&m, &l, base_name(model_path), dir, err);
+    if (!rc && info) {
+        *info = l; /* the scalars; the arrays stay with l and go below */
+        info->layers = NULL, info->params = NULL, info->net.layers = NULL, info->net.name = NULL;
+    }
+    rq_q8_lowered_free(&l);
+    rq_tfl_model_free(&m);
+    return rc;
+}

@@ -45,4 +45,10 @@ void rq_spatial_runtime_files(rq_embedded_file files[RQ_SPATIAL_RUNTIME_NFILES])
 int rq_spatial_write_c(const rq_tfl_model *m, const rq_q8_lowered *l, const char *source_name,
                        const char *dir, rq_error *err);
 
+/* The whole export of a .tflite file: reads, lowers and writes it into DIR (which must
+ * exist). With info, the lowered network's scalar fields (sizes, quantization, contract)
+ * are copied there, its array pointers NULL. */
+int rq_spatial_export_file(const char *model_path, rppg_q8_rounding rounding, const char *dir,
+                           rq_q8_lowered *info, rq_error *err);
+
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "codegen/runtime_embed.h"
+#include "common/cleanup.h"
 
 void rq_c_float_literal(float x, char buf[32])
 {
@@ -400,6 +401,7 @@ int rq_temporal_export_c(const rq_temporal_model *m, const char *source_path,
     snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", out_dir);
     if (!mkdtemp(tmp))
         return rq_fail(err, "%s: cannot create: %s", out_dir, strerror(errno));
+    int cleanup = rq_cleanup_add(tmp);
     mode_t mask = umask(0);
     umask(mask);
     (void)chmod(tmp, 0777 & ~mask);
@@ -420,5 +422,6 @@ int rq_temporal_export_c(const rq_temporal_model *m, const char *source_path,
         rc = install_dir(tmp, out_dir, exists, err);
     if (rc)
         remove_export_dir(tmp);
+    rq_cleanup_drop(cleanup);
     return rc;
 }

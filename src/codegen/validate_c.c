@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "codegen/temporal_export.h"
+#include "common/cleanup.h"
 #include "common/spawn.h"
 #include "common/atomic_file.h"
 #include "io/torch_file.h"
@@ -112,6 +113,7 @@ static const char harness_src[] =
 
 typedef struct workdir {
     char dir[4096];
+    int cleanup; /* the folder's registration for removal on an interrupt */
     char harness[4200], input[4200], output[4200], exe[4200], log[4200];
 } workdir;
 
@@ -121,6 +123,7 @@ static int workdir_make(workdir *w, rq_error *err)
     snprintf(w->dir, sizeof w->dir, "%s/rppgq-validate-c.XXXXXX", t && *t ? t : "/tmp");
     if (!mkdtemp(w->dir))
         return rq_fail(err, "%s: cannot create a temporary directory: %s", w->dir, strerror(errno));
+    w->cleanup = rq_cleanup_add(w->dir);
     snprintf(w->harness, sizeof w->harness, "%s/harness.c", w->dir);
     snprintf(w->input, sizeof w->input, "%s/inputs.bin", w->dir);
     snprintf(w->output, sizeof w->output, "%s/outputs.bin", w->dir);
@@ -137,6 +140,8 @@ static void workdir_remove(workdir *w)
     unlink(w->exe);
     unlink(w->log);
     rmdir(w->dir);
+    rq_cleanup_drop(w->cleanup);
+    w->cleanup = 0;
 }
 
 /* The first line of the log that says something, for a one-line error. */

@@ -1,5 +1,7 @@
 #include "common/atomic_file.h"
 
+#include "common/cleanup.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +18,19 @@ int rq_atomic_open(rq_atomic_file *f, const char *path, rq_error *err)
     int fd = mkstemp(f->tmp);
     if (fd < 0)
         return rq_fail(err, "%s: cannot create: %s", path, strerror(errno));
+    f->cleanup = rq_cleanup_add(f->tmp);
     /* mkstemp creates 0600; outputs are ordinary files for the user */
     mode_t mask = umask(0);
     umask(mask);
     (void)fchmod(fd, 0666 & ~mask);
     f->fp = fdopen(fd, "wb");
     if (!f->fp) {
+        int e = errno;
         close(fd);
         unlink(f->tmp);
-        return rq_fail(err, "%s: cannot open: %s", path, strerror(errno));
+        rq_cleanup_drop(f->cleanup);
+        f->cleanup = 0;
+        return rq_fail(err, "%s: cannot open: %s", path, strerror(e));
     }
     return 0;
 }
@@ -54,16 +60,18 @@ int rq_atomic_commit(rq_atomic_file *f, rq_error *err)
         saved = errno;
     }
     f->fp = NULL;
-    if (bad) {
-        unlink(f->tmp);
-        return rq_fail(err, "%s: write failed: %s", f->path, strerror(saved ? saved : EIO));
+    if (!bad && rename(f->tmp, f->path) == 0) {
+        rq_cleanup_drop(f->cleanup);
+        f->cleanup = 0;
+        return 0;
     }
-    if (rename(f->tmp, f->path) != 0) {
+    const char *what = bad ? "write failed" : "cannot rename into place";
+    if (!bad)
         saved = errno;
-        unlink(f->tmp);
-        return rq_fail(err, "%s: cannot rename into place: %s", f->path, strerror(saved));
-    }
-    return 0;
+    unlink(f->tmp);
+    rq_cleanup_drop(f->cleanup);
+    f->cleanup = 0;
+    return rq_fail(err, "%s: %s: %s", f->path, what, strerror(saved ? saved : EIO));
 }
 
 void rq_atomic_abort(rq_atomic_file *f)
@@ -72,6 +80,8 @@ void rq_atomic_abort(rq_atomic_file *f)
         fclose(f->fp);
         f->fp = NULL;
         unlink(f->tmp);
+        rq_cleanup_drop(f->cleanup);
+        f->cleanup = 0;
     }
 }
 

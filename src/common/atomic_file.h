@@ -11,6 +11,7 @@ typedef struct rq_atomic_file {
     FILE *fp;            /* write through this */
     char path[4096];     /* final name */
     char tmp[4096 + 16]; /* temporary name in the same directory */
+    int cleanup;         /* its registration for removal on an interrupt (common/cleanup.h) */
 } rq_atomic_file;
 
 int rq_atomic_open(rq_atomic_file *f, const char *path, rq_error *err);

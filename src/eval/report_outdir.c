@@ -3,25 +3,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path) != 0 && errno != ENOENT ? -1 : 0;
-}
-
-int rq_remove_tree(const char *path)
-{
-    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
-}
 
 /* 1: empty or an earlier run's output; 0: something else; -1: cannot read it. */
 static int replaceable(const char *dir)
@@ -76,6 +62,7 @@ int rq_outdir_begin(rq_outdir *o, const char *dir, rq_error *err)
         o->stage[0] = 0;
         return rq_fail(err, "%s: cannot create the output folder: %s", o->final, strerror(e));
     }
+    o->cleanup = rq_cleanup_add(o->stage);
     /* mkdtemp makes 0700; the report is an ordinary folder for the user */
     mode_t mask = umask(0);
     umask(mask);
@@ -107,6 +94,8 @@ int rq_outdir_commit(rq_outdir *o, rq_error *err)
             if (rq_remove_tree(o->stage) != 0)
                 fprintf(stderr, "rppgq: warning: could not remove the previous output, now %s\n", o->stage);
             o->stage[0] = 0;
+            rq_cleanup_drop(o->cleanup);
+            o->cleanup = 0;
             return 0;
         }
         /* no exchange on this file system: move the old one aside first */
@@ -127,6 +116,8 @@ int rq_outdir_commit(rq_outdir *o, rq_error *err)
         return rq_fail(err, "%s: cannot rename the new output into place: %s", o->final, strerror(errno));
     }
     o->stage[0] = 0;
+    rq_cleanup_drop(o->cleanup);
+    o->cleanup = 0;
     return 0;
 }
 
@@ -136,4 +127,6 @@ void rq_outdir_abort(rq_outdir *o)
         rq_remove_tree(o->stage);
         o->stage[0] = 0;
     }
+    rq_cleanup_drop(o->cleanup);
+    o->cleanup = 0;
 }

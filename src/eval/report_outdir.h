@@ -5,11 +5,13 @@
 #ifndef RQ_REPORT_OUTDIR_H
 #define RQ_REPORT_OUTDIR_H
 
+#include "common/cleanup.h"
 #include "common/error.h"
 
 typedef struct rq_outdir {
     char final[4096];
     char stage[4096 + 16]; /* where to write meanwhile; "" when not begun */
+    int cleanup;           /* the stage's registration for removal on an interrupt */
 } rq_outdir;
 
 /* Checks DIR can be (re)placed and creates the temporary sibling. */
@@ -21,8 +23,5 @@ int rq_outdir_path(const rq_outdir *o, const char *name, char *buf, size_t size,
 int rq_outdir_commit(rq_outdir *o, rq_error *err);
 /* Removes the stage folder and everything in it. Safe to call twice. */
 void rq_outdir_abort(rq_outdir *o);
-
-/* Removes a folder tree without following symbolic links; 0 or -1. */
-int rq_remove_tree(const char *path);
 
 #endif

@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "codegen/spatial_int8_export.h"
 #include "codegen/temporal_export.h"
 #include "codegen/validate_c.h"
+#include "common/cleanup.h"
 #include "common/spawn.h"
 #include "common/progress.h"
 #include "data/synth.h"
@@ -25,6 +27,9 @@
 #include "quant/spatial_quantize.h"
 
 
+/* An optional section must not hold the run (the footprint script allows QEMU 300 s). */
+#define RUN_M55_LIMIT_S 120
+
 /* Everything one run holds between steps. */
 typedef struct run_ctx {
     const rq_run_opts *o;
@@ -32,7 +37,7 @@ typedef struct run_ctx {
     rq_outdir out;
     char root[PATH_MAX];
     char spatial[PATH_MAX], temporal[PATH_MAX], data[PATH_MAX];
-    char tflite[PATH_MAX + 64], c_dir[PATH_MAX + 64];
+    char tflite[PATH_MAX + 64], c_dir[PATH_MAX + 64], fw_dir[PATH_MAX + 64];
     rq_calib_method method;
     int calib_windows;
     int rois, frames;                 /* of the dataset */
@@ -377,6 +382,22 @@ static int step_export_c(run_ctx *c, rq_error *err)
     return 0;
 }
 
+/* The firmware folder: what `export-c --temporal --spatial` writes, the int8 Spatial CNN as
+ * const data for the MCU's CPU path beside the Temporal Fusion, with every runtime file. */
+static int step_firmware(run_ctx *c, rq_error *err)
+{
+    if (rq_outdir_path(&c->out, "firmware_c", c->fw_dir, sizeof c->fw_dir, err))
+        return -1;
+    rq_temporal_model tm;
+    if (rq_temporal_load(c->temporal, c->rois, &tm, err))
+        return -1;
+    int rc = rq_temporal_export_c(&tm, c->temporal, c->fw_dir, err);
+    rq_temporal_free(&tm);
+    if (!rc)
+        rc = rq_spatial_export_file(c->tflite, RPPG_Q8_ROUND_DOUBLE, c->fw_dir, NULL, err);
+    return rc;
+}
+
 /* The exported folder, compiled by the system C compiler as a firmware build would, run on
  * the FP32 features of every evaluated window; the reference is the float model's heart
  * rate for the same features (the FP32 predictions). */
@@ -430,6 +451,17 @@ static void read_footprint(rq_report *r, const char *json_path)
     json_object_put(o);
 }
 
+/* Building the test image and running it on QEMU takes a while: on a terminal the step's
+ * line counts the seconds. */
+static void m55_tick(void *arg, double seconds)
+{
+    run_ctx *c = arg;
+    if (c->o->log && isatty(fileno(c->o->log))) {
+        fprintf(c->o->log, "  %-11s measuring on QEMU, %.0f s (limit %d s)\r", "m55", seconds, RUN_M55_LIMIT_S);
+        fflush(c->o->log);
+    }
+}
+
 /* The MCU footprint, when the Arm toolchain and QEMU are there (the mcu session's script:
  * exit 3 means "not available"). Optional: it never fails the run. */
 static int step_m55(run_ctx *c, rq_error *err)
@@ -444,7 +476,7 @@ static int step_m55(run_ctx *c, rq_error *err)
         return 0;
     }
     snprintf(script, sizeof script, "%s/tools/m55_footprint.sh", root);
-    if (!file_exists(script) || !realpath(c->c_dir, cdir)) {
+    if (!file_exists(script) || !realpath(c->fw_dir, cdir)) {
         snprintf(r->m55_note, sizeof r->m55_note, "tools/m55_footprint.sh not found");
         return 0;
     }
@@ -454,18 +486,22 @@ static int step_m55(run_ctx *c, rq_error *err)
         return 0;
     }
     close(fd);
-    /* bounded: an optional section must not hold the run (the script allows QEMU 300 s) */
-    char *argv[] = {"timeout", "120", "bash", script, "--temporal", cdir, NULL};
-    int st = rq_spawn_to_file(argv, tmp, 0);
+    int cleanup = rq_cleanup_add(tmp);
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", RUN_M55_LIMIT_S);
+    /* the firmware folder holds both parts: the footprint covers the spatial model too */
+    char *argv[] = {"timeout", limit, "bash", script, "--spatial", cdir, "--temporal", cdir, NULL};
+    int st = rq_spawn_to_file_ticking(argv, tmp, 0, m55_tick, c);
     if (st == 0)
         read_footprint(r, tmp);
     else if (st == 3)
         snprintf(r->m55_note, sizeof r->m55_note, "the Arm toolchain or QEMU is not installed");
     else if (st == 124)
-        snprintf(r->m55_note, sizeof r->m55_note, "tools/m55_footprint.sh took over 120 s");
+        snprintf(r->m55_note, sizeof r->m55_note, "tools/m55_footprint.sh took over %d s", RUN_M55_LIMIT_S);
     else
         snprintf(r->m55_note, sizeof r->m55_note, "tools/m55_footprint.sh failed (status %d)", st);
     unlink(tmp);
+    rq_cleanup_drop(cleanup);
     return 0;
 }
 
@@ -491,7 +527,9 @@ static int step_report(run_ctx *c, rq_error *err)
                                          "temporal_fusion_c/" RQ_TF_WEIGHTS_C,
                                          "temporal_fusion_c/" RQ_TF_WEIGHTS_H,
                                          "temporal_fusion_c/temporal_fusion.c",
-                                         "temporal_fusion_c/temporal_fusion.h", "predictions.csv", "pred_vs_true.svg",
+                                         "temporal_fusion_c/temporal_fusion.h",
+                                         "firmware_c/spatial_cnn_int8.c", "firmware_c/spatial_cnn_int8.h",
+                                         "predictions.csv", "pred_vs_true.svg",
                                          "bland_altman.svg", "hr_over_time.svg", "layer_sqnr.svg"};
     c->rep->n_files = 0;
     for (size_t i = 0; i < sizeof listed / sizeof *listed && c->rep->n_files < RQ_REPORT_MAX_FILES; i++) {
@@ -531,6 +569,7 @@ static const step steps[] = {
     {"validate", step_validate},
     {"export-c", step_export_c},
     {"validate-c", step_validate_c},
+    {"firmware", step_firmware},
     {"m55", step_m55},
 };
 

@@ -5,7 +5,9 @@
  *   3. validate  FP32 and INT8 heart rates on the held-out subjects, baseline, layer SQNR;
  *   4. export-c  Temporal Fusion -> C folder (weights, runtime, headers);
  *   5. validate-c the exported C compiled and run against the float reference;
- *   6. report    report.json, report.md, predictions.csv and the charts.
+ *   6. firmware  `export-c --temporal --spatial`: both parts as C for the MCU (firmware_c/);
+ *   7. m55       flash, RAM and stack of the MCU parts on the Cortex-M55 (QEMU), if installed;
+ *   8. report    report.json, report.md, predictions.csv and the charts.
  * Everything is written into a temporary sibling of the output folder that replaces it only
  * when every step succeeded. */
 #ifndef RQ_REPORT_RUN_H

@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include "common/cleanup.h"
+
 #define TW_MAX_DEPTH 16
 #define TW_ALIGN 64
 #define TW_PREFIX "archive/"
@@ -22,6 +24,7 @@ typedef struct tw_storage {
 struct rq_torch_writer {
     char path[4096];
     char data_tmp[4096 + 32];
+    int cleanup_data, cleanup_zip; /* registrations for removal on an interrupt */
     FILE *data;          /* temporary file holding every storage back to back */
     uint64_t data_bytes; /* written to it so far */
     unsigned char *pkl;  /* the pickle being built */
@@ -163,6 +166,7 @@ int rq_tw_open(rq_torch_writer **out, const char *path, rq_error *err)
         free(w);
         return rq_fail(err, "%s: cannot create temporary file: %s", path, strerror(e));
     }
+    w->cleanup_data = rq_cleanup_add(w->data_tmp);
     w->data = fdopen(fd, "wb");
     if (!w->data) {
         close(fd);
@@ -369,6 +373,8 @@ static void tw_free(rq_torch_writer *w)
     if (w->data)
         fclose(w->data);
     unlink(w->data_tmp);
+    rq_cleanup_drop(w->cleanup_data);
+    rq_cleanup_drop(w->cleanup_zip);
     free(w->pkl);
     free(w->st);
     free(w);
@@ -453,6 +459,8 @@ int rq_tw_commit(rq_torch_writer *w, rq_error *err)
         return -1;
     }
     int zerr = 0;
+    /* libzip writes the archive to "PATH.XXXXXX" and renames it over PATH when closing */
+    w->cleanup_zip = rq_cleanup_add_glob(w->path, ".??????");
     zip_t *za = zip_open(w->path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
     if (!za) {
         zip_error_t ze;

@@ -1,6 +1,7 @@
 #include "quant/ptq.h"
 
 #include "q8_net.h"
+#include "common/progress.h"
 
 #include "model/contract.h"
 
@@ -76,9 +77,11 @@ static const int observed[] = {RQ_ACT_CONV0, RQ_ACT_CONV1, RQ_ACT_CONV2, RQ_ACT_
 #define N_OBSERVED 4
 
 static void observe_all(const rq_spatial_cnn *m, rq_spatial_ws *ws, const float *patches,
-                        int64_t n, size_t patch_floats, rq_observer *obs, float *feat)
+                        int64_t n, size_t patch_floats, rq_observer *obs, float *feat,
+                        rq_progress *prog, uint64_t done_before)
 {
     for (int64_t i = 0; i < n; i++) {
+        rq_progress_update(prog, done_before + (uint64_t)i);
         rq_spatial_forward(m, ws, patches + (size_t)i * patch_floats, feat);
         for (int k = 0; k < N_OBSERVED; k++) {
             int a = observed[k];
@@ -107,15 +110,21 @@ int rq_ptq_calibrate(const rq_spatial_cnn *m, const float *patches, int64_t n, i
         rq_fail(err, "out of memory in calibration");
         goto out;
     }
-    observe_all(m, &ws, patches, n, patch_floats, obs, feat);
-    if (rq_observer_needs_hist(method)) {
+    /* a pass over thousands of patches takes seconds with many windows: show it */
+    rq_progress prog;
+    int passes = rq_observer_needs_hist(method) ? 2 : 1;
+    rq_progress_start(&prog, "calibrate", (uint64_t)n * (uint64_t)passes);
+    observe_all(m, &ws, patches, n, patch_floats, obs, feat, &prog, 0);
+    if (passes == 2) {
         for (int k = 0; k < N_OBSERVED; k++)
             if (rq_observer_start_hist(&obs[k]) < 0) {
                 rq_fail(err, "out of memory in calibration");
                 goto out;
             }
-        observe_all(m, &ws, patches, n, patch_floats, obs, feat);
+        observe_all(m, &ws, patches, n, patch_floats, obs, feat, &prog, (uint64_t)n);
     }
+    rq_progress_update(&prog, (uint64_t)n * (uint64_t)passes);
+    rq_progress_finish(&prog);
     rq_input_params(&m->contract, &r->in_scale, &r->in_zero_point);
     for (int k = 0; k < N_OBSERVED; k++) {
         int a = observed[k];

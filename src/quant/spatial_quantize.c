@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/atomic_file.h"
+#include "common/progress.h"
 #include "quant/ptq.h"
 #include "tflite/tfl_model.h"
 
@@ -37,13 +38,18 @@ int rq_load_calibration_patches(rq_dataset *ds, const rq_calib_plan *plan,
         free(raw), free(out);
         return rq_fail(err, "out of memory for %d calibration windows", plan->n);
     }
+    rq_progress prog;
+    rq_progress_start(&prog, "calibration data", (uint64_t)plan->n);
     for (int i = 0; i < plan->n; i++) {
+        rq_progress_update(&prog, (uint64_t)i);
         if (rq_dataset_read_windows(ds, plan->windows[i], 1, raw, err) < 0) {
             free(raw), free(out);
             return -1;
         }
         rppg_contract_apply(c, (size_t)ds->frames, plane, raw, out + (size_t)i * wf);
     }
+    rq_progress_update(&prog, (uint64_t)plan->n);
+    rq_progress_finish(&prog);
     free(raw);
     *patches = out;
     return 0;

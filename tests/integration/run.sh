@@ -63,6 +63,17 @@ for f in spatial_cnn_int8.tflite temporal_fusion_c/temporal_fusion_weights_expor
     pred_vs_true.svg bland_altman.svg layer_sqnr.svg hr_over_time.svg; do
     [ -s "$OUT/$f" ] && pass "writes $f" || fail "missing $f"
 done
+for f in spatial_cnn_int8.c spatial_cnn_int8.h q8_net.c preprocess.c postprocess.c \
+    temporal_fusion_weights_exported.c temporal_fusion.c; do
+    [ -s "$OUT/firmware_c/$f" ] && pass "firmware_c/ holds $f" || fail "firmware_c/ lacks $f"
+done
+# the firmware folder is the export-c --spatial one: it compiles on its own, warning-free
+if (cd "$OUT/firmware_c" && for f in ./*.c; do cc -std=c99 -Wall -Wextra -Werror -c "$f" -o "$T/fw.o" || exit 1; done) \
+    2>"$T/fw.err"; then
+    pass "firmware_c/ compiles on its own (C99, -Werror)"
+else
+    fail "firmware_c/ does not compile: $(head -3 "$T/fw.err")"
+fi
 grep -q "MAE" "$T/run1.out" && grep -q "INT8" "$T/run1.out" && grep -q "C " "$T/run1.out" &&
     pass "summary on stdout" || fail "summary: $(cat "$T/run1.out")"
 if $PY tests/ref/check_run_report.py "$OUT"; then pass "report.json matches an independent recomputation"; else fail "report.json check"; fi
