@@ -19,7 +19,7 @@ CONFIG_MK := $(BUILD)/config.mk
 ifneq ($(if $(MAKECMDGOALS),$(filter-out clean,$(MAKECMDGOALS)),all),)
 include $(CONFIG_MK)
 endif
-$(CONFIG_MK): tools/install-deps.sh
+$(CONFIG_MK): tools/install-deps.sh Makefile
 	@bash tools/install-deps.sh build
 	@mkdir -p $(@D)
 	@cflags=$$(pkg-config --cflags $(PKGS)) && libs=$$(pkg-config --libs $(PKGS)) || \
