@@ -182,4 +182,13 @@ while read -r name ni no flags; do
     echo "$line"
 done <"$T/cases.txt"
 
+# Bad models (a shape chain that does not fold, non-constant operands, overflowing sizes,
+# inconsistent shapes, bad options): infer exits 1 with one line naming the operator and
+# writes nothing.
+while read -r name idx op want; do
+    rm -f "$T/bad.out"
+    expect_fail "infer refuses $name ($op)" 1 "operator $idx \($op\): .*$want" -- \
+        "$RPPGQ" infer "$T/$name.tflite" "$T/$name.in" "$T/bad.out"
+    [ -e "$T/bad.out" ] && fail "$name: infer left an output file"
+done <"$T/bad.txt"
 finish

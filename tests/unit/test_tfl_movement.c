@@ -10,7 +10,8 @@
  * (NAME.in, all inputs of one set back to back, then the next set), our engine's outputs
  * for them in both rounding modes (NAME.double, NAME.single) and DIR/cases.txt, one line
  * "NAME IN_BYTES OUT_BYTES FLAGS" a case, for tests/integration/tflite_movement.sh, which
- * runs the same files through TFLite Micro and LiteRT. */
+ * runs the same files through TFLite Micro and LiteRT; and the bad models below as files
+ * (DIR/bad.txt lists them) for the CLI's one-line errors. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -404,40 +405,75 @@ static void begin_from_input(rq_tfl_model *m)
     m->inputs[m->n_inputs++] = m->ops[1].inputs[1];
 }
 
+typedef struct bad_case {
+    const char *model;
+    void (*mutate)(rq_tfl_model *);
+    int op;
+    const char *want;
+} bad_case;
+
+static const bad_case bad_cases[] = {
+    {"transpose_nchw", perm_repeats, 0, "not a permutation"},
+    {"ss_steps", stride_zero, 0, "stride of dimension 2 is 0"},
+    {"pad_hw", pad_negative, 0, "negative padding"},
+    {"gather_rows", gather_outside, 0, "index 5 outside"},
+    {"tile_2d", tile_overflow, 0, "multiple 1073741824"},
+    {"concat_rows3", concat_mismatch, 0, "does not match output"},
+    {"bilinear_half", resize_both, 0, "both set"},
+    {"split3_channels", split_count, 0, "num_splits 2"},
+    {"slice_2d", slice_outside, 0, "begin 5 size 5 outside dimension 0"},
+    {"d2s_2", d2s_block, 0, "not a multiple"},
+    {"flatten_chain", shape_from_input, 2, "does not fold to a constant"},
+    {"flatten_chain", begin_from_input, 1, "begin tensor flatten/begin is not constant"},
+};
+#define N_BAD (sizeof bad_cases / sizeof bad_cases[0])
+
 static void test_bad_models_fail_with_one_line(void)
 {
-    static const struct {
-        const char *model;
-        void (*mutate)(rq_tfl_model *);
-        int op;
-        const char *want;
-    } cases[] = {
-        {"transpose_nchw", perm_repeats, 0, "not a permutation"},
-        {"ss_steps", stride_zero, 0, "stride of dimension 2 is 0"},
-        {"pad_hw", pad_negative, 0, "negative padding"},
-        {"gather_rows", gather_outside, 0, "index 5 outside"},
-        {"tile_2d", tile_overflow, 0, "multiple 1073741824"},
-        {"concat_rows3", concat_mismatch, 0, "does not match output"},
-        {"bilinear_half", resize_both, 0, "both set"},
-        {"split3_channels", split_count, 0, "num_splits 2"},
-        {"slice_2d", slice_outside, 0, "begin 5 size 5 outside dimension 0"},
-        {"d2s_2", d2s_block, 0, "not a multiple"},
-        {"flatten_chain", shape_from_input, 2, "does not fold to a constant"},
-        {"flatten_chain", begin_from_input, 1, "begin tensor flatten/begin is not constant"},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (size_t i = 0; i < N_BAD; i++) {
+        const bad_case *b = &bad_cases[i];
         char msg[600];
-        CHECK_MSG(fails_with(cases[i].model, cases[i].mutate, cases[i].op, cases[i].want, msg,
-                             sizeof msg),
-                  "case %zu: wanted operator %d and \"%s\", got %.300s", i, cases[i].op,
-                  cases[i].want, msg);
+        CHECK_MSG(fails_with(b->model, b->mutate, b->op, b->want, msg, sizeof msg),
+                  "case %zu: wanted operator %d and \"%s\", got %.300s", i, b->op, b->want,
+                  msg);
     }
+}
+
+/* The bad models as files for the CLI (bad_<k>.tflite, an input of the right size
+ * bad_<k>.in) and DIR/bad.txt: "bad_<k> OPERATOR_INDEX OPERATOR_NAME EXPECTED TEXT". */
+static int write_bad_models(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/bad.txt", dir);
+    FILE *list = fopen(path, "w");
+    int rc = list ? 0 : -1;
+    for (size_t i = 0; !rc && i < N_BAD; i++) {
+        rq_tfl_model m;
+        rq_error err;
+        char name[32];
+        snprintf(name, sizeof name, "bad_%zu", i);
+        snprintf(path, sizeof path, "%s/%s.tflite", dir, name);
+        rc = rq_tfl_build_movement_model(&m, bad_cases[i].model, &err);
+        if (!rc) {
+            bad_cases[i].mutate(&m);
+            size_t ni = io_bytes(&m, m.inputs, m.n_inputs);
+            uint8_t *in = calloc(ni + 1, 1);
+            rc = !in || rq_tfl_write(&m, path, &err) || write_bytes(dir, name, ".in", in, ni, &err);
+            free(in);
+            fprintf(list, "%s %d %s %s\n", name, bad_cases[i].op,
+                    rq_tfl_builtin_name(m.ops[bad_cases[i].op].code), bad_cases[i].want);
+        }
+        if (rc)
+            fprintf(stderr, "%s: %s\n", name, err.msg);
+        rq_tfl_model_free(&m);
+    }
+    return (list && fclose(list)) || rc ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "--write"))
-        return write_all(argv[2]);
+        return write_all(argv[2]) || write_bad_models(argv[2]);
     RUN(test_every_model_roundtrips_and_runs);
     RUN(test_tile_definition);
     RUN(test_transpose_definition);
