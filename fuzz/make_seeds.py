@@ -8,6 +8,7 @@ writes OUTDIR/fuzz_zip/*.pth        whole torch.save archives (stored and deflat
        OUTDIR/fuzz_torch/*.bin      the structured form fz_structured_zip() expects:
        OUTDIR/fuzz_dataset/*.bin    k, then k x (u16 length, storage bytes), then data.pkl
        OUTDIR/fuzz_onnx/*.onnx      small CNNs exported by torch.onnx.export, opsets 11-17
+       OUTDIR/fuzz_npy/*.npy        calibration sample arrays saved by NumPy
 Every file stays small (< 50 KB) so that the fuzzer mutates quickly.
 """
 import collections
@@ -97,6 +98,16 @@ def onnx_seeds():
     write('fuzz_onnx', 'reshapes.onnx', buf.getvalue())
 
 
+def npy_seeds():
+    import numpy as np
+    for name, a in (('f32', np.arange(24, dtype='<f4').reshape(2, 3, 2, 2)),
+                    ('f64', np.linspace(0, 1, 12).reshape(3, 4))):
+        buf = io.BytesIO()
+        np.save(buf, a)
+        write('fuzz_npy', name + '.npy', buf.getvalue())
+
+
 if __name__ == '__main__':
     main()
     onnx_seeds()
+    npy_seeds()

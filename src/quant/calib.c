@@ -40,6 +40,22 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+int rq_calib_pick(int64_t n, int64_t want, uint64_t seed, int64_t **out)
+{
+    int64_t *a = malloc((size_t)(n > 0 ? n : 1) * sizeof *a);
+    if (!a)
+        return -1;
+    for (int64_t i = 0; i < n; i++)
+        a[i] = i;
+    if (want < n) {
+        uint64_t rng = seed;
+        shuffle_i64(a, n, &rng);
+        qsort(a, (size_t)want, sizeof *a, cmp_i64);
+    }
+    *out = a;
+    return 0;
+}
+
 static int bin_of(float hr)
 {
     if (!(hr >= rq_calib_edges[0]))

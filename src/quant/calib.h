@@ -41,6 +41,11 @@ void rq_calib_print(const rq_calib_plan *plan, FILE *out);
  * (with held-out subjects) belongs to a calibration subject. */
 int rq_calib_excludes(const rq_calib_plan *plan, int64_t i, const int64_t *subjects);
 
+/* Plain sample sets (no labels): the first min(want, n) entries of *out (malloc'ed, n
+ * entries) are the chosen indices, sorted; all of 0..n-1 in order when want >= n, else a
+ * seeded draw without repetition. -1 when out of memory. */
+int rq_calib_pick(int64_t n, int64_t want, uint64_t seed, int64_t **out);
+
 /* ---- observers -------------------------------------------------------------------- */
 
 typedef enum rq_calib_method {

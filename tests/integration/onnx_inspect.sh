@@ -6,7 +6,7 @@
 . tests/lib/onnx_zoo.sh
 zoo_make || finish
 for m in $ZOO_MODELS; do
-    read -r c h w elems opset <"$ZOO/$m.shape"
+    read -r c h w elems opset _ <"$ZOO/$m.shape"
     if ! $RPPGQ inspect "$ZOO/$m.onnx" >"$T/$m.txt" 2>"$T/$m.err"; then
         fail "inspect $m: $(head -c 300 "$T/$m.err")"
         continue

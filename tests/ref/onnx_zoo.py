@@ -9,7 +9,7 @@ For every model NAME it writes (fixed seeds: the same files every run):
     NAME.out.bin       PyTorch's float32 outputs for them, concatenated
     NAME.calib.pt      torch.save of 64 calibration inputs (N, C, H, W) float32
     NAME.calib.npy     the same as .npy
-    NAME.shape         "C H W OUT_ELEMS OPSET"
+    NAME.shape         "C H W OUT_ELEMS OPSET OUT_SHAPE" (OUT_SHAPE without the batch, "8,4,4")
 Nothing here is committed: tests make the zoo once per run and share it (onnx_zoo.sh).
 """
 import os
@@ -205,7 +205,8 @@ def make(name):
     torch.save(calib, path + '.calib.pt')
     np.save(path + '.calib.npy', calib.numpy())
     with open(path + '.shape', 'w') as f:
-        f.write('%d %d %d %d %d\n' % (c, h, w, out[0].numel(), opset))
+        f.write('%d %d %d %d %d %s\n' % (c, h, w, out[0].numel(), opset,
+                                          ','.join(str(d) for d in out.shape[1:])))
 
 
 def main():

@@ -33,6 +33,9 @@
 #define LLVMFuzzerTestOneInput fuzz_onnx_one
 #include "../../fuzz/fuzz_onnx.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_npy_one
+#include "../../fuzz/fuzz_npy.c"
+#undef LLVMFuzzerTestOneInput
 
 #include "common/atomic_file.h"
 
@@ -84,6 +87,7 @@ static void dataset_inputs(void) { CHECK(replay("fuzz_dataset", fuzz_dataset_one
 static void tflite_inputs(void) { CHECK(replay("fuzz_tflite", fuzz_tflite_one) > 0); }
 static void engine_inputs(void) { CHECK(replay("fuzz_engine", fuzz_engine_one) > 0); }
 static void onnx_inputs(void) { CHECK(replay("fuzz_onnx", fuzz_onnx_one) > 0); }
+static void npy_inputs(void) { CHECK(replay("fuzz_npy", fuzz_npy_one) > 0); }
 
 /* rq_torch_open_mem on a file's bytes sees the same tensors, with the same values, as
  * rq_torch_open on the file (checked on a checkpoint PyTorch wrote: fuzz/corpus). */
@@ -203,6 +207,7 @@ int main(void)
 {
     RUN(zip_inputs);
     RUN(onnx_inputs);
+    RUN(npy_inputs);
     RUN(pickle_inputs);
     RUN(torch_inputs);
     RUN(dataset_inputs);

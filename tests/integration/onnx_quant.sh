@@ -1,0 +1,68 @@
+# rppgq quantize --onnx on the shared PyTorch zoo: every model whose operators the int8
+# path lowers is quantized twice (int8 and float input/output; calibration from the .npy
+# and from the torch.save file), then checked against independent references
+# (tests/ref/onnx_quant_check.py): TFLite Micro runs it and its output's SQNR against
+# PyTorch's float output on held-out inputs is reported (>= 20 dB), our engine equals
+# TFLite Micro byte for byte, LiteRT loads and runs it. Models with an operator not lowered
+# yet, or one our engine cannot run yet, print PENDING lines (not counted). Also: the
+# unsupported-operator error, determinism, the JSON report, and bad calibration inputs.
+. tests/lib/common.sh
+. tests/lib/onnx_zoo.sh
+zoo_make || finish
+TFLM=$TFLM_RUN
+LITERT=
+[ -d tests/litert/node_modules/@litertjs/core ] && command -v node >/dev/null && LITERT=tests/litert/run_tflite.js
+for m in $ZOO_MODELS; do
+    if ! $RPPGQ quantize --onnx "$ZOO/$m.onnx" --calib "$ZOO/$m.calib.npy" --out "$T/$m.int8.tflite" \
+        >"$T/$m.q.log" 2>"$T/$m.q.err"; then
+        if grep -q "is not supported by the int8 path" "$T/$m.q.err"; then
+            echo "PENDING $m: $(sed 's/; supported:.*//' "$T/$m.q.err")"
+            [ ! -e "$T/$m.int8.tflite" ] && pass "$m: nothing written for an unsupported operator" \
+                || fail "$m: a model was written despite the error"
+        else
+            fail "$m: quantize: $(head -c 300 "$T/$m.q.err")"
+        fi
+        continue
+    fi
+    if ! $RPPGQ quantize --onnx "$ZOO/$m.onnx" --calib "$ZOO/$m.calib.pt" --out "$T/$m.f.tflite" \
+        --io float --json "$T/$m.json" >"$T/$m.qf.log" 2>"$T/$m.qf.err"; then
+        fail "$m: quantize --io float: $(head -c 300 "$T/$m.qf.err")"
+        continue
+    fi
+    if [ -n "$TFLM" ]; then
+        mkdir -p "$T/$m.work"
+        $PY tests/ref/onnx_quant_check.py "$ZOO" "$m" "$T/$m.f.tflite" "$T/$m.int8.tflite" \
+            "${RPPGQ_REL:-$RPPGQ}" "$TFLM" "$T/$m.work" $LITERT
+    else
+        echo "SKIP $m: no TFLite Micro oracle (../shared/oracles/tflm_run)"
+    fi
+done
+
+M=$ZOO/seed_spatial
+if [ -f "$T/seed_spatial.int8.tflite" ]; then
+    $RPPGQ quantize --onnx "$M.onnx" --calib "$M.calib.npy" --out "$T/again.tflite" >/dev/null \
+        && cmp -s "$T/again.tflite" "$T/seed_spatial.int8.tflite" && pass "same inputs, same bytes" \
+        || fail "quantize is not deterministic"
+    $RPPGQ quantize --onnx "$M.onnx" --calib "$M.calib.npy" --out "$T/s5.tflite" --calib-samples 5 --seed 3 \
+        | grep -q '^calibration: 5 of 64 samples' && ! cmp -s "$T/s5.tflite" "$T/seed_spatial.int8.tflite" \
+        && pass "--calib-samples 5 draws 5 samples (another model)" || fail "--calib-samples"
+    $PY - "$T/seed_spatial.json" <<'PYEOF' && pass "JSON report: a range, scale and SQNR per activation" || fail "JSON report"
+import json, math, sys
+r = json.load(open(sys.argv[1]))
+t = r['tensors']
+assert len(t) >= 8 and all(x['scale'] > 0 and x['min'] <= 0 <= x['max'] for x in t)
+assert all(x['sqnr_db'] is not None and x['sqnr_db'] > 20 for x in t), [x['sqnr_db'] for x in t]
+assert any(x['graph_output'] for x in t)
+PYEOF
+fi
+$PY -c "import numpy as np; np.zeros((4, 3, 20, 20), '<f4').tofile('/dev/null'); np.save('$T/wrong.npy', np.zeros((4, 3, 20, 20), '<f4'))"
+expect_fail "calibration shape" 1 "wrong.npy: samples of shape \(N,3,20,20\), but the model input 'input' takes \(N,3,36,36\)" \
+    -- $RPPGQ quantize --onnx "$M.onnx" --calib "$T/wrong.npy" --out "$T/never.tflite"
+$PY -c "import numpy as np; a = np.zeros((2, 3, 36, 36), '<f4'); a[1, 0, 0, 0] = np.inf; np.save('$T/inf.npy', a)"
+expect_fail "Inf in calibration" 1 "inf.npy: sample 1 holds NaN or Inf" \
+    -- $RPPGQ quantize --onnx "$M.onnx" --calib "$T/inf.npy" --out "$T/never.tflite"
+expect_fail "unsupported operator" 1 "activations.onnx: node '/prelu/PRelu' \(PRelu\) is not supported by the int8 path; supported: Conv" \
+    -- $RPPGQ quantize --onnx "$ZOO/activations.onnx" --calib "$ZOO/activations.calib.npy" --out "$T/never.tflite"
+expect_fail "missing --calib" 2 "--onnx, --calib and --out are required" -- $RPPGQ quantize --onnx "$M.onnx" --out "$T/never.tflite"
+[ ! -e "$T/never.tflite" ] && pass "nothing written on failure" || fail "never.tflite written"
+finish
