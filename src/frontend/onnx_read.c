@@ -60,9 +60,28 @@ typedef struct reader {
     rq_error *err;
 } reader;
 
+/* Names end up in one-line messages: control characters (a newline...) are refused, as
+ * are names longer than any exporter writes. */
+static int text_ok(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n > 1024)
+            return 0;
+    return 1;
+}
+
+static int check_text(reader *r, const char *s, const char *what)
+{
+    return s && !text_ok(s) ? rq_fail(r->err, "%s: a %s holds control characters or is too long",
+                                      r->file, what) : 0;
+}
+
 /* The tensor named `name`, created (without shape) on first use. */
 static int tensor_named(reader *r, const char *name)
 {
+    if (check_text(r, name, "tensor name") < 0)
+        return -1;
     int t = map_find(&r->names, r->g, name);
     if (t >= 0)
         return t;
@@ -224,7 +243,7 @@ static int input_shape(reader *r, int t, const Onnx__ValueInfoProto *vi)
             return rq_fail(r->err, "%s: input '%s' has a dynamic dimension %zu ('%s'); only "
                            "the batch may be dynamic", r->file, vi->name, d,
                            dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM &&
-                           dim->dim_param ? dim->dim_param : "?");
+                           dim->dim_param && text_ok(dim->dim_param) ? dim->dim_param : "?");
         if (known && d == 0 && rank > 1 && dim->dim_value != 1)
             return rq_fail(r->err, "%s: input '%s' was exported with batch %lld; export with "
                            "batch 1", r->file, vi->name, (long long)dim->dim_value);
@@ -289,6 +308,8 @@ done:
 static int read_attr(reader *r, int node, const Onnx__AttributeProto *a)
 {
     const char *nm = a->name ? a->name : "";
+    if (check_text(r, nm, "attribute name") < 0)
+        return -1;
     rq_ir_graph *g = r->g;
     if (a->n_ints > 4096 || a->n_floats > 4096)
         return rq_fail(r->err, "%s: node '%s' attribute '%s' is too long", r->file,
@@ -368,6 +389,9 @@ static int read_constant(reader *r, const Onnx__NodeProto *np)
 static int read_node(reader *r, const Onnx__NodeProto *np, size_t index)
 {
     const char *op_type = np->op_type ? np->op_type : "";
+    if (check_text(r, op_type, "node op_type") < 0 || check_text(r, np->name, "node name") < 0 ||
+        check_text(r, np->domain, "node domain") < 0)
+        return -1;
     int foreign = np->domain && *np->domain && strcmp(np->domain, "ai.onnx");
     if (!foreign && !strcmp(op_type, "Constant"))
         return read_constant(r, np);

@@ -91,8 +91,7 @@ int rq_samples_parse_npy(const uint8_t *buf, size_t len, const char *name, rq_sa
         return rq_fail(err, "%s: .npy header lacks descr, fortran_order or shape", name);
     int f64 = !strncmp(descr, "'<f8'", 5);
     if (!f64 && strncmp(descr, "'<f4'", 5))
-        return rq_fail(err, "%s: element type %.8s (float32 '<f4' or float64 '<f8' supported)",
-                       name, descr);
+        return rq_fail(err, "%s: element type is not float32 '<f4' or float64 '<f8'", name);
     if (strncmp(fo, "False", 5))
         return rq_fail(err, "%s: Fortran-ordered arrays are not supported", name);
     int64_t shape[RQ_SAMPLES_MAX_DIMS + 2];
