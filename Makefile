@@ -76,15 +76,18 @@ $(addprefix $(BUILD)/obj/,$(ONNX_USERS)) $(addprefix $(BUILD)/asan/obj/,$(ONNX_U
 $(BUILD)/obj/src/codegen/runtime_embed.o $(BUILD)/asan/obj/src/codegen/runtime_embed.o: \
 	runtime/temporal_fusion.c runtime/temporal_fusion.h
 $(BUILD)/obj/src/codegen/spatial_embed.o $(BUILD)/asan/obj/src/codegen/spatial_embed.o: \
-	$(wildcard runtime/input_contract.* runtime/int8_kernels.* runtime/q8_net.* runtime/preprocess.* runtime/resample.* runtime/postprocess.*)
+	$(wildcard runtime/input_contract.* runtime/int8_kernels.* runtime/int8_dwfc.* runtime/q8_net.* runtime/preprocess.* runtime/resample.* runtime/postprocess.*)
 
 REL_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 ASAN_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))
 BENCHES    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all deps deps-build check check-fast bench fuzz clean run m55-test
-# test and bench objects are intermediate files: keep them, or every make check rebuilds them
-.SECONDARY:
+# Test and bench objects are intermediate files: keep them, or every make check rebuilds
+# them. (Only these: a bare .SECONDARY would make missing library objects "up to date".)
+.SECONDARY: $(patsubst tests/unit/%.c,$(BUILD)/obj/tests/unit/%.o,$(TEST_SRC)) \
+	$(patsubst tests/unit/%.c,$(BUILD)/asan/obj/tests/unit/%.o,$(TEST_SRC)) \
+	$(patsubst bench/%.c,$(BUILD)/obj/bench/%.o,$(BENCH_SRC))
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/rppgq

@@ -2,38 +2,50 @@
 
 #include <math.h>
 
-static void run_layer(const rppg_q8_layer *l, const int8_t *in, int8_t *out)
+static const int8_t *source(long ref, const int8_t *in, const int8_t *out, const int8_t *arena)
+{
+    return ref == RPPG_Q8_NET_IN ? in : ref == RPPG_Q8_NET_OUT ? out : arena + ref;
+}
+
+static void run_layer(const rppg_q8_layer *l, const int8_t *const *src, int8_t *dst)
 {
     size_t i;
     switch (l->kind) {
     case RPPG_Q8_CONV2D:
-        rppg_q8_conv2d(&l->conv, in, out);
+        rppg_q8_conv2d(&l->op.conv, src[0], dst);
         break;
     case RPPG_Q8_MAX_POOL:
-        rppg_q8_max_pool(&l->pool, in, out);
+        rppg_q8_max_pool(&l->op.pool, src[0], dst);
         break;
     case RPPG_Q8_AVG_POOL:
-        rppg_q8_avg_pool(&l->pool, in, out);
+        rppg_q8_avg_pool(&l->op.pool, src[0], dst);
         break;
     case RPPG_Q8_MEAN_HW:
-        rppg_q8_mean_hw(&l->mean, in, out);
+        rppg_q8_mean_hw(&l->op.mean, src[0], dst);
+        break;
+    case RPPG_Q8_DEPTHWISE:
+        rppg_q8_depthwise_conv2d(&l->op.dw, src[0], dst);
+        break;
+    case RPPG_Q8_FULLY_CONNECTED:
+        rppg_q8_fully_connected(&l->op.fc, src[0], dst);
         break;
     case RPPG_Q8_COPY:
     default:
         for (i = 0; i < l->out_bytes; i++)
-            out[i] = in[i];
+            dst[i] = src[0][i];
         break;
     }
 }
 
 void rppg_q8_net_run(const rppg_q8_net *net, const int8_t *in, int8_t *out, int8_t *arena)
 {
-    const int8_t *src = in;
-    int i;
+    int i, k;
     for (i = 0; i < net->n_layers; i++) {
-        int8_t *dst = i == net->n_layers - 1 ? out : arena + (i % 2 ? net->arena_split : 0);
-        run_layer(&net->layers[i], src, dst);
-        src = dst;
+        const rppg_q8_layer *l = &net->layers[i];
+        const int8_t *src[RPPG_Q8_MAX_LAYER_IN];
+        for (k = 0; k < l->n_in && k < RPPG_Q8_MAX_LAYER_IN; k++)
+            src[k] = source(l->in[k], in, out, arena);
+        run_layer(l, src, l->out == RPPG_Q8_NET_OUT ? out : arena + l->out);
     }
 }
 

@@ -1,17 +1,24 @@
-/* An int8 network (the Spatial CNN's graph) held entirely in const data, run on the CPU
- * with the kernels of int8_kernels.h. `rppgq export-c --spatial MODEL.tflite` writes one
- * as C source (weights, biases, per-channel multipliers and shifts, zero points, input and
- * output quantization); the firmware links it into flash and calls rppg_q8_net_run.
+/* An int8 network held entirely in const data, run on the CPU with the kernels of
+ * int8_kernels.h and int8_dwfc.h. `rppgq export-c --spatial MODEL.tflite` writes one as C
+ * source (weights, biases, per-channel multipliers and shifts, zero points, the arena
+ * plan, input and output quantization); the firmware links it into flash and calls
+ * rppg_q8_net_run.
  *
- * Memory: the caller passes one scratch arena of net->arena_bytes (int8 activations, two
- * ping-pong halves); nothing else is written. Reentrant: one arena per concurrent caller.
- * C99, no heap, no globals. */
+ * A graph, not only a chain: every layer names where it reads each input and where it
+ * writes its output, as the network's input buffer, its output buffer, or an offset in
+ * the arena. The offsets come from a lifetime plan made at export (tensors that are never
+ * alive together share bytes), so branches (a residual ADD, a CONCATENATION of earlier
+ * tensors) need no copies.
+ *
+ * Memory: the caller passes one scratch arena of net->arena_bytes; nothing else is
+ * written. Reentrant: one arena per concurrent caller. C99, no heap, no globals. */
 #ifndef RPPG_Q8_NET_H
 #define RPPG_Q8_NET_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "int8_dwfc.h"
 #include "int8_kernels.h"
 
 typedef enum rppg_q8_kind {
@@ -19,15 +26,28 @@ typedef enum rppg_q8_kind {
     RPPG_Q8_MAX_POOL = 1,
     RPPG_Q8_AVG_POOL = 2,
     RPPG_Q8_MEAN_HW = 3,
-    RPPG_Q8_COPY = 4 /* RESHAPE and friends: the bytes stay as they are */
+    RPPG_Q8_COPY = 4, /* RESHAPE and friends: the bytes stay as they are */
+    RPPG_Q8_DEPTHWISE = 5,
+    RPPG_Q8_FULLY_CONNECTED = 6
 } rppg_q8_kind;
+
+#define RPPG_Q8_MAX_LAYER_IN 8
+#define RPPG_Q8_NET_IN (-1)  /* a layer reads the network's input buffer */
+#define RPPG_Q8_NET_OUT (-2) /* a layer writes the network's output buffer */
 
 typedef struct rppg_q8_layer {
     rppg_q8_kind kind;
-    size_t in_bytes, out_bytes;
-    rppg_q8_conv conv; /* RPPG_Q8_CONV2D */
-    rppg_q8_pool pool; /* RPPG_Q8_MAX_POOL, RPPG_Q8_AVG_POOL */
-    rppg_q8_mean mean; /* RPPG_Q8_MEAN_HW */
+    size_t in_bytes, out_bytes; /* of inputs[0] and of the output */
+    int n_in;
+    long in[RPPG_Q8_MAX_LAYER_IN]; /* arena offset, or RPPG_Q8_NET_IN / RPPG_Q8_NET_OUT */
+    long out;                      /* arena offset, or RPPG_Q8_NET_OUT */
+    union {
+        rppg_q8_conv conv;    /* RPPG_Q8_CONV2D */
+        rppg_q8_pool pool;    /* RPPG_Q8_MAX_POOL, RPPG_Q8_AVG_POOL */
+        rppg_q8_mean mean;    /* RPPG_Q8_MEAN_HW */
+        rppg_q8_dwconv dw;    /* RPPG_Q8_DEPTHWISE */
+        rppg_q8_fc fc;        /* RPPG_Q8_FULLY_CONNECTED */
+    } op;
 } rppg_q8_layer;
 
 typedef struct rppg_q8_net {
@@ -42,8 +62,7 @@ typedef struct rppg_q8_net {
     int n_out;
     float out_scale;
     int32_t out_zp;
-    /* Scratch: even layers write at arena + 0, odd layers at arena + arena_split. */
-    size_t arena_split, arena_bytes;
+    size_t arena_bytes; /* the lifetime plan's peak */
 } rppg_q8_net;
 
 /* Runs the network on one input. out receives n_out bytes; arena must hold arena_bytes

@@ -9,326 +9,6 @@
 #include "model/contract.h"
 #include "quant/ptq.h"
 
-/* ---- lowering ---------------------------------------------------------------------------- */
-
-typedef struct act_info {
-    int h, w, c;
-    float scale;
-    int32_t zp;
-} act_info;
-
-static int int8_activation(const rq_tfl_model *m, int t, const char *what, int op, act_info *a,
-                           rq_error *err)
-{
-    const rq_tfl_tensor *x;
-    if (t < 0 || t >= m->n_tensors)
-        return rq_fail(err, "%s: operator %d: tensor index %d out of range", what, op, t);
-    x = &m->tensors[t];
-    if (x->type != RQ_TFL_INT8 || x->q.n != 1)
-        return rq_fail(err, "%s: operator %d: tensor '%s' is not per-tensor quantized int8", what,
-                       op, x->name ? x->name : "?");
-    if (!(x->q.scale[0] > 0.0f) || x->q.zero_point[0] < -128 || x->q.zero_point[0] > 127)
-        return rq_fail(err, "%s: tensor '%s': bad quantization (scale %g, zero point %lld)", what,
-                       x->name ? x->name : "?", (double)x->q.scale[0], (long long)x->q.zero_point[0]);
-    a->scale = x->q.scale[0];
-    a->zp = (int32_t)x->q.zero_point[0];
-    if (x->rank == 4) {
-        if (x->shape[0] != 1)
-            return rq_fail(err, "%s: tensor '%s': batch %d, only batch 1 runs on the MCU", what,
-                           x->name ? x->name : "?", x->shape[0]);
-        a->h = x->shape[1], a->w = x->shape[2], a->c = x->shape[3];
-    } else if (x->rank == 2 && x->shape[0] == 1) {
-        a->h = a->w = 1, a->c = x->shape[1];
-    } else {
-        return rq_fail(err, "%s: tensor '%s': rank %d not supported (want [1,H,W,C] or [1,N])",
-                       what, x->name ? x->name : "?", x->rank);
-    }
-    if (a->h <= 0 || a->w <= 0 || a->c <= 0 || (int64_t)a->h * a->w * a->c > (1 << 24))
-        return rq_fail(err, "%s: tensor '%s': bad shape", what, x->name ? x->name : "?");
-    return 0;
-}
-
-/* TFLite's CalculateActivationRangeQuantized for an int8 output. */
-static int activation_range(rq_tfl_activation act, const act_info *out, int32_t *lo, int32_t *hi)
-{
-    int32_t q0 = out->zp + (int32_t)roundf(0.0f / out->scale);
-    *lo = -128, *hi = 127;
-    switch (act) {
-    case RQ_TFL_ACT_NONE:
-        return 0;
-    case RQ_TFL_ACT_RELU:
-        *lo = q0 > -128 ? q0 : -128;
-        return 0;
-    case RQ_TFL_ACT_RELU6: {
-        const float q6 = roundf(6.0f / out->scale);
-        *lo = q0 > -128 ? q0 : -128;
-        if (q6 < 1000.0f && out->zp + (int32_t)q6 < 127)
-            *hi = out->zp + (int32_t)q6;
-        return 0;
-    }
-    case RQ_TFL_ACT_RELU_N1_TO_1: {
-        const float qm = roundf(-1.0f / out->scale), qp = roundf(1.0f / out->scale);
-        if (qm > -1000.0f && out->zp + (int32_t)qm > -128)
-            *lo = out->zp + (int32_t)qm;
-        if (qp < 1000.0f && out->zp + (int32_t)qp < 127)
-            *hi = out->zp + (int32_t)qp;
-        return 0;
-    }
-    default:
-        return -1;
-    }
-}
-
-static const char *op_name(const rq_tfl_op *o)
-{
-    return rq_tfl_builtin_name((int)o->code);
-}
-
-static int lower_conv(const rq_tfl_model *m, const rq_tfl_op *o, int k, const act_info *in,
-                      const act_info *out, rppg_q8_rounding rounding, int32_t *params,
-                      rppg_q8_layer *l, const char *what, rq_error *err)
-{
-    const rq_tfl_tensor *w, *b = NULL;
-    rppg_q8_conv *p = &l->conv;
-    int c;
-    if (o->n_inputs < 2 || o->inputs[1] < 0 || o->inputs[1] >= m->n_tensors)
-        return rq_fail(err, "%s: operator %d (CONV_2D): no weights", what, k);
-    w = &m->tensors[o->inputs[1]];
-    if (o->n_inputs > 2 && o->inputs[2] >= 0) {
-        if (o->inputs[2] >= m->n_tensors)
-            return rq_fail(err, "%s: operator %d (CONV_2D): bias index out of range", what, k);
-        b = &m->tensors[o->inputs[2]];
-    }
-    if (w->type != RQ_TFL_INT8 || w->rank != 4 || !w->data || w->shape[0] != out->c ||
-        w->shape[3] != in->c)
-        return rq_fail(err, "%s: operator %d (CONV_2D): weights '%s' are not constant int8 "
-                       "[%d][kh][kw][%d]", what, k, w->name ? w->name : "?", out->c, in->c);
-    if (w->q.n != 1 && !(w->q.n == out->c && w->q.quantized_dimension == 0))
-        return rq_fail(err, "%s: operator %d (CONV_2D): weight quantization must be per tensor or "
-                       "per output channel", what, k);
-    for (c = 0; c < w->q.n; c++)
-        if (w->q.zero_point[c] != 0 || !(w->q.scale[c] > 0.0f))
-            return rq_fail(err, "%s: operator %d (CONV_2D): weight channel %d: zero point %lld, "
-                           "scale %g (want 0 and > 0)", what, k, c, (long long)w->q.zero_point[c],
-                           (double)w->q.scale[c]);
-    if (b && (b->type != RQ_TFL_INT32 || !b->data || b->rank != 1 || b->shape[0] != out->c))
-        return rq_fail(err, "%s: operator %d (CONV_2D): bias '%s' is not constant int32 [%d]",
-                       what, k, b->name ? b->name : "?", out->c);
-    if (o->opt.dilation_w != 1 || o->opt.dilation_h != 1 || o->opt.stride_w < 1 || o->opt.stride_h < 1)
-        return rq_fail(err, "%s: operator %d (CONV_2D): dilation %dx%d / stride %dx%d not supported",
-                       what, k, o->opt.dilation_h, o->opt.dilation_w, o->opt.stride_h, o->opt.stride_w);
-    l->kind = RPPG_Q8_CONV2D;
-    p->in_h = in->h, p->in_w = in->w, p->in_c = in->c;
-    p->k_h = w->shape[1], p->k_w = w->shape[2];
-    p->stride_h = o->opt.stride_h, p->stride_w = o->opt.stride_w;
-    rppg_q8_out_size(in->h, p->k_h, p->stride_h, o->opt.padding == RQ_TFL_PAD_SAME, &p->out_h, &p->pad_top);
-    rppg_q8_out_size(in->w, p->k_w, p->stride_w, o->opt.padding == RQ_TFL_PAD_SAME, &p->out_w, &p->pad_left);
-    p->out_c = out->c;
-    if (p->out_h != out->h || p->out_w != out->w)
-        return rq_fail(err, "%s: operator %d (CONV_2D): output %dx%d, the geometry gives %dx%d", what,
-                       k, out->h, out->w, p->out_h, p->out_w);
-    p->in_zp = in->zp, p->out_zp = out->zp;
-    if (activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
-        return rq_fail(err, "%s: operator %d (CONV_2D): fused activation %d not supported", what, k,
-                       (int)o->opt.activation);
-    p->weights = (const int8_t *)w->data;
-    p->bias = b ? (const int32_t *)b->data : NULL; /* little endian host, as the file */
-    p->multiplier = params;
-    p->shift = params + out->c;
-    p->rounding = rounding;
-    for (c = 0; c < out->c; c++) {
-        const double ws = (double)w->q.scale[w->q.n == 1 ? 0 : c];
-        int shift;
-        /* TFLite Micro's PopulateConvolutionQuantizationParams: in double */
-        rppg_q8_quantize_multiplier((double)in->scale * ws / (double)out->scale, rounding,
-                                    &params[c], &shift);
-        params[out->c + c] = shift;
-    }
-    return 0;
-}
-
-static int lower_pool(const rq_tfl_op *o, int k, const act_info *in, const act_info *out,
-                      rppg_q8_layer *l, const char *what, rq_error *err)
-{
-    rppg_q8_pool *p = &l->pool;
-    l->kind = o->code == RQ_TFL_OP_MAX_POOL_2D ? RPPG_Q8_MAX_POOL : RPPG_Q8_AVG_POOL;
-    if (o->opt.filter_w < 1 || o->opt.filter_h < 1 || o->opt.stride_w < 1 || o->opt.stride_h < 1)
-        return rq_fail(err, "%s: operator %d (%s): bad filter or stride", what, k, op_name(o));
-    if (in->c != out->c || in->zp != out->zp || in->scale != out->scale)
-        return rq_fail(err, "%s: operator %d (%s): output must keep the input's channels and "
-                       "quantization", what, k, op_name(o));
-    p->in_h = in->h, p->in_w = in->w, p->c = in->c;
-    p->k_h = o->opt.filter_h, p->k_w = o->opt.filter_w;
-    p->stride_h = o->opt.stride_h, p->stride_w = o->opt.stride_w;
-    rppg_q8_out_size(in->h, p->k_h, p->stride_h, o->opt.padding == RQ_TFL_PAD_SAME, &p->out_h, &p->pad_top);
-    rppg_q8_out_size(in->w, p->k_w, p->stride_w, o->opt.padding == RQ_TFL_PAD_SAME, &p->out_w, &p->pad_left);
-    if (p->out_h != out->h || p->out_w != out->w)
-        return rq_fail(err, "%s: operator %d (%s): output %dx%d, the geometry gives %dx%d", what, k,
-                       op_name(o), out->h, out->w, p->out_h, p->out_w);
-    if (activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
-        return rq_fail(err, "%s: operator %d (%s): fused activation not supported", what, k, op_name(o));
-    return 0;
-}
-
-static int lower_mean(const rq_tfl_model *m, const rq_tfl_op *o, int k, const act_info *in,
-                      const act_info *out, rppg_q8_rounding rounding, rppg_q8_layer *l,
-                      const char *what, rq_error *err)
-{
-    const rq_tfl_tensor *ax;
-    int32_t axes[2], mult;
-    int shift, rank = m->tensors[o->inputs[0]].rank;
-    if (o->n_inputs < 2 || o->inputs[1] < 0 || o->inputs[1] >= m->n_tensors)
-        return rq_fail(err, "%s: operator %d (MEAN): no axes", what, k);
-    ax = &m->tensors[o->inputs[1]];
-    if (ax->type != RQ_TFL_INT32 || !ax->data || ax->data_len != 8 || rank != 4)
-        return rq_fail(err, "%s: operator %d (MEAN): only the mean over axes {1,2} of a 4-D "
-                       "tensor runs on the MCU", what, k);
-    memcpy(axes, ax->data, sizeof axes);
-    axes[0] = axes[0] < 0 ? axes[0] + 4 : axes[0];
-    axes[1] = axes[1] < 0 ? axes[1] + 4 : axes[1];
-    if (!((axes[0] == 1 && axes[1] == 2) || (axes[0] == 2 && axes[1] == 1)) || out->c != in->c ||
-        out->h != 1 || out->w != 1)
-        return rq_fail(err, "%s: operator %d (MEAN): only the mean over axes {1,2} of a 4-D "
-                       "tensor runs on the MCU", what, k);
-    l->kind = RPPG_Q8_MEAN_HW;
-    l->mean.h = in->h, l->mean.w = in->w, l->mean.c = in->c;
-    l->mean.in_zp = in->zp, l->mean.out_zp = out->zp;
-    l->mean.rounding = rounding;
-    rppg_q8_quantize_multiplier((double)in->scale / (double)out->scale, rounding, &mult, &shift);
-    rppg_q8_mean_multiplier(mult, shift, (int32_t)in->h * in->w, &l->mean.multiplier, &l->mean.shift);
-    return 0;
-}
-
-/* Arena: even layers write at 0, odd ones at the split (the last one writes `out`). */
-static void arena_layout(rq_q8_lowered *l)
-{
-    size_t even = 0, odd = 0;
-    int i;
-    for (i = 0; i < l->net.n_layers - 1; i++) {
-        size_t *s = i % 2 ? &odd : &even;
-        if (l->layers[i].out_bytes > *s)
-            *s = l->layers[i].out_bytes;
-    }
-    l->net.arena_split = (even + 7) & ~(size_t)7;
-    l->net.arena_bytes = l->net.arena_split + odd;
-}
-
-int rq_q8_lower(const rq_tfl_model *m, rppg_q8_rounding rounding, const char *what,
-                rq_q8_lowered *out, rq_error *err)
-{
-    act_info cur, next;
-    int k, cur_t, n_params = 0, n_params_cap;
-    memset(out, 0, sizeof *out);
-    if (m->n_inputs != 1 || m->n_outputs != 1 || m->n_ops < 1)
-        return rq_fail(err, "%s: want one input, one output and at least one operator", what);
-    cur_t = m->inputs[0];
-    if (int8_activation(m, cur_t, what, -1, &cur, err))
-        return -1;
-    for (k = 0; k < m->n_ops; k++) {
-        const rq_tfl_op *o = &m->ops[k];
-        if (o->code == RQ_TFL_OP_CONV_2D && o->n_outputs >= 1 && o->outputs[0] >= 0 &&
-            o->outputs[0] < m->n_tensors) {
-            const rq_tfl_tensor *y = &m->tensors[o->outputs[0]];
-            if (y->rank >= 1 && y->shape[y->rank - 1] > 0 && y->shape[y->rank - 1] <= (1 << 24))
-                n_params += 2 * y->shape[y->rank - 1];
-            if (n_params > (1 << 26))
-                return rq_fail(err, "%s: too many output channels", what);
-        }
-    }
-    out->layers = calloc((size_t)(unsigned)m->n_ops, sizeof *out->layers);
-    out->params = calloc((size_t)(unsigned)(n_params > 0 ? n_params : 1), sizeof *out->params);
-    if (!out->layers || !out->params) {
-        rq_q8_lowered_free(out);
-        return rq_fail(err, "%s: out of memory", what);
-    }
-    n_params_cap = n_params;
-    n_params = 0;
-    for (k = 0; k < m->n_ops; k++) {
-        const rq_tfl_op *o = &m->ops[k];
-        rppg_q8_layer *l = &out->layers[k];
-        int rc;
-        if (o->n_inputs < 1 || o->inputs[0] != cur_t || o->n_outputs != 1) {
-            rq_q8_lowered_free(out);
-            return rq_fail(err, "%s: operator %d (%s): the graph is not a chain of single-output "
-                           "operators", what, k, op_name(o));
-        }
-        if (int8_activation(m, o->outputs[0], what, k, &next, err)) {
-            rq_q8_lowered_free(out);
-            return -1;
-        }
-        switch (o->code) {
-        case RQ_TFL_OP_CONV_2D:
-            if (n_params + 2 * next.c > n_params_cap) { /* counted from the same shapes above */
-                rc = rq_fail(err, "%s: operator %d (CONV_2D): inconsistent shapes", what, k);
-                break;
-            }
-            rc = lower_conv(m, o, k, &cur, &next, rounding, out->params + n_params, l, what, err);
-            n_params += 2 * next.c;
-            break;
-        case RQ_TFL_OP_MAX_POOL_2D:
-        case RQ_TFL_OP_AVERAGE_POOL_2D:
-            rc = lower_pool(o, k, &cur, &next, l, what, err);
-            break;
-        case RQ_TFL_OP_MEAN:
-            rc = lower_mean(m, o, k, &cur, &next, rounding, l, what, err);
-            break;
-        case RQ_TFL_OP_RESHAPE:
-            l->kind = RPPG_Q8_COPY;
-            rc = (int64_t)cur.h * cur.w * cur.c == (int64_t)next.h * next.w * next.c &&
-                         cur.zp == next.zp && cur.scale == next.scale
-                     ? 0
-                     : rq_fail(err, "%s: operator %d (RESHAPE): sizes or quantization differ", what, k);
-            break;
-        default:
-            rc = rq_fail(err, "%s: operator %d (%s) is not supported by the MCU CPU path", what, k,
-                         op_name(o));
-        }
-        if (rc) {
-            rq_q8_lowered_free(out);
-            return -1;
-        }
-        l->in_bytes = (size_t)cur.h * cur.w * cur.c;
-        l->out_bytes = (size_t)next.h * next.w * next.c;
-        cur = next;
-        cur_t = o->outputs[0];
-    }
-    if (cur_t != m->outputs[0]) {
-        rq_q8_lowered_free(out);
-        return rq_fail(err, "%s: the last operator does not write the graph output", what);
-    }
-    {
-        act_info in;
-        int8_activation(m, m->inputs[0], what, -1, &in, err);
-        out->net.in_h = in.h, out->net.in_w = in.w, out->net.in_c = in.c;
-        out->net.in_scale = in.scale, out->net.in_zp = in.zp;
-    }
-    out->net.name = "spatial_cnn_int8";
-    out->net.n_layers = m->n_ops;
-    out->net.layers = out->layers;
-    out->net.n_out = cur.h * cur.w * cur.c;
-    out->net.out_scale = cur.scale;
-    out->net.out_zp = cur.zp;
-    arena_layout(out);
-    out->has_contract = rq_contract_from_description(m->description, &out->contract) == 0;
-    if (!out->has_contract) {
-        out->contract.repr = RPPG_REPR_RAW;
-        out->contract.scale = 1.0f;
-        out->contract.clip = 0.0f;
-        out->contract.frame_stride = 1;
-    }
-    return 0;
-}
-
-void rq_q8_lowered_free(rq_q8_lowered *l)
-{
-    free(l->layers);
-    free(l->params);
-    l->layers = NULL;
-    l->params = NULL;
-}
-
-/* ---- C source ----------------------------------------------------------------------------- */
-
 static void write_i8(FILE *f, const char *name, const int8_t *v, size_t n)
 {
     size_t i;
@@ -367,6 +47,8 @@ static const char *kind_name(rppg_q8_kind k)
 {
     switch (k) {
     case RPPG_Q8_CONV2D: return "RPPG_Q8_CONV2D";
+    case RPPG_Q8_DEPTHWISE: return "RPPG_Q8_DEPTHWISE";
+    case RPPG_Q8_FULLY_CONNECTED: return "RPPG_Q8_FULLY_CONNECTED";
     case RPPG_Q8_MAX_POOL: return "RPPG_Q8_MAX_POOL";
     case RPPG_Q8_AVG_POOL: return "RPPG_Q8_AVG_POOL";
     case RPPG_Q8_MEAN_HW: return "RPPG_Q8_MEAN_HW";
@@ -379,17 +61,181 @@ static const char *rounding_name(rppg_q8_rounding r)
     return r == RPPG_Q8_ROUND_SINGLE ? "RPPG_Q8_ROUND_SINGLE" : "RPPG_Q8_ROUND_DOUBLE";
 }
 
+/* Weight, bias and multiplier bytes of a convolution-like layer (0 for the others). */
+static size_t layer_const_bytes(const rppg_q8_layer *y)
+{
+    size_t w, n;
+    int has_bias;
+    switch (y->kind) {
+    case RPPG_Q8_CONV2D:
+        n = (size_t)y->op.conv.out_c;
+        w = n * y->op.conv.k_h * y->op.conv.k_w * y->op.conv.in_c;
+        has_bias = y->op.conv.bias != NULL;
+        break;
+    case RPPG_Q8_DEPTHWISE:
+        n = (size_t)y->op.dw.in_c * y->op.dw.depth_mult;
+        w = n * y->op.dw.k_h * y->op.dw.k_w;
+        has_bias = y->op.dw.bias != NULL;
+        break;
+    case RPPG_Q8_FULLY_CONNECTED:
+        n = (size_t)y->op.fc.units;
+        w = n * y->op.fc.depth;
+        has_bias = y->op.fc.bias != NULL;
+        break;
+    default:
+        return 0;
+    }
+    return w + n * 4 * (has_bias ? 3 : 2);
+}
+
 static size_t flash_bytes(const rq_q8_lowered *l)
 {
     size_t n = sizeof(rppg_q8_net) + (size_t)l->net.n_layers * sizeof(rppg_q8_layer);
-    int i;
-    for (i = 0; i < l->net.n_layers; i++) {
-        const rppg_q8_conv *p = &l->layers[i].conv;
-        if (l->layers[i].kind != RPPG_Q8_CONV2D)
-            continue;
-        n += (size_t)p->out_c * p->k_h * p->k_w * p->in_c + (size_t)p->out_c * 4 * (p->bias ? 3 : 2);
-    }
+    for (int i = 0; i < l->net.n_layers; i++)
+        n += layer_const_bytes(&l->layers[i]);
     return n;
+}
+
+/* The constant arrays of one convolution-like layer: weights, bias, multipliers, shifts. */
+static void write_layer_arrays(FILE *f, int i, const int8_t *w, size_t n_w, const int32_t *bias,
+                               const int32_t *mult, const int32_t *shift, size_t n)
+{
+    char name[64];
+    snprintf(name, sizeof name, "layer%d_weights", i);
+    write_i8(f, name, w, n_w);
+    if (bias) {
+        snprintf(name, sizeof name, "layer%d_bias", i);
+        write_i32(f, name, bias, n);
+    }
+    snprintf(name, sizeof name, "layer%d_multiplier", i);
+    write_i32(f, name, mult, n);
+    snprintf(name, sizeof name, "layer%d_shift", i);
+    write_i32(f, name, shift, n);
+    fputc('\n', f);
+}
+
+static void write_arrays(FILE *f, int i, const rppg_q8_layer *y)
+{
+    switch (y->kind) {
+    case RPPG_Q8_CONV2D: {
+        const rppg_q8_conv *p = &y->op.conv;
+        write_layer_arrays(f, i, p->weights, (size_t)p->out_c * p->k_h * p->k_w * p->in_c,
+                           p->bias, p->multiplier, p->shift, (size_t)p->out_c);
+        break;
+    }
+    case RPPG_Q8_DEPTHWISE: {
+        const rppg_q8_dwconv *p = &y->op.dw;
+        size_t n = (size_t)p->in_c * p->depth_mult;
+        write_layer_arrays(f, i, p->weights, n * p->k_h * p->k_w, p->bias, p->multiplier,
+                           p->shift, n);
+        break;
+    }
+    case RPPG_Q8_FULLY_CONNECTED: {
+        const rppg_q8_fc *p = &y->op.fc;
+        write_layer_arrays(f, i, p->weights, (size_t)p->units * p->depth, p->bias,
+                           p->multiplier, p->shift, (size_t)p->units);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void write_ref(FILE *f, long ref)
+{
+    if (ref == RPPG_Q8_NET_IN)
+        fputs("RPPG_Q8_NET_IN", f);
+    else if (ref == RPPG_Q8_NET_OUT)
+        fputs("RPPG_Q8_NET_OUT", f);
+    else
+        fprintf(f, "%ld", ref);
+}
+
+/* ".bias = layerN_bias" or NULL, then the multiplier and shift arrays and the rounding. */
+static void write_array_refs(FILE *f, int i, const void *bias, rppg_q8_rounding r)
+{
+    fprintf(f, ".weights = layer%d_weights, .bias = ", i);
+    if (bias)
+        fprintf(f, "layer%d_bias", i);
+    else
+        fputs("NULL", f);
+    fprintf(f, ",\n              .multiplier = layer%d_multiplier, .shift = layer%d_shift, "
+               ".rounding = %s}", i, i, rounding_name(r));
+}
+
+static void write_op(FILE *f, int i, const rppg_q8_layer *y)
+{
+    switch (y->kind) {
+    case RPPG_Q8_CONV2D: {
+        const rppg_q8_conv *p = &y->op.conv;
+        fprintf(f, ",\n     .op.conv = {.in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, "
+                   ".out_w = %d, .out_c = %d,\n              .k_h = %d, .k_w = %d, .stride_h = %d, "
+                   ".stride_w = %d, .pad_top = %d, .pad_left = %d,\n              .in_zp = %ld, "
+                   ".out_zp = %ld, .act_min = %ld, .act_max = %ld,\n              ",
+                p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h, p->k_w,
+                p->stride_h, p->stride_w, p->pad_top, p->pad_left, (long)p->in_zp,
+                (long)p->out_zp, (long)p->act_min, (long)p->act_max);
+        write_array_refs(f, i, p->bias, p->rounding);
+        break;
+    }
+    case RPPG_Q8_DEPTHWISE: {
+        const rppg_q8_dwconv *p = &y->op.dw;
+        fprintf(f, ",\n     .op.dw = {.in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, "
+                   ".out_w = %d, .depth_mult = %d,\n              .k_h = %d, .k_w = %d, "
+                   ".stride_h = %d, .stride_w = %d, .dil_h = %d, .dil_w = %d, .pad_top = %d, "
+                   ".pad_left = %d,\n              .in_zp = %ld, .out_zp = %ld, .act_min = %ld, "
+                   ".act_max = %ld,\n              ",
+                p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->depth_mult, p->k_h, p->k_w,
+                p->stride_h, p->stride_w, p->dil_h, p->dil_w, p->pad_top, p->pad_left,
+                (long)p->in_zp, (long)p->out_zp, (long)p->act_min, (long)p->act_max);
+        write_array_refs(f, i, p->bias, p->rounding);
+        break;
+    }
+    case RPPG_Q8_FULLY_CONNECTED: {
+        const rppg_q8_fc *p = &y->op.fc;
+        fprintf(f, ",\n     .op.fc = {.batches = %d, .depth = %d, .units = %d, .in_zp = %ld, "
+                   ".out_zp = %ld, .act_min = %ld, .act_max = %ld,\n              ",
+                p->batches, p->depth, p->units, (long)p->in_zp, (long)p->out_zp,
+                (long)p->act_min, (long)p->act_max);
+        write_array_refs(f, i, p->bias, p->rounding);
+        break;
+    }
+    case RPPG_Q8_MAX_POOL:
+    case RPPG_Q8_AVG_POOL: {
+        const rppg_q8_pool *p = &y->op.pool;
+        fprintf(f, ",\n     .op.pool = {.in_h = %d, .in_w = %d, .c = %d, .out_h = %d, .out_w = %d, "
+                   ".k_h = %d, .k_w = %d,\n              .stride_h = %d, .stride_w = %d, "
+                   ".pad_top = %d, .pad_left = %d, .act_min = %ld, .act_max = %ld}",
+                p->in_h, p->in_w, p->c, p->out_h, p->out_w, p->k_h, p->k_w, p->stride_h,
+                p->stride_w, p->pad_top, p->pad_left, (long)p->act_min, (long)p->act_max);
+        break;
+    }
+    case RPPG_Q8_MEAN_HW: {
+        const rppg_q8_mean *p = &y->op.mean;
+        fprintf(f, ",\n     .op.mean = {.h = %d, .w = %d, .c = %d, .in_zp = %ld, .out_zp = %ld, "
+                   ".multiplier = %ld, .shift = %d,\n              .rounding = %s}",
+                p->h, p->w, p->c, (long)p->in_zp, (long)p->out_zp, (long)p->multiplier,
+                p->shift, rounding_name(p->rounding));
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static const char *net_rounding(const rq_q8_lowered *l)
+{
+    for (int i = 0; i < l->net.n_layers; i++) {
+        const rppg_q8_layer *y = &l->layers[i];
+        rppg_q8_rounding r = y->kind == RPPG_Q8_CONV2D      ? y->op.conv.rounding
+                             : y->kind == RPPG_Q8_DEPTHWISE ? y->op.dw.rounding
+                             : y->kind == RPPG_Q8_FULLY_CONNECTED ? y->op.fc.rounding
+                             : y->kind == RPPG_Q8_MEAN_HW   ? y->op.mean.rounding
+                                                            : RPPG_Q8_ROUND_DOUBLE;
+        if (r == RPPG_Q8_ROUND_SINGLE)
+            return "single";
+    }
+    return "double";
 }
 
 static void write_source(FILE *f, const rq_q8_lowered *l, const char *source_name)
@@ -397,61 +243,23 @@ static void write_source(FILE *f, const rq_q8_lowered *l, const char *source_nam
     char a[40], b[40], c[40];
     int i;
     fprintf(f, "/* Generated by rppgq export-c --spatial from %s. Do not edit.\n"
-               " * The int8 Spatial CNN for the MCU CPU path (runtime/q8_net.h): TFLite Micro "
-               "reference\n * arithmetic, %s rounding. */\n"
-               "#include \"%s\"\n\n", source_name,
-            l->net.layers[0].conv.rounding == RPPG_Q8_ROUND_SINGLE ? "single" : "double", RQ_SPATIAL_H);
-    for (i = 0; i < l->net.n_layers; i++) {
-        const rppg_q8_layer *y = &l->layers[i];
-        char name[64];
-        if (y->kind != RPPG_Q8_CONV2D)
-            continue;
-        snprintf(name, sizeof name, "layer%d_weights", i);
-        write_i8(f, name, y->conv.weights, (size_t)y->conv.out_c * y->conv.k_h * y->conv.k_w * y->conv.in_c);
-        if (y->conv.bias) {
-            snprintf(name, sizeof name, "layer%d_bias", i);
-            write_i32(f, name, y->conv.bias, (size_t)y->conv.out_c);
-        }
-        snprintf(name, sizeof name, "layer%d_multiplier", i);
-        write_i32(f, name, y->conv.multiplier, (size_t)y->conv.out_c);
-        snprintf(name, sizeof name, "layer%d_shift", i);
-        write_i32(f, name, y->conv.shift, (size_t)y->conv.out_c);
-        fputc('\n', f);
-    }
+               " * The int8 network for the MCU CPU path (runtime/q8_net.h): TFLite Micro "
+               "reference\n * arithmetic, %s rounding; arena offsets from a lifetime plan. */\n"
+               "#include \"%s\"\n\n", source_name, net_rounding(l), RQ_SPATIAL_H);
+    for (i = 0; i < l->net.n_layers; i++)
+        write_arrays(f, i, &l->layers[i]);
     fprintf(f, "static const rppg_q8_layer layers[%d] = {\n", l->net.n_layers);
     for (i = 0; i < l->net.n_layers; i++) {
         const rppg_q8_layer *y = &l->layers[i];
-        fprintf(f, "    {.kind = %s, .in_bytes = %zu, .out_bytes = %zu", kind_name(y->kind),
-                y->in_bytes, y->out_bytes);
-        if (y->kind == RPPG_Q8_CONV2D) {
-            const rppg_q8_conv *p = &y->conv;
-            fprintf(f, ",\n     .conv = {.in_h = %d, .in_w = %d, .in_c = %d, .out_h = %d, .out_w = %d, "
-                       ".out_c = %d,\n              .k_h = %d, .k_w = %d, .stride_h = %d, .stride_w = %d, "
-                       ".pad_top = %d, .pad_left = %d,\n              .in_zp = %ld, .out_zp = %ld, "
-                       ".act_min = %ld, .act_max = %ld,\n              .weights = layer%d_weights, "
-                       ".bias = ", p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h,
-                    p->k_w, p->stride_h, p->stride_w, p->pad_top, p->pad_left, (long)p->in_zp,
-                    (long)p->out_zp, (long)p->act_min, (long)p->act_max, i);
-            if (p->bias)
-                fprintf(f, "layer%d_bias", i);
-            else
-                fprintf(f, "NULL");
-            fprintf(f, ", .multiplier = layer%d_multiplier,\n              .shift = layer%d_shift, "
-                       ".rounding = %s}", i, i, rounding_name(p->rounding));
-        } else if (y->kind == RPPG_Q8_MAX_POOL || y->kind == RPPG_Q8_AVG_POOL) {
-            const rppg_q8_pool *p = &y->pool;
-            fprintf(f, ",\n     .pool = {.in_h = %d, .in_w = %d, .c = %d, .out_h = %d, .out_w = %d, "
-                       ".k_h = %d, .k_w = %d,\n              .stride_h = %d, .stride_w = %d, "
-                       ".pad_top = %d, .pad_left = %d, .act_min = %ld, .act_max = %ld}",
-                    p->in_h, p->in_w, p->c, p->out_h, p->out_w, p->k_h, p->k_w, p->stride_h,
-                    p->stride_w, p->pad_top, p->pad_left, (long)p->act_min, (long)p->act_max);
-        } else if (y->kind == RPPG_Q8_MEAN_HW) {
-            const rppg_q8_mean *p = &y->mean;
-            fprintf(f, ",\n     .mean = {.h = %d, .w = %d, .c = %d, .in_zp = %ld, .out_zp = %ld, "
-                       ".multiplier = %ld, .shift = %d,\n              "
-                       ".rounding = %s}", p->h, p->w, p->c, (long)p->in_zp, (long)p->out_zp,
-                    (long)p->multiplier, p->shift, rounding_name(p->rounding));
+        fprintf(f, "    {.kind = %s, .in_bytes = %zu, .out_bytes = %zu, .n_in = %d, .in = {",
+                kind_name(y->kind), y->in_bytes, y->out_bytes, y->n_in);
+        for (int k = 0; k < y->n_in; k++) {
+            fputs(k ? ", " : "", f);
+            write_ref(f, y->in[k]);
         }
+        fputs("}, .out = ", f);
+        write_ref(f, y->out);
+        write_op(f, i, y);
         fprintf(f, "},\n");
     }
     fprintf(f, "};\n\n");
@@ -461,9 +269,9 @@ static void write_source(FILE *f, const rq_q8_lowered *l, const char *source_nam
                "    .name = \"spatial_cnn_int8\", .n_layers = %d, .layers = layers,\n"
                "    .in_h = %d, .in_w = %d, .in_c = %d, .in_scale = %s, .in_zp = %ld,\n"
                "    .n_out = %d, .out_scale = %s, .out_zp = %ld,\n"
-               "    .arena_split = %zu, .arena_bytes = %zu,\n};\n\n",
+               "    .arena_bytes = %zu,\n};\n\n",
             l->net.n_layers, l->net.in_h, l->net.in_w, l->net.in_c, a, (long)l->net.in_zp,
-            l->net.n_out, b, (long)l->net.out_zp, l->net.arena_split, l->net.arena_bytes);
+            l->net.n_out, b, (long)l->net.out_zp, l->net.arena_bytes);
     float_lit(l->contract.scale, a, sizeof a);
     float_lit(l->contract.clip, c, sizeof c);
     fprintf(f, "/* %s; samples every %d frames of a %d fps camera = %g Hz (resample.h feeds it\n"

@@ -2,10 +2,12 @@
  * MCU's CPU path (runtime/q8_net.h): weights, biases, per-channel multipliers and shifts,
  * zero points and activation ranges, input and output quantization, the input contract.
  *
- * Lowering: the graph must be a chain of CONV_2D (dilation 1, fused NONE/RELU/RELU6/
- * RELU_N1_TO_1), MAX_POOL_2D, AVERAGE_POOL_2D, MEAN over H,W and RESHAPE on int8 tensors
- * (the graph rppgq quantize writes). Requantization multipliers are computed here once,
- * as TFLite Micro's Prepare does, so the MCU runs integer arithmetic only. */
+ * Lowering (q8_lower.c): any graph of one input and one output (branches allowed) made of
+ * CONV_2D (dilation 1), DEPTHWISE_CONV_2D, FULLY_CONNECTED (fused NONE/RELU/RELU6/
+ * RELU_N1_TO_1), MAX_POOL_2D, AVERAGE_POOL_2D, MEAN over H,W and RESHAPE on int8 tensors;
+ * tensors placed in one arena by the engine's lifetime planner. Requantization multipliers
+ * are computed once, as TFLite Micro's Prepare does, so the MCU runs integer arithmetic
+ * only. */
 #ifndef RQ_SPATIAL_INT8_EXPORT_H
 #define RQ_SPATIAL_INT8_EXPORT_H
 
@@ -35,7 +37,7 @@ void rq_q8_lowered_free(rq_q8_lowered *l);
 
 /* The runtime files the export copies beside the network (byte for byte from runtime/):
  * input contract, int8 kernels and net runner, preprocessing, resampling, postprocessing. */
-#define RQ_SPATIAL_RUNTIME_NFILES 12
+#define RQ_SPATIAL_RUNTIME_NFILES 14
 void rq_spatial_runtime_files(rq_embedded_file files[RQ_SPATIAL_RUNTIME_NFILES]);
 
 /* Writes DIR/spatial_cnn_int8.h and DIR/spatial_cnn_int8.c plus the runtime files above

@@ -178,12 +178,15 @@ int rq_tfl_prepare_opts(const rq_tfl_model *m, const rq_tfl_engine_opts *opts,
     }
     if (!rc)
         rc = prepare_all(m, e, opts->rounding, tmp_need, err);
-    size_t *tmp_off = NULL;
+    size_t *tmp_off = NULL, *off = NULL;
     if (!rc) {
         tmp_off = calloc((size_t)m->n_ops + 1, sizeof *tmp_off);
-        rc = !tmp_off ? rq_fail(err, "model: out of memory")
-                      : rq_plan_arena(m, e->bytes, tmp_need, opts->keep_intermediates,
-                                      e->slots, tmp_off, &e->mem, err);
+        off = calloc((size_t)m->n_tensors + 1, sizeof *off);
+        rc = !tmp_off || !off ? rq_fail(err, "model: out of memory")
+                              : rq_plan_arena(m, e->bytes, tmp_need, opts->keep_intermediates,
+                                              off, tmp_off, &e->mem, err);
+        for (int t = 0; !rc && t < m->n_tensors; t++)
+            e->slots[t].off = off[t];
     }
     if (!rc && e->mem.arena > MAX_ARENA_BYTES)
         rc = rq_fail(err, "model: activations need %zu bytes, more than the engine's limit of "
@@ -194,6 +197,7 @@ int rq_tfl_prepare_opts(const rq_tfl_model *m, const rq_tfl_engine_opts *opts,
             e->ops[i].tmp_off = tmp_off[i];
     }
     free(tmp_off);
+    free(off);
     free(tmp_need);
     if (rc) {
         rq_tfl_engine_free(e);

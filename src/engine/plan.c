@@ -10,7 +10,7 @@ typedef struct buffer {
 
 static size_t align_up(size_t n)
 {
-    return (n + RQ_ENG_ALIGN - 1) & ~(size_t)(RQ_ENG_ALIGN - 1);
+    return (n + RQ_PLAN_ALIGN - 1) & ~(size_t)(RQ_PLAN_ALIGN - 1);
 }
 
 static int by_size_desc(const void *a, const void *b)
@@ -111,7 +111,7 @@ static void place_apart(buffer *b, int n, int n_tensors)
 }
 
 int rq_plan_arena(const rq_tfl_model *m, const size_t *bytes, const size_t *tmp_need,
-                  int keep_all, slot *slots, size_t *tmp_off, rq_tfl_memory *mem, rq_error *err)
+                  int keep_all, size_t *off, size_t *tmp_off, rq_tfl_memory *mem, rq_error *err)
 {
     size_t cap = (size_t)m->n_tensors + (size_t)m->n_ops + 1;
     buffer *b = malloc(sizeof *b * cap);
@@ -140,7 +140,7 @@ int rq_plan_arena(const rq_tfl_model *m, const size_t *bytes, const size_t *tmp_
         if (end > mem->arena)
             mem->arena = end;
         if (b[i].id < m->n_tensors) {
-            slots[b[i].id].off = b[i].off;
+            off[b[i].id] = b[i].off;
             if (end > mem->activations)
                 mem->activations = end;
         } else {

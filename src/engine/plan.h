@@ -10,12 +10,14 @@
 #include <stddef.h>
 
 #include "engine/engine.h"
-#include "engine/engine_internal.h"
 
-/* bytes[t]: size of tensor t; tmp_need[i]: operator i's temporary bytes. Fills slots[t].off
- * for every non-constant tensor, tmp_off[i], and the memory figures. keep_all: every
- * tensor apart (no sharing), the temporaries after them. */
+/* Buffers are aligned to this many bytes. */
+#define RQ_PLAN_ALIGN 64
+
+/* bytes[t]: size of tensor t; tmp_need[i]: operator i's temporary bytes. Fills off[t] for
+ * every non-constant tensor, tmp_off[i], and the memory figures. keep_all: every tensor
+ * apart (no sharing), the temporaries after them. */
 int rq_plan_arena(const rq_tfl_model *m, const size_t *bytes, const size_t *tmp_need,
-                  int keep_all, slot *slots, size_t *tmp_off, rq_tfl_memory *mem, rq_error *err);
+                  int keep_all, size_t *off, size_t *tmp_off, rq_tfl_memory *mem, rq_error *err);
 
 #endif

@@ -1,0 +1,515 @@
+/* Lowering an int8 .tflite graph to the MCU CPU path's const-net form (runtime/q8_net.h):
+ * one layer per operator, each reading and writing arena offsets of a lifetime plan (the
+ * engine's planner, src/engine/plan.c), the graph's input and output in the caller's
+ * buffers. Requantization multipliers are computed here once, as TFLite Micro's Prepare
+ * does, so the MCU runs integer arithmetic only. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/spatial_int8_export.h"
+#include "engine/plan.h"
+#include "quant/ptq.h"
+
+typedef struct act_info {
+    int h, w, c;
+    float scale;
+    int32_t zp;
+} act_info;
+
+static int int8_activation(const rq_tfl_model *m, int t, const char *what, int op, act_info *a,
+                           rq_error *err)
+{
+    const rq_tfl_tensor *x;
+    if (t < 0 || t >= m->n_tensors)
+        return rq_fail(err, "%s: operator %d: tensor index %d out of range", what, op, t);
+    x = &m->tensors[t];
+    if (x->type != RQ_TFL_INT8 || x->q.n != 1)
+        return rq_fail(err, "%s: operator %d: tensor '%s' is not per-tensor quantized int8", what,
+                       op, x->name ? x->name : "?");
+    if (!(x->q.scale[0] > 0.0f) || x->q.zero_point[0] < -128 || x->q.zero_point[0] > 127)
+        return rq_fail(err, "%s: tensor '%s': bad quantization (scale %g, zero point %lld)", what,
+                       x->name ? x->name : "?", (double)x->q.scale[0], (long long)x->q.zero_point[0]);
+    a->scale = x->q.scale[0];
+    a->zp = (int32_t)x->q.zero_point[0];
+    if (x->rank == 4) {
+        if (x->shape[0] != 1)
+            return rq_fail(err, "%s: tensor '%s': batch %d, only batch 1 runs on the MCU", what,
+                           x->name ? x->name : "?", x->shape[0]);
+        a->h = x->shape[1], a->w = x->shape[2], a->c = x->shape[3];
+    } else if (x->rank == 2 && x->shape[0] == 1) {
+        a->h = a->w = 1, a->c = x->shape[1];
+    } else {
+        return rq_fail(err, "%s: tensor '%s': rank %d not supported (want [1,H,W,C] or [1,N])",
+                       what, x->name ? x->name : "?", x->rank);
+    }
+    if (a->h <= 0 || a->w <= 0 || a->c <= 0 || (int64_t)a->h * a->w * a->c > (1 << 24))
+        return rq_fail(err, "%s: tensor '%s': bad shape", what, x->name ? x->name : "?");
+    return 0;
+}
+
+/* TFLite's CalculateActivationRangeQuantized for an int8 output. */
+static int activation_range(rq_tfl_activation act, const act_info *out, int32_t *lo, int32_t *hi)
+{
+    int32_t q0 = out->zp + (int32_t)roundf(0.0f / out->scale);
+    *lo = -128, *hi = 127;
+    switch (act) {
+    case RQ_TFL_ACT_NONE:
+        return 0;
+    case RQ_TFL_ACT_RELU:
+        *lo = q0 > -128 ? q0 : -128;
+        return 0;
+    case RQ_TFL_ACT_RELU6: {
+        const float q6 = roundf(6.0f / out->scale);
+        *lo = q0 > -128 ? q0 : -128;
+        if (q6 < 1000.0f && out->zp + (int32_t)q6 < 127)
+            *hi = out->zp + (int32_t)q6;
+        return 0;
+    }
+    case RQ_TFL_ACT_RELU_N1_TO_1: {
+        const float qm = roundf(-1.0f / out->scale), qp = roundf(1.0f / out->scale);
+        if (qm > -1000.0f && out->zp + (int32_t)qm > -128)
+            *lo = out->zp + (int32_t)qm;
+        if (qp < 1000.0f && out->zp + (int32_t)qp < 127)
+            *hi = out->zp + (int32_t)qp;
+        return 0;
+    }
+    default:
+        return -1;
+    }
+}
+
+static const char *op_name(const rq_tfl_op *o)
+{
+    return rq_tfl_builtin_name((int)o->code);
+}
+
+/* The weights and bias of a convolution-like operator: constant int8 weights with the
+ * given shape product, symmetric per-tensor or per-channel along qdim, int32 bias. */
+static int weights_and_bias(const rq_tfl_model *m, const rq_tfl_op *o, int k, int n_out, int qdim,
+                            const rq_tfl_tensor **w, const rq_tfl_tensor **b, const char *what,
+                            rq_error *err)
+{
+    *b = NULL;
+    if (o->n_inputs < 2 || o->inputs[1] < 0 || o->inputs[1] >= m->n_tensors)
+        return rq_fail(err, "%s: operator %d (%s): no weights", what, k, op_name(o));
+    *w = &m->tensors[o->inputs[1]];
+    if (o->n_inputs > 2 && o->inputs[2] >= 0) {
+        if (o->inputs[2] >= m->n_tensors)
+            return rq_fail(err, "%s: operator %d (%s): bias index out of range", what, k, op_name(o));
+        *b = &m->tensors[o->inputs[2]];
+    }
+    if ((*w)->type != RQ_TFL_INT8 || !(*w)->data)
+        return rq_fail(err, "%s: operator %d (%s): weights '%s' are not constant int8", what, k,
+                       op_name(o), (*w)->name ? (*w)->name : "?");
+    if ((*w)->q.n != 1 && !((*w)->q.n == n_out && (*w)->q.quantized_dimension == qdim))
+        return rq_fail(err, "%s: operator %d (%s): weight quantization must be per tensor or "
+                       "per output channel", what, k, op_name(o));
+    for (int c = 0; c < (*w)->q.n; c++)
+        if ((*w)->q.zero_point[c] != 0 || !((*w)->q.scale[c] > 0.0f))
+            return rq_fail(err, "%s: operator %d (%s): weight channel %d: zero point %lld, "
+                           "scale %g (want 0 and > 0)", what, k, op_name(o), c,
+                           (long long)(*w)->q.zero_point[c], (double)(*w)->q.scale[c]);
+    if (*b && ((*b)->type != RQ_TFL_INT32 || !(*b)->data || rq_tfl_num_elements(*b) != n_out))
+        return rq_fail(err, "%s: operator %d (%s): bias '%s' is not constant int32 [%d]", what,
+                       k, op_name(o), (*b)->name ? (*b)->name : "?", n_out);
+    return 0;
+}
+
+/* Per-channel (multiplier, shift) of s_in * s_w[c] / s_out into params[0..n) and
+ * params[n..2n): in double as TFLite Micro's PopulateConvolutionQuantizationParams, or
+ * with the float product for per-tensor FULLY_CONNECTED (GetQuantizedConvolutionMultipler). */
+static void channel_multipliers(const act_info *in, const rq_tfl_tensor *w, const act_info *out,
+                                int n, int float_product, rppg_q8_rounding rounding,
+                                int32_t *params)
+{
+    for (int c = 0; c < n; c++) {
+        const float ws = w->q.scale[w->q.n == 1 ? 0 : c];
+        const double real = float_product ? (double)(in->scale * ws) / (double)out->scale
+                                          : (double)in->scale * (double)ws / (double)out->scale;
+        int shift;
+        rppg_q8_quantize_multiplier(real, rounding, &params[c], &shift);
+        params[n + c] = shift;
+    }
+}
+
+static int window_out(const rq_tfl_op *o, int k, const act_info *in, const act_info *out,
+                      int k_h, int k_w, int dil_h, int dil_w, int *pad_top, int *pad_left,
+                      const char *what, rq_error *err)
+{
+    const int same = o->opt.padding == RQ_TFL_PAD_SAME;
+    const int eh = (k_h - 1) * dil_h + 1, ew = (k_w - 1) * dil_w + 1;
+    int oh, ow;
+    if (o->opt.stride_w < 1 || o->opt.stride_h < 1 || dil_h < 1 || dil_w < 1)
+        return rq_fail(err, "%s: operator %d (%s): stride %dx%d, dilation %dx%d", what, k,
+                       op_name(o), o->opt.stride_h, o->opt.stride_w, dil_h, dil_w);
+    rppg_q8_out_size(in->h, eh, o->opt.stride_h, same, &oh, pad_top);
+    rppg_q8_out_size(in->w, ew, o->opt.stride_w, same, &ow, pad_left);
+    if (oh != out->h || ow != out->w)
+        return rq_fail(err, "%s: operator %d (%s): output %dx%d, the geometry gives %dx%d", what,
+                       k, op_name(o), out->h, out->w, oh, ow);
+    return 0;
+}
+
+static int lower_conv(const rq_tfl_model *m, const rq_tfl_op *o, int k, const act_info *in,
+                      const act_info *out, rppg_q8_rounding rounding, int32_t *params,
+                      rppg_q8_layer *l, const char *what, rq_error *err)
+{
+    const rq_tfl_tensor *w, *b;
+    rppg_q8_conv *p = &l->op.conv;
+    if (weights_and_bias(m, o, k, out->c, 0, &w, &b, what, err))
+        return -1;
+    if (w->rank != 4 || w->shape[0] != out->c || w->shape[3] != in->c)
+        return rq_fail(err, "%s: operator %d (CONV_2D): weights '%s' are not [%d][kh][kw][%d]",
+                       what, k, w->name ? w->name : "?", out->c, in->c);
+    if (o->opt.dilation_w != 1 || o->opt.dilation_h != 1)
+        return rq_fail(err, "%s: operator %d (CONV_2D): dilation %dx%d not supported by the MCU "
+                       "CPU path", what, k, o->opt.dilation_h, o->opt.dilation_w);
+    l->kind = RPPG_Q8_CONV2D;
+    p->in_h = in->h, p->in_w = in->w, p->in_c = in->c;
+    p->k_h = w->shape[1], p->k_w = w->shape[2];
+    p->stride_h = o->opt.stride_h, p->stride_w = o->opt.stride_w;
+    p->out_h = out->h, p->out_w = out->w, p->out_c = out->c;
+    if (window_out(o, k, in, out, p->k_h, p->k_w, 1, 1, &p->pad_top, &p->pad_left, what, err))
+        return -1;
+    p->in_zp = in->zp, p->out_zp = out->zp;
+    if (activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
+        return rq_fail(err, "%s: operator %d (CONV_2D): fused activation %d not supported", what, k,
+                       (int)o->opt.activation);
+    p->weights = (const int8_t *)w->data;
+    p->bias = b ? (const int32_t *)b->data : NULL; /* little endian host, as the file */
+    p->multiplier = params;
+    p->shift = params + out->c;
+    p->rounding = rounding;
+    channel_multipliers(in, w, out, out->c, 0, rounding, params);
+    return 0;
+}
+
+static int lower_depthwise(const rq_tfl_model *m, const rq_tfl_op *o, int k, const act_info *in,
+                           const act_info *out, rppg_q8_rounding rounding, int32_t *params,
+                           rppg_q8_layer *l, const char *what, rq_error *err)
+{
+    const rq_tfl_tensor *w, *b;
+    rppg_q8_dwconv *p = &l->op.dw;
+    if (weights_and_bias(m, o, k, out->c, 3, &w, &b, what, err))
+        return -1;
+    if (w->rank != 4 || w->shape[0] != 1 || w->shape[3] != out->c || out->c % in->c)
+        return rq_fail(err, "%s: operator %d (DEPTHWISE_CONV_2D): weights '%s' are not "
+                       "[1][kh][kw][%d] for %d input channels", what, k,
+                       w->name ? w->name : "?", out->c, in->c);
+    l->kind = RPPG_Q8_DEPTHWISE;
+    p->in_h = in->h, p->in_w = in->w, p->in_c = in->c;
+    p->out_h = out->h, p->out_w = out->w, p->depth_mult = out->c / in->c;
+    p->k_h = w->shape[1], p->k_w = w->shape[2];
+    p->stride_h = o->opt.stride_h, p->stride_w = o->opt.stride_w;
+    p->dil_h = o->opt.dilation_h, p->dil_w = o->opt.dilation_w;
+    if (window_out(o, k, in, out, p->k_h, p->k_w, p->dil_h, p->dil_w, &p->pad_top, &p->pad_left,
+                   what, err))
+        return -1;
+    p->in_zp = in->zp, p->out_zp = out->zp;
+    if (activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
+        return rq_fail(err, "%s: operator %d (DEPTHWISE_CONV_2D): fused activation %d not "
+                       "supported", what, k, (int)o->opt.activation);
+    p->weights = (const int8_t *)w->data;
+    p->bias = b ? (const int32_t *)b->data : NULL;
+    p->multiplier = params;
+    p->shift = params + out->c;
+    p->rounding = rounding;
+    channel_multipliers(in, w, out, out->c, 0, rounding, params);
+    return 0;
+}
+
+static int lower_fully_connected(const rq_tfl_model *m, const rq_tfl_op *o, int k,
+                                 const act_info *in, const act_info *out,
+                                 rppg_q8_rounding rounding, int32_t *params, rppg_q8_layer *l,
+                                 const char *what, rq_error *err)
+{
+    const rq_tfl_tensor *w, *b;
+    rppg_q8_fc *p = &l->op.fc;
+    const int64_t n_in = (int64_t)in->h * in->w * in->c;
+    if (weights_and_bias(m, o, k, out->c, 0, &w, &b, what, err))
+        return -1;
+    if (w->rank != 2 || w->shape[0] != out->c || w->shape[1] < 1 || n_in % w->shape[1] ||
+        n_in / w->shape[1] * out->c != (int64_t)out->h * out->w * out->c)
+        return rq_fail(err, "%s: operator %d (FULLY_CONNECTED): weights '%s' do not map %lld "
+                       "inputs to the output", what, k, w->name ? w->name : "?", (long long)n_in);
+    l->kind = RPPG_Q8_FULLY_CONNECTED;
+    p->depth = w->shape[1];
+    p->units = out->c;
+    p->batches = (int)(n_in / p->depth);
+    p->in_zp = in->zp, p->out_zp = out->zp;
+    if (activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
+        return rq_fail(err, "%s: operator %d (FULLY_CONNECTED): fused activation %d not "
+                       "supported", what, k, (int)o->opt.activation);
+    p->weights = (const int8_t *)w->data;
+    p->bias = b ? (const int32_t *)b->data : NULL;
+    p->multiplier = params;
+    p->shift = params + out->c;
+    p->rounding = rounding;
+    channel_multipliers(in, w, out, out->c, w->q.n == 1, rounding, params);
+    return 0;
+}
+
+static int lower_pool(const rq_tfl_op *o, int k, const act_info *in, const act_info *out,
+                      rppg_q8_layer *l, const char *what, rq_error *err)
+{
+    rppg_q8_pool *p = &l->op.pool;
+    l->kind = o->code == RQ_TFL_OP_MAX_POOL_2D ? RPPG_Q8_MAX_POOL : RPPG_Q8_AVG_POOL;
+    if (o->opt.filter_w < 1 || o->opt.filter_h < 1 || o->opt.stride_w < 1 || o->opt.stride_h < 1)
+        return rq_fail(err, "%s: operator %d (%s): bad filter or stride", what, k, op_name(o));
+    if (in->c != out->c || in->zp != out->zp || in->scale != out->scale)
+        return rq_fail(err, "%s: operator %d (%s): output must keep the input's channels and "
+                       "quantization", what, k, op_name(o));
+    p->in_h = in->h, p->in_w = in->w, p->c = in->c;
+    p->k_h = o->opt.filter_h, p->k_w = o->opt.filter_w;
+    p->stride_h = o->opt.stride_h, p->stride_w = o->opt.stride_w;
+    rppg_q8_out_size(in->h, p->k_h, p->stride_h, o->opt.padding == RQ_TFL_PAD_SAME, &p->out_h, &p->pad_top);
+    rppg_q8_out_size(in->w, p->k_w, p->stride_w, o->opt.padding == RQ_TFL_PAD_SAME, &p->out_w, &p->pad_left);
+    if (p->out_h != out->h || p->out_w != out->w)
+        return rq_fail(err, "%s: operator %d (%s): output %dx%d, the geometry gives %dx%d", what, k,
+                       op_name(o), out->h, out->w, p->out_h, p->out_w);
+    if (activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
+        return rq_fail(err, "%s: operator %d (%s): fused activation not supported", what, k, op_name(o));
+    return 0;
+}
+
+static int lower_mean(const rq_tfl_model *m, const rq_tfl_op *o, int k, const act_info *in,
+                      const act_info *out, rppg_q8_rounding rounding, rppg_q8_layer *l,
+                      const char *what, rq_error *err)
+{
+    const rq_tfl_tensor *ax;
+    int32_t axes[2], mult;
+    int shift, rank = m->tensors[o->inputs[0]].rank;
+    if (o->n_inputs < 2 || o->inputs[1] < 0 || o->inputs[1] >= m->n_tensors)
+        return rq_fail(err, "%s: operator %d (MEAN): no axes", what, k);
+    ax = &m->tensors[o->inputs[1]];
+    if (ax->type != RQ_TFL_INT32 || !ax->data || ax->data_len != 8 || rank != 4)
+        return rq_fail(err, "%s: operator %d (MEAN): only the mean over axes {1,2} of a 4-D "
+                       "tensor runs on the MCU", what, k);
+    memcpy(axes, ax->data, sizeof axes);
+    axes[0] = axes[0] < 0 ? axes[0] + 4 : axes[0];
+    axes[1] = axes[1] < 0 ? axes[1] + 4 : axes[1];
+    if (!((axes[0] == 1 && axes[1] == 2) || (axes[0] == 2 && axes[1] == 1)) || out->c != in->c ||
+        out->h != 1 || out->w != 1)
+        return rq_fail(err, "%s: operator %d (MEAN): only the mean over axes {1,2} of a 4-D "
+                       "tensor runs on the MCU", what, k);
+    l->kind = RPPG_Q8_MEAN_HW;
+    l->op.mean.h = in->h, l->op.mean.w = in->w, l->op.mean.c = in->c;
+    l->op.mean.in_zp = in->zp, l->op.mean.out_zp = out->zp;
+    l->op.mean.rounding = rounding;
+    rppg_q8_quantize_multiplier((double)in->scale / (double)out->scale, rounding, &mult, &shift);
+    rppg_q8_mean_multiplier(mult, shift, (int32_t)in->h * in->w, &l->op.mean.multiplier, &l->op.mean.shift);
+    return 0;
+}
+
+/* Where each tensor lives on the MCU: the caller's input or output buffer, or an arena
+ * offset of the lifetime plan (graph input and output take no arena bytes). */
+static int plan_refs(const rq_tfl_model *m, long *ref, size_t *arena_bytes, rq_error *err)
+{
+    size_t *bytes = calloc((size_t)m->n_tensors + 1, sizeof *bytes);
+    size_t *tmp = calloc((size_t)m->n_ops + 1, sizeof *tmp);
+    size_t *tmp_off = calloc((size_t)m->n_ops + 1, sizeof *tmp_off);
+    size_t *off = calloc((size_t)m->n_tensors + 1, sizeof *off);
+    rq_tfl_memory mem;
+    int rc = -1;
+    if (bytes && tmp && tmp_off && off) {
+        for (int t = 0; t < m->n_tensors; t++)
+            if (t != m->inputs[0] && t != m->outputs[0] && !m->tensors[t].data)
+                bytes[t] = (size_t)rq_tfl_num_elements(&m->tensors[t]);
+        rc = rq_plan_arena(m, bytes, tmp, 0, off, tmp_off, &mem, err);
+    } else {
+        rq_fail(err, "out of memory planning the arena");
+    }
+    for (int t = 0; !rc && t < m->n_tensors; t++)
+        ref[t] = t == m->inputs[0] ? RPPG_Q8_NET_IN : t == m->outputs[0] ? RPPG_Q8_NET_OUT
+                                                                         : (long)off[t];
+    if (!rc)
+        *arena_bytes = mem.arena;
+    free(bytes);
+    free(tmp);
+    free(tmp_off);
+    free(off);
+    return rc;
+}
+
+/* Operators with a (multiplier, shift) pair per output channel. */
+static int has_channel_params(int code)
+{
+    return code == RQ_TFL_OP_CONV_2D || code == RQ_TFL_OP_DEPTHWISE_CONV_2D ||
+           code == RQ_TFL_OP_FULLY_CONNECTED;
+}
+
+static int params_needed(const rq_tfl_model *m, const char *what, rq_error *err)
+{
+    int64_t n = 0;
+    for (int k = 0; k < m->n_ops; k++) {
+        const rq_tfl_op *o = &m->ops[k];
+        if (has_channel_params(o->code) && o->n_outputs >= 1 && o->outputs[0] >= 0 &&
+            o->outputs[0] < m->n_tensors) {
+            const rq_tfl_tensor *y = &m->tensors[o->outputs[0]];
+            if (y->rank >= 1 && y->shape[y->rank - 1] > 0 && y->shape[y->rank - 1] <= (1 << 24))
+                n += 2 * (int64_t)y->shape[y->rank - 1];
+        }
+    }
+    if (n > (1 << 26))
+        return rq_fail(err, "%s: too many output channels", what);
+    return (int)n;
+}
+
+/* The activation inputs of operator k (constants are parameters, not inputs). */
+static int layer_inputs(const rq_tfl_model *m, const rq_tfl_op *o, int k, const long *ref,
+                        rppg_q8_layer *l, const char *what, rq_error *err)
+{
+    l->n_in = 0;
+    for (int i = 0; i < o->n_inputs; i++) {
+        int t = o->inputs[i];
+        if (t < 0 || m->tensors[t].data)
+            continue;
+        if (l->n_in == RPPG_Q8_MAX_LAYER_IN)
+            return rq_fail(err, "%s: operator %d (%s): more than %d inputs", what, k, op_name(o),
+                           RPPG_Q8_MAX_LAYER_IN);
+        l->in[l->n_in++] = ref[t];
+    }
+    if (l->n_in == 0 || o->n_outputs != 1)
+        return rq_fail(err, "%s: operator %d (%s): %d activation inputs and %d outputs (the MCU "
+                       "path runs single-output operators on computed tensors)", what, k,
+                       op_name(o), l->n_in, o->n_outputs);
+    l->out = ref[o->outputs[0]];
+    return 0;
+}
+
+static int lower_op(const rq_tfl_model *m, const rq_tfl_op *o, int k, const act_info *in,
+                    const act_info *out, rppg_q8_rounding rounding, int32_t *params,
+                    rppg_q8_layer *l, const char *what, rq_error *err)
+{
+    switch ((int)o->code) {
+    case RQ_TFL_OP_CONV_2D:
+        return lower_conv(m, o, k, in, out, rounding, params, l, what, err);
+    case RQ_TFL_OP_DEPTHWISE_CONV_2D:
+        return lower_depthwise(m, o, k, in, out, rounding, params, l, what, err);
+    case RQ_TFL_OP_FULLY_CONNECTED:
+        return lower_fully_connected(m, o, k, in, out, rounding, params, l, what, err);
+    case RQ_TFL_OP_MAX_POOL_2D:
+    case RQ_TFL_OP_AVERAGE_POOL_2D:
+        return lower_pool(o, k, in, out, l, what, err);
+    case RQ_TFL_OP_MEAN:
+        return lower_mean(m, o, k, in, out, rounding, l, what, err);
+    case RQ_TFL_OP_RESHAPE:
+        l->kind = RPPG_Q8_COPY;
+        if ((int64_t)in->h * in->w * in->c == (int64_t)out->h * out->w * out->c &&
+            in->zp == out->zp && in->scale == out->scale)
+            return 0;
+        return rq_fail(err, "%s: operator %d (RESHAPE): sizes or quantization differ", what, k);
+    default:
+        return rq_fail(err, "%s: operator %d (%s) is not supported by the MCU CPU path", what, k,
+                       op_name(o));
+    }
+}
+
+/* Every computed tensor is written by one operator before any reads it (the plan's
+ * lifetimes assume it). */
+static int check_order(const rq_tfl_model *m, const char *what, rq_error *err)
+{
+    char *written = calloc((size_t)m->n_tensors + 1, 1);
+    int rc = written ? 0 : rq_fail(err, "%s: out of memory", what);
+    if (written)
+        written[m->inputs[0]] = 1;
+    for (int k = 0; !rc && k < m->n_ops; k++) {
+        const rq_tfl_op *o = &m->ops[k];
+        for (int i = 0; !rc && i < o->n_inputs; i++)
+            if (o->inputs[i] >= 0 && !m->tensors[o->inputs[i]].data && !written[o->inputs[i]])
+                rc = rq_fail(err, "%s: operator %d (%s) reads a tensor no earlier operator "
+                             "writes", what, k, op_name(o));
+        for (int i = 0; !rc && i < o->n_outputs; i++) {
+            if (m->tensors[o->outputs[i]].data || written[o->outputs[i]])
+                rc = rq_fail(err, "%s: operator %d (%s) writes a constant or an already "
+                             "written tensor", what, k, op_name(o));
+            written[o->outputs[i]] = 1;
+        }
+    }
+    if (!rc && !written[m->outputs[0]])
+        rc = rq_fail(err, "%s: no operator writes the graph output", what);
+    free(written);
+    return rc;
+}
+
+static int lower_layers(const rq_tfl_model *m, rppg_q8_rounding rounding, const long *ref,
+                        const char *what, rq_q8_lowered *out, int n_params_cap, rq_error *err)
+{
+    int n_params = 0;
+    for (int k = 0; k < m->n_ops; k++) {
+        const rq_tfl_op *o = &m->ops[k];
+        rppg_q8_layer *l = &out->layers[k];
+        act_info in, y;
+        if (layer_inputs(m, o, k, ref, l, what, err) ||
+            int8_activation(m, o->inputs[0], what, k, &in, err) ||
+            int8_activation(m, o->outputs[0], what, k, &y, err))
+            return -1;
+        const int need = has_channel_params(o->code) ? 2 * y.c : 0;
+        if (n_params + need > n_params_cap) /* counted from the same shapes */
+            return rq_fail(err, "%s: operator %d (%s): inconsistent shapes", what, k, op_name(o));
+        if (lower_op(m, o, k, &in, &y, rounding, out->params + n_params, l, what, err))
+            return -1;
+        n_params += need;
+        l->in_bytes = (size_t)in.h * in.w * in.c;
+        l->out_bytes = (size_t)y.h * y.w * y.c;
+    }
+    return 0;
+}
+
+static void set_contract(const rq_tfl_model *m, rq_q8_lowered *out)
+{
+    out->has_contract = rq_contract_from_description(m->description, &out->contract) == 0;
+    if (!out->has_contract) {
+        out->contract.repr = RPPG_REPR_RAW;
+        out->contract.scale = 1.0f;
+        out->contract.clip = 0.0f;
+        out->contract.frame_stride = 1;
+    }
+}
+
+int rq_q8_lower(const rq_tfl_model *m, rppg_q8_rounding rounding, const char *what,
+                rq_q8_lowered *out, rq_error *err)
+{
+    act_info in, y;
+    long *ref = NULL;
+    memset(out, 0, sizeof *out);
+    if (m->n_inputs != 1 || m->n_outputs != 1 || m->n_ops < 1)
+        return rq_fail(err, "%s: want one input, one output and at least one operator", what);
+    if (int8_activation(m, m->inputs[0], what, -1, &in, err) ||
+        int8_activation(m, m->outputs[0], what, -1, &y, err))
+        return -1;
+    int n_params = params_needed(m, what, err);
+    if (n_params < 0)
+        return -1;
+    out->layers = calloc((size_t)(unsigned)m->n_ops, sizeof *out->layers);
+    out->params = calloc((size_t)(unsigned)(n_params > 0 ? n_params : 1), sizeof *out->params);
+    ref = calloc((size_t)m->n_tensors + 1, sizeof *ref);
+    int rc = !out->layers || !out->params || !ref ? rq_fail(err, "%s: out of memory", what) : 0;
+    if (!rc)
+        rc = rq_tfl_validate(m, what, err) || check_order(m, what, err) || plan_refs(m, ref, &out->net.arena_bytes, err) ||
+             lower_layers(m, rounding, ref, what, out, n_params, err);
+    free(ref);
+    if (rc) {
+        rq_q8_lowered_free(out);
+        return -1;
+    }
+    out->net.name = "spatial_cnn_int8";
+    out->net.n_layers = m->n_ops;
+    out->net.layers = out->layers;
+    out->net.in_h = in.h, out->net.in_w = in.w, out->net.in_c = in.c;
+    out->net.in_scale = in.scale, out->net.in_zp = in.zp;
+    out->net.n_out = y.h * y.w * y.c;
+    out->net.out_scale = y.scale;
+    out->net.out_zp = y.zp;
+    set_contract(m, out);
+    return 0;
+}
+
+void rq_q8_lowered_free(rq_q8_lowered *l)
+{
+    free(l->layers);
+    free(l->params);
+    l->layers = NULL;
+    l->params = NULL;
+}
