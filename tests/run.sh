@@ -41,11 +41,21 @@ count() { # name logfile status
 # results are counted afterwards in a fixed order, so the report does not depend on timing.
 jobs_max=${RQ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 names=() logs=()
+reported=0
+report_done() { # prints the finished cases, in launch order, up to the first unfinished one
+    while [ "$reported" -lt "${#names[@]}" ] && [ -f "${logs[$reported]}.status" ]; do
+        count "${names[$reported]}" "${logs[$reported]}" "$(cat "${logs[$reported]}.status")"
+        reported=$((reported + 1))
+    done
+}
 launch() { # name log cmd...
     local name=$1 log=$2
     shift 2
-    while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n 2>/dev/null || true; done
-    ( "$@" >"$log" 2>&1; echo $? >"$log.status" ) &
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+        wait -n 2>/dev/null || true
+        report_done
+    done
+    ( "$@" >"$log" 2>&1; echo $? >"$log.st"; mv "$log.st" "$log.status" ) &
     names+=("$name") logs+=("$log")
 }
 
@@ -67,9 +77,9 @@ for s in tests/integration/*.sh; do
     launch "integration/$base" "$work/$base.sh.log" run_script "$s" "$work/$base"
 done
 wait
-
-for i in "${!names[@]}"; do
-    count "${names[$i]}" "${logs[$i]}" "$(cat "${logs[$i]}.status" 2>/dev/null || echo 1)"
+report_done
+for ((i = reported; i < ${#names[@]}; i++)); do # a case that left no status crashed the runner
+    count "${names[$i]}" "${logs[$i]}" 1
 done
 
 echo
