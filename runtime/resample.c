@@ -18,7 +18,7 @@ rppg_resample_config rppg_resample_config_of(const rppg_contract *c)
 static int config_ok(const rppg_resample_config *cfg)
 {
     if (cfg->period_num < 1 || cfg->period_den < 1 || cfg->period_num > (int64_t)1 << 40 ||
-        cfg->period_den > (int64_t)1 << 20)
+        cfg->period_den > 1024)
         return 0;
     if (cfg->period_num < 4 * cfg->period_den) /* a period of at least 4 us */
         return 0;
@@ -67,7 +67,8 @@ int rppg_resampler_push(rppg_resampler *rs, int64_t t_us, const float *rois, flo
                         int max_out)
 {
     int n = 0;
-    if (!rs || !rois || !out || max_out < RPPG_RESAMPLE_MAX_OUT)
+    if (!rs || !rois || !out || max_out < RPPG_RESAMPLE_MAX_OUT || t_us < -RPPG_RESAMPLE_T_MAX ||
+        t_us > RPPG_RESAMPLE_T_MAX)
         return RPPG_RESAMPLE_BAD_ARG;
     if (!rs->started) {
         rs->t_first = t_us;
@@ -76,6 +77,8 @@ int rppg_resampler_push(rppg_resampler *rs, int64_t t_us, const float *rois, flo
         return RPPG_RESAMPLE_BACKWARDS;
     } else if (t_us - rs->t_prev > rs->cfg.max_gap_us) {
         return RPPG_RESAMPLE_GAP;
+    } else if (t_us - rs->t_first > RPPG_RESAMPLE_SPAN_MAX) {
+        return RPPG_RESAMPLE_BAD_ARG;
     }
     for (;;) {
         const int64_t s = rppg_resampler_sample_time(rs, rs->next);

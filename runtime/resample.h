@@ -16,7 +16,9 @@
  * 30 fps; at 72 BPM >= 96 %). Higher-order interpolation would need more stored frames.
  *
  * Timestamps: int64 microseconds from any origin, strictly increasing (extend a 32-bit
- * hardware tick to 64 bits before passing it). Sample times are exact integers: sample j is
+ * hardware tick to 64 bits before passing it), within +-2^61 us and at most 2^52 us (142
+ * years) after the stream's first frame; beyond is RPPG_RESAMPLE_BAD_ARG (no overflow
+ * anywhere). Sample times are exact integers: sample j is
  * at t0 + round(j * period_num / period_den) us, with P = period_num / period_den us
  * (4,000,000 / 30 for 7.5 Hz), so no rounding drift accumulates over hours.
  *
@@ -43,12 +45,15 @@
 #define RPPG_RESAMPLE_GAP (-3)
 #define RPPG_RESAMPLE_BAD_ARG (-1)
 
+#define RPPG_RESAMPLE_T_MAX ((int64_t)1 << 61)    /* |timestamp| limit */
+#define RPPG_RESAMPLE_SPAN_MAX ((int64_t)1 << 52) /* since the stream's first frame */
+
 /* Samples one push can produce at most (the gap limit is at most 1.5 sample periods). */
 #define RPPG_RESAMPLE_MAX_OUT 2
 
 typedef struct rppg_resample_config {
-    int64_t period_num; /* model sample period = period_num / period_den microseconds */
-    int64_t period_den;
+    int64_t period_num; /* model sample period = period_num / period_den microseconds, */
+    int64_t period_den; /* num 4 * den .. 2^40, den 1..1024 */
     int64_t max_gap_us; /* longest accepted time between consecutive frames, 1 us .. 1.5 periods */
 } rppg_resample_config;
 

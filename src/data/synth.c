@@ -8,6 +8,7 @@
 
 #include "common/progress.h"
 #include "io/torch_write.h"
+#include "resample.h"
 
 #define TWO_PI 6.283185307179586
 #define TEX_MARGIN 8 /* texture pixels around the ROI: covers motion + jitter + scale */
@@ -98,6 +99,13 @@ struct rq_synth_subject {
     int n_beats;
 };
 
+static int camera_mode(const rq_synth_config *c)
+{
+    return c->camera_fps > 0.0 || c->camera_times;
+}
+
+static int check_camera(const rq_synth_config *c, rq_error *err);
+
 int rq_synth_check(const rq_synth_config *c, rq_error *err)
 {
     if (c->subjects < 1)
@@ -121,7 +129,7 @@ int rq_synth_check(const rq_synth_config *c, rq_error *err)
                        (long long)c->subjects * c->windows_per_subject);
     if (c->threads < 1 || c->threads > 256)
         return rq_fail(err, "--threads must be 1..256 (got %d)", c->threads);
-    return 0;
+    return camera_mode(c) ? check_camera(c, err) : 0;
 }
 
 double rq_synth_hr(const rq_synth_subject *s, double t)
@@ -588,6 +596,202 @@ int rq_synth_camera_shoot(const rq_synth_camera *c, double t, uint64_t key, int 
     return 0;
 }
 
+/* ---- camera mode: a subject filmed at any frame rate, resampled as on the MCU ---- */
+
+#define CAM_FLOATS RPPG_FRAME_FLOATS
+
+/* Camera frame i: its clock's timestamp (us) and its true capture time (s from the first
+ * frame). Returns -1 past the last timestamp. */
+static int camera_frame_time(const rq_synth_config *c, int64_t i, int64_t *t_us, double *t_s)
+{
+    if (c->camera_times) {
+        if (i >= c->n_camera_times)
+            return -1;
+        *t_us = c->camera_times[i];
+        *t_s = (double)(c->camera_times[i] - c->camera_times[0]) * 1e-6;
+        return 0;
+    }
+    *t_s = (double)i / c->camera_fps;
+    *t_us = llround((double)i * 1e6 / c->camera_fps);
+    return 0;
+}
+
+static rppg_resample_config camera_resample_config(const rq_synth_config *c)
+{
+    const rppg_contract k = {RPPG_REPR_RAW, 1.0f, 0.0f, c->frame_stride};
+    return rppg_resample_config_of(&k);
+}
+
+/* The runtime resampler's verdict on the camera's timestamps (run without pixels over the
+ * frames a subject's windows need), as one line naming the frame. */
+static int check_camera(const rq_synth_config *c, rq_error *err)
+{
+    const char *what = c->camera_times ? c->camera_times_name : "--camera-fps";
+    const char *unit = c->camera_times ? "line" : "frame";
+    if (c->camera_times && c->camera_fps > 0.0)
+        return rq_fail(err, "--camera-fps and --camera-times both given: the timestamps are the camera's rate");
+    if (!c->camera_times && !(c->camera_fps >= 1.0 && c->camera_fps <= 1000.0))
+        return rq_fail(err, "--camera-fps must be 1..1000 (got %g)", c->camera_fps);
+    if (c->windows_per_subject > RQ_SYNTH_CAMERA_MAX_WINDOWS)
+        return rq_fail(err, "--windows-per-subject %d: a filmed recording is held in memory, at most %d",
+                       c->windows_per_subject, RQ_SYNTH_CAMERA_MAX_WINDOWS);
+    if (c->camera_times && c->n_camera_times < 1)
+        return rq_fail(err, "%s: no timestamps", what);
+    const rppg_resample_config rc = camera_resample_config(c);
+    float *buf = calloc(4 * (size_t)CAM_FLOATS, sizeof *buf);
+    float *out[2] = {buf + CAM_FLOATS, buf + 2 * CAM_FLOATS};
+    rppg_resampler rs;
+    const int64_t need = (int64_t)c->windows_per_subject * RQ_SYNTH_FRAMES;
+    int64_t got = 0, i, t_us = 0, t_prev = 0;
+    int bad = 0;
+    if (!buf || rppg_resampler_init(&rs, &rc, buf)) {
+        free(buf);
+        return rq_fail(err, "out of memory");
+    }
+    for (i = 0; got < need && !bad; i++) {
+        double t_s;
+        if (camera_frame_time(c, i, &t_us, &t_s)) {
+            bad = rq_fail(err, "%s: %lld timestamps end at sample %lld of the %lld that %d windows of "
+                          "%d samples at %g Hz need", what, (long long)i, (long long)got,
+                          (long long)need, c->windows_per_subject, RQ_SYNTH_FRAMES,
+                          RQ_SYNTH_FPS / c->frame_stride);
+            break;
+        }
+        int n = rppg_resampler_push(&rs, t_us, buf + 3 * CAM_FLOATS, out, 2);
+        if (n == RPPG_RESAMPLE_BACKWARDS)
+            bad = rq_fail(err, "%s: %s %lld: timestamp %lld us is not after the previous frame's "
+                          "%lld us (the runtime refuses it: RPPG_RESAMPLE_BACKWARDS)", what, unit,
+                          (long long)i + 1, (long long)t_us, (long long)t_prev);
+        else if (n == RPPG_RESAMPLE_GAP)
+            bad = rq_fail(err, "%s: %s %lld: %lld us after the previous frame, more than the %lld us "
+                          "the runtime bridges (RPPG_RESAMPLE_GAP): frames lost, or a camera slower "
+                          "than %g Hz", what, unit, (long long)i + 1, (long long)(t_us - t_prev),
+                          (long long)rc.max_gap_us, RQ_SYNTH_FPS / c->frame_stride / 1.5);
+        else if (n < 0)
+            bad = rq_fail(err, "%s: the runtime's resampler failed (%d)", what, n);
+        got += n > 0 ? n : 0;
+        t_prev = t_us;
+    }
+    free(buf);
+    return bad;
+}
+
+/* One subject's recording filmed and resampled: windows_per_subject windows into out, their
+ * labels (heart rate at each window's centre time). Returns 0, or -1 (out of memory). */
+static int film_subject(const rq_synth_config *c, const rq_synth_subject *s, float *out,
+                        float *labels)
+{
+    const int W = RQ_SYNTH_CAMERA_W, H = RQ_SYNTH_CAMERA_H;
+    const int64_t need = (int64_t)c->windows_per_subject * RQ_SYNTH_FRAMES;
+    const rppg_resample_config rcfg = camera_resample_config(c);
+    uint8_t *rgb = malloc((size_t)W * H * 3);
+    float *bufs = malloc(3 * (size_t)CAM_FLOATS * sizeof *bufs);
+    rq_synth_camera *cam = rq_synth_camera_new(s);
+    rppg_resampler rs;
+    int64_t got = 0;
+    int rc = -1;
+    if (!rgb || !bufs || !cam || rppg_resampler_init(&rs, &rcfg, bufs))
+        goto done;
+    float *cur = bufs + CAM_FLOATS, *spare = bufs + 2 * CAM_FLOATS;
+    const rppg_frame fr = {rgb, W, H, (size_t)W * 3, RPPG_PIX_RGB888};
+    for (int64_t i = 0; got < need; i++) {
+        int64_t t_us;
+        double t_s;
+        rppg_box box;
+        if (camera_frame_time(c, i, &t_us, &t_s) ||
+            rq_synth_camera_shoot(cam, t_s, (uint64_t)i, W, H, rgb, &box) ||
+            rppg_preprocess_frame(&fr, &box, cur))
+            goto done;
+        float *slots[2] = {out + (size_t)got * CAM_FLOATS,
+                           got + 1 < need ? out + (size_t)(got + 1) * CAM_FLOATS : spare};
+        int n = rppg_resampler_push(&rs, t_us, cur, slots, 2);
+        if (n < 0) /* check_camera ran the same timestamps */
+            goto done;
+        got += n;
+    }
+    const double period = (double)c->frame_stride / RQ_SYNTH_FPS;
+    for (int w = 0; w < c->windows_per_subject; w++)
+        labels[w] = (float)rq_synth_hr(s, (w * RQ_SYNTH_FRAMES + 0.5 * (RQ_SYNTH_FRAMES - 1)) * period);
+    rc = 0;
+done:
+    rq_synth_camera_free(cam);
+    free(rgb);
+    free(bufs);
+    return rc;
+}
+
+typedef struct camera_job {
+    const rq_synth_config *c;
+    rq_synth_subject **subjects;
+    int first, count;
+    float *buf, *labels;
+    atomic_int next, failed;
+} camera_job;
+
+static void *camera_worker(void *arg)
+{
+    camera_job *job = arg;
+    const size_t per_subject = (size_t)job->c->windows_per_subject * RQ_SYNTH_WINDOW_FLOATS;
+    for (;;) {
+        int i = atomic_fetch_add(&job->next, 1);
+        if (i >= job->count)
+            break;
+        int g = job->first + i;
+        if (film_subject(job->c, job->subjects[g], job->buf + (size_t)i * per_subject,
+                         job->labels + (size_t)g * job->c->windows_per_subject))
+            atomic_store(&job->failed, 1);
+    }
+    return NULL;
+}
+
+/* Camera mode: subjects filmed in parallel, one per thread, written in order. */
+static int write_camera_windows(rq_torch_writer *tw, const rq_synth_config *c,
+                                rq_synth_subject **subj, float *labels, const char *path,
+                                rq_error *err)
+{
+    const size_t per_subject = (size_t)c->windows_per_subject * RQ_SYNTH_WINDOW_FLOATS;
+    const int per_batch = c->threads < c->subjects ? c->threads : c->subjects;
+    float *buf = malloc((size_t)per_batch * per_subject * sizeof *buf);
+    if (!buf)
+        return rq_fail(err, "%s: out of memory for %d filmed recordings", path, per_batch);
+    camera_job job = {.c = c, .subjects = subj, .buf = buf, .labels = labels};
+    rq_progress prog;
+    rq_progress_start(&prog, "synth", (uint64_t)c->subjects * (uint64_t)c->windows_per_subject);
+    int rc = 0;
+    for (int first = 0; first < c->subjects && !rc; first += per_batch) {
+        pthread_t tid[256];
+        int started = 0;
+        job.first = first;
+        job.count = c->subjects - first < per_batch ? c->subjects - first : per_batch;
+        atomic_init(&job.next, 0);
+        atomic_init(&job.failed, 0);
+        for (int i = 1; i < job.count; i++)
+            if (pthread_create(&tid[started], NULL, camera_worker, &job) == 0)
+                started++;
+        camera_worker(&job);
+        for (int i = 0; i < started; i++)
+            pthread_join(tid[i], NULL);
+        if (atomic_load(&job.failed))
+            rc = rq_fail(err, "%s: out of memory while filming", path);
+        else if (rq_tw_tensor_append(tw, buf, (size_t)job.count * per_subject * sizeof *buf))
+            rc = -2; /* the writer holds the message */
+        rq_progress_update(&prog, (uint64_t)(first + job.count) * (uint64_t)c->windows_per_subject);
+    }
+    rq_progress_finish(&prog);
+    free(buf);
+    return rc;
+}
+
+/* The camera's mean frame rate: the rate given, or that of the timestamps. */
+static double camera_rate(const rq_synth_config *c)
+{
+    if (!c->camera_times)
+        return c->camera_fps;
+    int64_t n = c->n_camera_times;
+    double span = (double)(c->camera_times[n - 1] - c->camera_times[0]) * 1e-6;
+    return n > 1 && span > 0 ? (double)(n - 1) / span : 0.0;
+}
+
 /* ---- the dataset: windows rendered in parallel batches, written in order ---- */
 
 typedef struct batch_job {
@@ -688,7 +892,8 @@ int rq_synth_write(const rq_synth_config *c, const char *path, rq_synth_stats *s
     rq_tw_dict_begin(tw, 0);
     rq_tw_key(tw, "samples");
     rq_tw_tensor_begin(tw, RQ_DT_F32, 6, shape);
-    int wrc = write_windows(tw, c, subj, labels, path, err);
+    int wrc = camera_mode(c) ? write_camera_windows(tw, c, subj, labels, path, err)
+                             : write_windows(tw, c, subj, labels, path, err);
     if (wrc == -2) { /* commit of a failed writer reports its error and cleans up */
         rq_tw_commit(tw, err);
         tw = NULL;
@@ -699,10 +904,17 @@ int rq_synth_write(const rq_synth_config *c, const char *path, rq_synth_stats *s
     rq_tw_tensor(tw, RQ_DT_F32, 1, shape, labels);
     rq_tw_key(tw, "subjects");
     rq_tw_tensor(tw, RQ_DT_I64, 1, shape, ids);
-    rq_tw_key(tw, "frame_stride");
-    rq_tw_int(tw, c->frame_stride);
-    rq_tw_key(tw, "fps");
-    rq_tw_float(tw, RQ_SYNTH_FPS);
+    if (camera_mode(c)) { /* the windows' rate, and the camera's (not a whole stride apart) */
+        rq_tw_key(tw, "sample_hz");
+        rq_tw_float(tw, RQ_SYNTH_FPS / c->frame_stride);
+        rq_tw_key(tw, "camera_fps");
+        rq_tw_float(tw, camera_rate(c));
+    } else {
+        rq_tw_key(tw, "frame_stride");
+        rq_tw_int(tw, c->frame_stride);
+        rq_tw_key(tw, "fps");
+        rq_tw_float(tw, RQ_SYNTH_FPS);
+    }
     rq_tw_key(tw, "seed");
     rq_tw_int(tw, (int64_t)c->seed);
     rq_tw_key(tw, "generator");

@@ -38,7 +38,20 @@ typedef struct rq_synth_config {
     int frame_stride;
     uint64_t seed;
     int threads; /* does not change the output */
+    /* Camera mode (either set): each subject filmed by a RQ_SYNTH_CAMERA_W x _H camera at
+     * camera_fps frames per second, or with the frame timestamps camera_times (us, one
+     * recording's frames, used for every subject; named camera_times_name in messages); each
+     * frame cut into ROIs by rppg_preprocess_frame and resampled by the runtime's resampler
+     * to 30 / frame_stride Hz, as the MCU would. */
+    double camera_fps;
+    const int64_t *camera_times;
+    int64_t n_camera_times;
+    const char *camera_times_name;
 } rq_synth_config;
+
+#define RQ_SYNTH_CAMERA_W 320
+#define RQ_SYNTH_CAMERA_H 240
+#define RQ_SYNTH_CAMERA_MAX_WINDOWS 64 /* per subject: a recording is filmed in memory */
 
 /* Checks the configuration; the message names the option. */
 int rq_synth_check(const rq_synth_config *c, rq_error *err);
@@ -86,7 +99,9 @@ typedef struct rq_synth_stats {
     double seconds;
 } rq_synth_stats;
 
-/* Generates the whole dataset and writes it as a torch.save file (atomically). */
+/* Generates the whole dataset and writes it as a torch.save file (atomically). In camera mode
+ * the file states the windows' rate as 'sample_hz' and the camera's as 'camera_fps' (no 'fps'
+ * or 'frame_stride': the camera's frames are not a whole stride apart). */
 int rq_synth_write(const rq_synth_config *c, const char *path, rq_synth_stats *stats, rq_error *err);
 
 /* Helpers exposed for the tests. */

@@ -194,7 +194,7 @@ static int describe_data(run_ctx *c, rq_error *err)
         return -1;
     c->rois = ds.rois;
     c->frames = ds.frames;
-    const rq_data_timing stated = {ds.fps, ds.frame_stride};
+    const rq_data_timing stated = {ds.fps, ds.frame_stride, ds.sample_hz};
     rq_dataset_close(&ds);
     /* warns here once; quantize and validate then get the resolved values */
     return rq_data_timing_check(&c->contract, &stated, &c->o->timing, c->data, c->timing_warning,

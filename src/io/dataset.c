@@ -122,16 +122,17 @@ static int read_frame_stride(rq_dataset *ds, rq_error *err)
     return 0;
 }
 
-static int read_fps(rq_dataset *ds, rq_error *err)
+/* An optional rate key: a number in (0, RQ_DATA_FPS_MAX]; 0 when absent. */
+static int read_rate(rq_dataset *ds, const char *key, double *out, rq_error *err)
 {
-    const rq_value *v = rq_dict_get(rq_torch_root(ds->file), "fps");
+    const rq_value *v = rq_dict_get(rq_torch_root(ds->file), key);
     if (!v)
         return 0;
     double f = v->type == RQ_V_FLOAT ? v->u.f : v->type == RQ_V_INT ? (double)v->u.i : NAN;
     if (!(f > 0.0 && f <= RQ_DATA_FPS_MAX))
-        return rq_fail(err, "%s: 'fps' must be a number in (0, %d]", rq_torch_path(ds->file),
+        return rq_fail(err, "%s: '%s' must be a number in (0, %d]", rq_torch_path(ds->file), key,
                        RQ_DATA_FPS_MAX);
-    ds->fps = f;
+    *out = f;
     return 0;
 }
 
@@ -152,7 +153,10 @@ static int load(rq_dataset *ds, rq_error *err)
         if (!subjects || read_subjects(ds, subjects, err))
             return -1;
     }
-    return read_frame_stride(ds, err) || read_fps(ds, err) ? -1 : 0;
+    return read_frame_stride(ds, err) || read_rate(ds, "fps", &ds->fps, err) ||
+                   read_rate(ds, "sample_hz", &ds->sample_hz, err)
+               ? -1
+               : 0;
 }
 
 /* Checks the layout of an opened file; takes ownership of it. */

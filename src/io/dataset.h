@@ -5,6 +5,8 @@
  *   frame_stride int optional: camera frames between the window's samples (synth writes it)
  *   fps float optional: the camera's frame rate (synth writes it); the windows' sampling
  *                rate is fps / frame_stride (see rq_data_timing_check in model/contract.h)
+ *   sample_hz float optional: the windows' sampling rate itself (synth --camera-fps writes
+ *                it, the camera's frames not being a whole stride apart)
  * Windows are streamed from the file: opening reads only labels and subjects. */
 #ifndef RQ_DATASET_H
 #define RQ_DATASET_H
@@ -24,6 +26,7 @@ typedef struct rq_dataset {
     int64_t *subjects;                    /* n, or NULL when the file has none */
     int frame_stride;                     /* 0 when the file does not say */
     double fps;                           /* 0 when the file does not say */
+    double sample_hz;                     /* 0 when the file does not say */
     const rq_tensor *samples;
 } rq_dataset;
 

@@ -140,17 +140,45 @@ static int pick_stride(int stated, int given, int model, const char *path, int *
     return 0;
 }
 
+/* The dataset states its rate itself: fps / frame_stride from the file or the options, when
+ * both known, must give it; then it must be the model's. */
+static int check_sample_hz(const rppg_contract *c, const rq_data_timing *stated,
+                           const rq_data_timing *given, const char *path, char *warning,
+                           rq_data_timing *out, rq_error *err)
+{
+    const double hz = stated->sample_hz, want = rq_contract_sample_hz(c);
+    const double fps = stated->fps > 0.0 ? stated->fps : given->fps;
+    const int stride = stated->frame_stride > 0 ? stated->frame_stride : given->frame_stride;
+    if (fps > 0.0 && stride > 0 && fabs(fps / stride - hz) > 1e-9 * hz)
+        return rq_fail(err, "%s: 'sample_hz' %g contradicts %g fps every %d frames (%g Hz)", path,
+                       hz, fps, stride, fps / stride);
+    if (fabs(hz - want) > 1e-9 * want)
+        return rq_fail(err, "%s: windows sampled at %g Hz ('sample_hz') but the model's input "
+                       "contract expects %g Hz (every %d frames at %d fps)", path, hz, want,
+                       c->frame_stride > 0 ? c->frame_stride : 1, RPPG_CONTRACT_FPS);
+    if (warning)
+        warning[0] = 0;
+    if (out) {
+        out->sample_hz = hz;
+        out->fps = fps > 0.0 ? fps : (double)RPPG_CONTRACT_FPS;
+        out->frame_stride = stride > 0 ? stride : (c->frame_stride > 0 ? c->frame_stride : 1);
+    }
+    return 0;
+}
+
 int rq_data_timing_check(const rppg_contract *c, const rq_data_timing *stated,
                          const rq_data_timing *given, const char *path, char *warning,
                          rq_data_timing *out, rq_error *err)
 {
-    static const rq_data_timing none = {0.0, 0};
-    rq_data_timing t;
+    static const rq_data_timing none = {0.0, 0, 0.0};
+    rq_data_timing t = {0.0, 0, 0.0};
     int fps_assumed = 0, stride_assumed = 0;
     char every[40];
     const int model_stride = c->frame_stride > 0 ? c->frame_stride : 1;
     stated = stated ? stated : &none;
     given = given ? given : &none;
+    if (stated->sample_hz > 0.0)
+        return check_sample_hz(c, stated, given, path, warning, out, err);
     if (pick_fps(stated->fps, given->fps, path, &t.fps, &fps_assumed, err) ||
         pick_stride(stated->frame_stride, given->frame_stride, model_stride, path,
                     &t.frame_stride, &stride_assumed, err))
@@ -178,6 +206,7 @@ int rq_data_timing_check(const rppg_contract *c, const rq_data_timing *stated,
                      "rppgq: warning: %s states no %s: assuming %g fps, %s (%g Hz); "
                      "--fps/--frame-stride set them", path, unstated, t.fps, every, rate);
     }
+    t.sample_hz = rate;
     if (out)
         *out = t;
     return 0;

@@ -34,12 +34,14 @@ void rq_contract_timing_text(const rppg_contract *c, int frames, char *buf, size
 typedef struct rq_data_timing {
     double fps;       /* camera frame rate */
     int frame_stride; /* camera frames between a window's samples */
+    double sample_hz; /* the windows' rate itself (a dataset key only) */
 } rq_data_timing;
 
 #define RQ_TIMING_WARNING_MAX 320
 
 /* Resolves the sampling of the dataset at `path`: its keys (stated) and the --fps /
- * --frame-stride options (given). An option contradicting a key is an error; a value stated
+ * --frame-stride options (given). A stated 'sample_hz' is the rate (fps and stride, when also
+ * stated or given, must give it). An option contradicting a key is an error; a value stated
  * nowhere is assumed (30 fps; the model's stride) and named in a one-line warning put into
  * `warning` (RQ_TIMING_WARNING_MAX bytes, "" when none; the caller prints it when the command
  * succeeds, so that an error stays the one line). The resulting rate fps / frame_stride must

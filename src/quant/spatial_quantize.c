@@ -17,7 +17,7 @@ int rq_check_dataset_fits(const rq_dataset *ds, const rq_spatial_cnn *m, const c
     if (ds->height < 4 || ds->width < 4 || ds->height > 4096 || ds->width > 4096)
         return rq_fail(err, "%s: ROI patches of %dx%d do not fit the spatial CNN (4..4096 a side)",
                        data_path, ds->height, ds->width);
-    const rq_data_timing stated = {ds->fps, ds->frame_stride};
+    const rq_data_timing stated = {ds->fps, ds->frame_stride, ds->sample_hz};
     return rq_data_timing_check(&m->contract, &stated, given, data_path, warning, NULL, err);
 }
 

@@ -64,6 +64,44 @@ expect_fail "run --fps without --data" 1 "--fps/--frame-stride describe a given 
 expect_fail "--fps not a rate" 2 "--fps wants a frame rate" -- $Q --data $T/syn.pt --out $T/x.tflite --fps -3
 expect_fail "--frame-stride not a count" 2 "--frame-stride wants 1..1000000" -- $Q --data $T/syn.pt --out $T/x.tflite --frame-stride 0
 
+# a camera's timestamps through the runtime's resampler (synth --camera-times): a clock that
+# goes backwards or a gap the runtime does not bridge is a one-line error naming the line,
+# exit 1, no file; good timestamps give a file stating 'sample_hz' 7.5 (no warning, accepted)
+$PY - $T <<'PYEOF' || fail "making timestamp files"
+import sys
+d = sys.argv[1]
+ts = [5000000 + (i * 1000000 + 12) // 25 + (3000 if i % 7 == 3 else 0) for i in range(90)]
+open(d + "/ok.txt", "w").write("\n".join(map(str, ts)) + "\n")
+b = list(ts); b[20] = b[19] - 1000
+open(d + "/back.txt", "w").write("\n".join(map(str, b)) + "\n")
+g = ts[:30] + [t + 250000 for t in ts[30:]]
+open(d + "/gap.txt", "w").write("\n".join(map(str, g)) + "\n")
+open(d + "/nan.txt", "w").write("5000000\n5040000\n5O80000\n")
+PYEOF
+S="$RPPGQ synth --subjects 2 --windows-per-subject 2 --seed 4"
+expect_fail "timestamps going backwards" 1 "back.txt: line 21: timestamp 5759000 us is not after the previous frame's 5760000 us \(the runtime refuses it: RPPG_RESAMPLE_BACKWARDS\)" \
+    -- $S --camera-times $T/back.txt --out $T/back.pt
+expect_fail "timestamps with a gap" 1 "gap.txt: line 31: 290000 us after the previous frame, more than the 200000 us the runtime bridges \(RPPG_RESAMPLE_GAP\)" \
+    -- $S --camera-times $T/gap.txt --out $T/gap.pt
+expect_fail "timestamp not a number" 1 "nan.txt: line 3: '5O80000' is not a whole number of microseconds" \
+    -- $S --camera-times $T/nan.txt --out $T/nan.pt
+expect_fail "timestamps too short" 1 "ok.txt: 90 timestamps end at sample 27 of the 32 that 4 windows" \
+    -- $S --windows-per-subject 4 --camera-times $T/ok.txt --out $T/short.pt
+[ ! -e $T/back.pt ] && [ ! -e $T/gap.pt ] && [ ! -e $T/nan.pt ] && [ ! -e $T/short.pt ] &&
+    [ -z "$(ls $T | grep '\.tmp')" ] && pass "bad timestamps: nothing written" || fail "bad timestamps left files: $(ls $T)"
+if $S --camera-times $T/ok.txt --out $T/cam.pt >/dev/null 2>$T/cam.err &&
+   $PY -c "import sys, torch; d = torch.load(sys.argv[1]); sys.exit(0 if d['sample_hz'] == 7.5 and abs(d['camera_fps'] - 25) < 0.1 and 'fps' not in d and tuple(d['samples'].shape) == (4, 8, 3, 36, 36, 3) else 1)" $T/cam.pt &&
+   $Q --data $T/cam.pt --out $T/cam.tflite --calib-windows 1 >/dev/null 2>$T/camq.err && ! grep -q "states no" $T/camq.err; then
+    pass "camera timestamps: dataset states sample_hz 7.5, camera_fps 25; quantize accepts it silently"
+else
+    fail "camera timestamps: $(cat $T/cam.err $T/camq.err 2>/dev/null | head -c 400)"
+fi
+expect_fail "sample_hz vs --fps/--frame-stride" 1 "cam.pt: 'sample_hz' 7.5 contradicts 30 fps every 1 frames \(30 Hz\)" \
+    -- $Q --data $T/cam.pt --out $T/x.tflite --fps 30 --frame-stride 1
+$PY $R ckpt $T/sp1.pth --seed 11 --contract window_ratio:50:4:1 || fail "making sp1.pth"
+expect_fail "sample_hz not the model's" 1 "cam.pt: windows sampled at 7.5 Hz \('sample_hz'\) but the model's input contract expects 30 Hz" \
+    -- $RPPGQ quantize --spatial $T/sp1.pth --data $T/cam.pt --out $T/x.tflite --calib-windows 1
+
 # a bad 'fps' key
 $PY - $T/bare.pt $T/badfps.pt <<'PYEOF' || fail "making badfps.pt"
 import sys, torch

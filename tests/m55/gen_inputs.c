@@ -73,7 +73,7 @@ static int write_camera_frames(FILE *fp, const rq_synth_subject *s, int w, int s
 
 static int make_window(const char *out, rq_error *err)
 {
-    const rq_synth_config cfg = {1, 4, 4, 20261127u, 1};
+    const rq_synth_config cfg = {.subjects = 1, .windows_per_subject = 4, .frame_stride = 4, .seed = 20261127u, .threads = 1};
     rq_synth_subject *s;
     float *w = malloc(sizeof(float) * RQ_SYNTH_WINDOW_FLOATS), label = 0.0f;
     rq_atomic_file f;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "data/synth.h"
+#include "io/dataset.h"
 #include "harness.h"
 #include "model/spatial_cnn.h"
 #include "model/temporal_fusion_model.h"
@@ -153,7 +154,8 @@ static void camera_rates_feed_the_same_model(void)
     static uint8_t rgb[CAM_W * CAM_H * 3];
     CHECK(s30 && ref && sf && stride4);
     double hr_noise = 0.0, hr_diff[3] = {0}, sig_noise = 0.0, sig_diff[3] = {0}, mae30 = 0.0;
-    const rq_synth_config cfg = {SUBJECTS, WINDOWS, 4, 20261201u, 1};
+    const rq_synth_config cfg = {.subjects = SUBJECTS, .windows_per_subject = WINDOWS, .frame_stride = 4,
+                                 .seed = 20261201u, .threads = 1};
     for (int subj = 0; subj < SUBJECTS; subj++) {
         rq_synth_subject *s = rq_synth_subject_new(&cfg, subj);
         CHECK(s);
@@ -206,8 +208,48 @@ static void camera_rates_feed_the_same_model(void)
     rq_spatial_free(&m.sm);
 }
 
+/* rppgq synth --camera-fps 30: the dataset's windows are the MCU chain's samples, i.e. the
+ * stride-4 camera frames cut by rppg_preprocess_frame, bit for bit; the file states its rate
+ * as 'sample_hz' 7.5 and the camera's as 'camera_fps'. */
+static void synth_camera_mode_is_the_mcu_chain(void)
+{
+    static uint8_t rgb[RQ_SYNTH_CAMERA_W * RQ_SYNTH_CAMERA_H * 3];
+    char path[300];
+    rq_error err;
+    rq_dataset ds;
+    const rq_synth_config cfg = {2, 2, 4, 99, 2, 30.0, NULL, 0, NULL};
+    const char *tmp = getenv("RQ_CASE_TMP");
+    snprintf(path, sizeof path, "%s/camera30.pt", tmp ? tmp : "/tmp");
+    CHECK_MSG(!rq_synth_write(&cfg, path, NULL, &err), "%.300s", err.msg);
+    CHECK_MSG(!rq_dataset_open(path, &ds, &err), "%.300s", err.msg);
+    float *w = malloc(sizeof(float) * (size_t)ds.window_floats), *ref = malloc(sizeof(float) * FLOATS);
+    CHECK(w && ref && ds.n == 4 && ds.frames == T && ds.sample_hz == 7.5 && ds.fps == 0.0 &&
+          ds.frame_stride == 0);
+    for (int subj = 0; subj < 2; subj++) {
+        rq_synth_subject *s = rq_synth_subject_new(&cfg, subj);
+        CHECK(s);
+        for (int win = 0; win < 2; win++) {
+            CHECK(!rq_dataset_read_windows(&ds, subj * 2 + win, 1, w, &err));
+            for (int k = 0; k < T; k++) {
+                rppg_box box;
+                const rppg_frame fr = {rgb, RQ_SYNTH_CAMERA_W, RQ_SYNTH_CAMERA_H, RQ_SYNTH_CAMERA_W * 3,
+                                       RPPG_PIX_RGB888};
+                CHECK(!rq_synth_camera_frame(s, 4 * (win * T + k), fr.width, fr.height, rgb, &box) &&
+                      !rppg_preprocess_frame(&fr, &box, ref));
+                CHECK_MSG(!memcmp(ref, w + (size_t)k * FLOATS, sizeof(float) * FLOATS),
+                          "subject %d window %d sample %d", subj, win, k);
+            }
+            CHECK_NEAR(ds.labels[subj * 2 + win], rq_synth_hr(s, (win * T + 3.5) * 4 / 30.0), 1e-4);
+        }
+        rq_synth_subject_free(s);
+    }
+    free(w), free(ref);
+    rq_dataset_close(&ds);
+}
+
 int main(void)
 {
+    RUN(synth_camera_mode_is_the_mcu_chain);
     RUN(camera_rates_feed_the_same_model);
     TEST_EXIT();
 }

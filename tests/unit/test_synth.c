@@ -158,7 +158,7 @@ static double frame_roi_error(const uint8_t *rgb, int w, int h, rppg_box box, co
  * same frame cut at a box moved by a fifth of its height does not. */
 static void camera_frames_put_the_rois_where_preprocessing_cuts(void)
 {
-    const rq_synth_config c = {4, 3, 4, 77, 1};
+    const rq_synth_config c = {.subjects = 4, .windows_per_subject = 3, .frame_stride = 4, .seed = 77, .threads = 1};
     static float win[RQ_SYNTH_WINDOW_FLOATS];
     static uint8_t rgb[320 * 240 * 3], again[320 * 240 * 3];
     const int sizes[2][2] = {{160, 120}, {320, 240}};
