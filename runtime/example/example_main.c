@@ -4,7 +4,8 @@
  * below are what your firmware provides.
  *
  * Files to add to the firmware project (all C99, no heap, no mutable globals):
- *   runtime/{input_contract,preprocess,int8_kernels,q8_net,postprocess,temporal_fusion}.{c,h}
+ *   runtime/{input_contract,preprocess,resample,int8_kernels,q8_net,postprocess,
+ *            temporal_fusion}.{c,h}
  *   spatial_cnn_int8.{c,h}                  rppgq export-c --spatial MODEL.tflite
  *   temporal_fusion_weights_exported.{c,h}  rppgq export-c --temporal CKPT.pth
  * With the NPU, the Spatial CNN runs from ST Edge AI's code generated from the same .tflite
@@ -15,15 +16,18 @@
 #include "postprocess.h"
 #include "preprocess.h"
 #include "q8_net.h"
+#include "resample.h"
 #include "spatial_cnn_int8.h"
 #include "temporal_fusion.h"
 
-#define WINDOW 8  /* frames of one prediction (the model's T) */
+#define WINDOW 8  /* samples of one prediction (the model's T) */
 #define FEATS RPPG_SPATIAL_FEATURES
-#define HOP 2     /* predict every HOP accepted frames once the window is full */
+#define HOP 2     /* predict every HOP samples once the window is full */
 
 /* ---- board hooks (provided by the firmware) -------------------------------------------- */
-int camera_next_frame(rppg_frame *frame);                  /* 0 = a new frame */
+/* 0 = a new frame, and its capture time in microseconds (any camera rate: 15, 25, 30, 60
+ * fps...; the resampler turns frames into the model's sample times) */
+int camera_next_frame(rppg_frame *frame, int64_t *t_us);
 int face_detect(const rppg_frame *frame, rppg_box *face);  /* 0 = face found */
 void report_heart_rate(const rppg_hr *hr);
 #ifdef USE_NPU
@@ -34,11 +38,13 @@ int npu_spatial_run(const int8_t *patch, int8_t *features);
 
 /* ---- application state: everything the pipeline needs, owned by the caller ------------- */
 typedef struct rppg_app {
-    float frames[WINDOW][RPPG_FRAME_FLOATS]; /* ring of preprocessed frames: 8 x 46.7 KB */
-    int next;                                /* ring slot the next frame goes to */
-    int filled;                              /* frames in the ring */
-    int camera_count;                        /* camera frames seen (for the frame stride) */
+    float frames[WINDOW][RPPG_FRAME_FLOATS]; /* ring of samples at the model's rate: 8 x 46.7 KB */
+    int next;                                /* ring slot the next sample goes to */
+    int filled;                              /* samples in the ring */
     int since_prediction;
+    float camera_rois[RPPG_FRAME_FLOATS];    /* ROIs of the latest camera frame */
+    float resampler_prev[RPPG_FRAME_FLOATS]; /* the resampler's copy of the frame before */
+    rppg_resampler resampler;
     int8_t patch[RPPG_PATCH_BYTES];          /* one network input */
     int8_t arena[RPPG_SPATIAL_ARENA_BYTES];  /* CPU path scratch (unused with the NPU) */
     float features[WINDOW * RPPG_ROIS * FEATS];
@@ -75,25 +81,51 @@ static float predict(rppg_app *app)
     return temporal_fusion_infer(app->features); /* BPM in [30, 180] */
 }
 
-/* Feeds one camera frame; returns 1 when a new heart rate was reported. */
-static int on_frame(rppg_app *app, const rppg_frame *frame)
+/* A new window from the next sample on (face lost, frames lost). */
+static void restart_window(rppg_app *app)
+{
+    app->filled = 0;
+    app->since_prediction = 0;
+    rppg_resampler_reset(&app->resampler);
+}
+
+/* The camera frame's ROIs at the model's sample times into the ring: how many samples. */
+static int resample_into_ring(rppg_app *app, int64_t t_us)
+{
+    float *slots[RPPG_RESAMPLE_MAX_OUT];
+    int n;
+    slots[0] = app->frames[app->next];
+    slots[1] = app->frames[(app->next + 1) % WINDOW];
+    n = rppg_resampler_push(&app->resampler, t_us, app->camera_rois, slots, RPPG_RESAMPLE_MAX_OUT);
+    if (n == RPPG_RESAMPLE_GAP) { /* frames were lost: the window restarts at this frame */
+        restart_window(app);
+        n = rppg_resampler_push(&app->resampler, t_us, app->camera_rois, slots, RPPG_RESAMPLE_MAX_OUT);
+    }
+    return n < 0 ? 0 : n; /* RPPG_RESAMPLE_BACKWARDS: a stale frame, dropped */
+}
+
+/* Feeds one camera frame taken at t_us; returns 1 when a new heart rate was reported. */
+static int on_frame(rppg_app *app, const rppg_frame *frame, int64_t t_us)
 {
     rppg_box face;
     rppg_hr hr;
-    const int stride = rppg_spatial_contract.frame_stride > 0 ? rppg_spatial_contract.frame_stride : 1;
-    if (app->camera_count++ % stride != 0) /* the model sees every stride-th frame */
-        return 0;
+    int n, k;
     if (face_detect(frame, &face) != 0 ||
-        rppg_preprocess_frame(frame, &face, app->frames[app->next]) != 0) {
-        app->filled = 0; /* face lost: start a new window, tell the smoother */
+        rppg_preprocess_frame(frame, &face, app->camera_rois) != 0) {
+        restart_window(app); /* face lost: start a new window, tell the smoother */
         hr = rppg_smoother_push(&app->smoother, -1.0f);
         report_heart_rate(&hr);
         return 1;
     }
-    app->next = (app->next + 1) % WINDOW;
-    if (app->filled < WINDOW)
-        app->filled++;
-    if (app->filled < WINDOW || ++app->since_prediction < HOP)
+    n = resample_into_ring(app, t_us);
+    for (k = 0; k < n; k++) {
+        app->next = (app->next + 1) % WINDOW;
+        if (app->filled < WINDOW)
+            app->filled++;
+        app->since_prediction++;
+    }
+    /* after all of this frame's samples are in: predict() reads the ring from app->next on */
+    if (app->filled < WINDOW || app->since_prediction < HOP)
         return 0;
     app->since_prediction = 0;
     hr = rppg_smoother_push(&app->smoother, predict(app));
@@ -101,15 +133,19 @@ static int on_frame(rppg_app *app, const rppg_frame *frame)
     return 1;
 }
 
-static rppg_app app; /* the application's one instance (about 405 KB: put it in AXISRAM) */
+static rppg_app app; /* the application's one instance (about 500 KB: put it in AXISRAM) */
 
 int main(void)
 {
     rppg_frame frame;
+    int64_t t_us;
     const rppg_smoother_config cfg = rppg_smoother_default_config();
-    if (rppg_smoother_init(&app.smoother, &cfg) != 0)
+    /* the model's sampling rate, from its input contract (7.5 Hz for the default) */
+    const rppg_resample_config rs = rppg_resample_config_of(&rppg_spatial_contract);
+    if (rppg_smoother_init(&app.smoother, &cfg) != 0 ||
+        rppg_resampler_init(&app.resampler, &rs, app.resampler_prev) != 0)
         return 1;
     for (;;)
-        if (camera_next_frame(&frame) == 0)
-            (void)on_frame(&app, &frame);
+        if (camera_next_frame(&frame, &t_us) == 0)
+            (void)on_frame(&app, &frame, t_us);
 }
