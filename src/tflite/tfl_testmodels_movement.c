@@ -153,6 +153,16 @@ static void c_concat_requant_ref(bld *b)
                 RQ_TFL_INT8, 1, 1);
 }
 
+static void c_concat_8in(bld *b)
+{ /* the most inputs an operator may have here, widths 1..8 */
+    int32_t shapes[8 * 4];
+    for (int i = 0; i < 8; i++) {
+        shapes[4 * i] = 1, shapes[4 * i + 1] = 2, shapes[4 * i + 2] = i + 1;
+        shapes[4 * i + 3] = 3;
+    }
+    concat_case(b, 2, 8, 4, shapes, S(1, 2, 36, 3), RQ_TFL_INT8, 0, 0);
+}
+
 static void pad_case(bld *b, int v2, int rank, const int32_t *shape, const int32_t *pads,
                      const int32_t *out_shape, int zp)
 {
@@ -185,6 +195,10 @@ static void c_pad_rank5(bld *b)
 {
     pad_case(b, 0, 5, S(1, 2, 3, 2, 3), T(0, 1, 1, 0, 0, 2, 1, 1, 2, 0), S(2, 3, 5, 4, 5), -7);
 }
+static void c_pad_channels(bld *b)
+{
+    pad_case(b, 0, 4, S(1, 3, 3, 5), T(0, 0, 0, 0, 0, 0, 2, 3), S(1, 3, 3, 10), 0);
+}
 static void c_padv2(bld *b)
 {
     pad_case(b, 1, 4, S(1, 4, 3, 2), T(0, 0, 2, 1, 1, 2, 0, 1), S(1, 7, 6, 3), -20);
@@ -208,6 +222,8 @@ static void c_bilinear_half(bld *b) { resize_case(b, RB, S(1, 5, 7, 3), 9, 13, 0
 static void c_bilinear_down(bld *b) { resize_case(b, RB, S(2, 8, 8, 2), 3, 5, 0, 1); }
 static void c_bilinear_x2_half(bld *b) { resize_case(b, RB, S(1, 4, 4, 3), 8, 8, 0, 1); }
 static void c_bilinear_1px(bld *b) { resize_case(b, RB, S(1, 1, 1, 2), 3, 3, 1, 0); }
+static void c_bilinear_odd(bld *b) { resize_case(b, RB, S(1, 1, 3, 2), 7, 5, 0, 1); }
+static void c_nearest_1px(bld *b) { resize_case(b, RN, S(1, 1, 1, 3), 4, 6, 0, 0); }
 static void c_nearest_up(bld *b) { resize_case(b, RN, S(1, 5, 7, 3), 9, 13, 0, 0); }
 static void c_nearest_align(bld *b) { resize_case(b, RN, S(1, 5, 7, 3), 9, 13, 1, 0); }
 static void c_nearest_half(bld *b) { resize_case(b, RN, S(1, 5, 7, 3), 9, 13, 0, 1); }
@@ -226,6 +242,10 @@ static void transpose_case(bld *b, int rank, const int32_t *shape, const int32_t
 static void c_transpose_nchw(bld *b) { transpose_case(b, 4, S(1, 3, 5, 7), T(0, 3, 1, 2)); }
 static void c_transpose_3d(bld *b) { transpose_case(b, 3, S(2, 3, 4), T(2, 0, 1)); }
 static void c_transpose_5d(bld *b) { transpose_case(b, 5, S(2, 1, 3, 2, 2), T(4, 2, 0, 3, 1)); }
+static void c_transpose_6d(bld *b)
+{
+    transpose_case(b, 6, S(2, 1, 2, 3, 1, 2), T(5, 4, 3, 2, 1, 0));
+}
 static void c_transpose_2d(bld *b) { transpose_case(b, 2, S(7, 9), T(1, 0)); }
 
 static void c_squeeze_all(bld *b)
@@ -451,6 +471,11 @@ static void c_gather_batch(bld *b)
                 S(2, 4, 3));
 }
 
+static void c_gather_scalar(bld *b)
+{ /* a scalar index removes the axis */
+    gather_case(b, 0, 0, 2, S(4, 3), 0, S(0), 1, T(2), 1, S(3));
+}
+
 static void d2s_case(bld *b, rq_tfl_builtin code, int bs, const int32_t *shape,
                      const int32_t *out_shape)
 {
@@ -512,10 +537,12 @@ static const movement_case cases[] = {
     {"concat_int32", c_concat_int32, 0},
     {"concat_requant", c_concat_requant, RQ_TFL_MV_REF_MODEL},
     {"concat_requant.ref", c_concat_requant_ref, RQ_TFL_MV_HIDDEN},
+    {"concat_8in", c_concat_8in, 0},
     {"pad_hw", c_pad_hw, 0},
     {"pad_all", c_pad_all, 0},
     {"pad_rank2", c_pad_rank2, 0},
     {"pad_rank5", c_pad_rank5, 0},
+    {"pad_channels", c_pad_channels, 0},
     {"padv2", c_padv2, 0},
     {"bilinear_up", c_bilinear_up, RQ_TFL_MV_ROUNDS},
     {"bilinear_align", c_bilinear_align, RQ_TFL_MV_ROUNDS},
@@ -523,14 +550,17 @@ static const movement_case cases[] = {
     {"bilinear_down", c_bilinear_down, RQ_TFL_MV_ROUNDS},
     {"bilinear_x2_half", c_bilinear_x2_half, RQ_TFL_MV_ROUNDS},
     {"bilinear_1px", c_bilinear_1px, RQ_TFL_MV_ROUNDS},
+    {"bilinear_odd", c_bilinear_odd, RQ_TFL_MV_ROUNDS},
     {"nearest_up", c_nearest_up, 0},
     {"nearest_align", c_nearest_align, 0},
     {"nearest_half", c_nearest_half, 0},
     {"nearest_down", c_nearest_down, 0},
     {"nearest_x2", c_nearest_x2, 0},
+    {"nearest_1px", c_nearest_1px, 0},
     {"transpose_nchw", c_transpose_nchw, 0},
     {"transpose_3d", c_transpose_3d, 0},
     {"transpose_5d", c_transpose_5d, 0},
+    {"transpose_6d", c_transpose_6d, RQ_TFL_MV_NO_TFLM},
     {"transpose_2d", c_transpose_2d, 0},
     {"squeeze_all", c_squeeze_all, 0},
     {"squeeze_dims", c_squeeze_dims, 0},
@@ -564,6 +594,7 @@ static const movement_case cases[] = {
     {"gather_rows", c_gather_rows, 0},
     {"gather_2d_idx", c_gather_2d_idx, 0},
     {"gather_batch", c_gather_batch, 0},
+    {"gather_scalar", c_gather_scalar, 0},
     {"d2s_2", c_d2s_2, 0},
     {"d2s_3", c_d2s_3, 0},
     {"s2d_2", c_s2d_2, 0},
