@@ -21,7 +21,7 @@
 #include "harness.h"
 #include "tflite/tfl_testmodels.h"
 
-#define N_SETS 4
+#define N_SETS 16
 
 static uint64_t rng_next(uint64_t *s)
 {
