@@ -13,3 +13,9 @@ if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
     echo "== bench_spatial_torch.py"
     /usr/bin/python3 tools/bench_spatial_torch.py || echo "(failed: exit $?)"
 fi
+# Executed instructions on the emulated Cortex-M55 (portable C vs Helium, and CMSIS-NN's
+# kernels when RQ_CMSIS_NN names a CMSIS-NN checkout): docs/mcu.md "Speed".
+if command -v qemu-system-arm >/dev/null && command -v arm-none-eabi-gcc >/dev/null; then
+    echo "== m55_icount.sh"
+    bash bench/m55_icount.sh ${RQ_CMSIS_NN:-} || echo "(failed: exit $?)"
+fi

@@ -14,14 +14,13 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-/* Helium (MVE float, e.g. -mcpu=cortex-m55): independent outputs in parallel lanes (time
- * steps of a convolution channel, units of the hidden layer), each lane adding exactly the
- * products the scalar code adds, in the same order, with separate multiply and add
+/* Helium (MVE float, e.g. -mcpu=cortex-m55): independent outputs in parallel lanes (four
+ * output channels of a convolution, four units of the hidden layer), each lane adding exactly
+ * the products the scalar code adds, in the same order, with separate multiply and add
  * instructions. -DRPPG_NO_MVE forces the scalar code. */
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(RPPG_NO_MVE)
 #define TF_MVE 1
 #include <arm_mve.h>
-#define TF_MVE_MAX_KERNEL 9
 #endif
 
 static float relu(float x)
@@ -142,40 +141,71 @@ static float32x4_t relu4(float32x4_t x)
     return vpselq_f32(vdupq_n_f32(0.0f), x, vcmpgtq_f32(vdupq_n_f32(0.0f), x));
 }
 
-/* Output channels o .. o+nb-1 (nb = 1 or 4, weights w + i * w_step, biases b[i]) of a 'same'
- * Conv1d + ReLU, four time steps per vector: lane t adds w * x[t + j - pad] for every input
- * channel c and tap j in the scalar order, and only where that time step exists (taps in the
- * zero padding are skipped, as in conv_channel_relu, by predicating the add). The gather
- * offsets are clamped into the window, so no lane reads outside the input. */
-static inline __attribute__((always_inline)) void conv_block_relu_mve(
-    float *out, int out_step, int nb, int frames, int kernel, const float *w, int w_step,
-    const float *b, int in_ch, const float *x, int c_step, int s_step)
+/* Output channels o..o+3 of a 'same' Conv1d + ReLU, the four channels in the vector lanes
+ * (weights w + i * w_step, biases b[0..3], outputs out[i * out_step + t]); input channel c at
+ * time s is x[c * c_step + s * s_step]. Lane i adds w[i][c][j] * x(c, t + j - pad) from its
+ * bias in (c, j) order over the taps inside the window, as conv_channel_relu does (padding
+ * taps skipped, not added as zeros). Kernel 3 takes the time steps in pairs away from the
+ * window's edges: both share the weight vectors and three of their four inputs. */
+static void conv4_relu_mve(float *out, int out_step, int frames, int kernel, const float *w,
+                           int w_step, const float *b, int in_ch, const float *x, int c_step,
+                           int s_step)
 {
     const int pad = kernel / 2;
-    for (int t0 = 0; t0 < frames; t0 += 4) {
-        uint32x4_t offset[TF_MVE_MAX_KERNEL];
-        mve_pred16_t valid[TF_MVE_MAX_KERNEL];
-        float32x4_t acc[4];
-        for (int j = 0; j < kernel; j++) {
-            const int32x4_t s = vaddq_n_s32(vreinterpretq_s32_u32(vidupq_n_u32((uint32_t)t0, 1)), j - pad);
-            valid[j] = vcmpgeq_n_s32(s, 0) & vcmpltq_n_s32(s, frames) &
-                       vcmpltq_n_s32(vreinterpretq_s32_u32(vidupq_n_u32((uint32_t)t0, 1)), frames);
-            offset[j] = vreinterpretq_u32_s32(
-                vmulq_n_s32(vminq_s32(vmaxq_s32(s, vdupq_n_s32(0)), vdupq_n_s32(frames - 1)), s_step));
+    const uint32x4_t rows = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)w_step);
+    const uint32x4_t outs = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)out_step);
+    const float32x4_t bias = vld1q_f32(b);
+    int t = 0, t_end = frames;
+    if (kernel == 3 && frames >= 2) {
+        /* the two edge steps together: t = 0 takes taps 1 and 2, t = frames - 1 taps 0 and 1 */
+        float32x4_t a0 = bias, a1 = bias;
+        const float *xc = x, *wc = w;
+        const int last = (frames - 2) * s_step;
+        for (int c = 0; c < in_ch; c++, xc += c_step, wc += 3) {
+            const float32x4_t w0 = vldrwq_gather_shifted_offset_f32(wc, rows);
+            const float32x4_t w1 = vldrwq_gather_shifted_offset_f32(wc + 1, rows);
+            const float32x4_t w2 = vldrwq_gather_shifted_offset_f32(wc + 2, rows);
+            a0 = vaddq_f32(a0, vmulq_n_f32(w1, xc[0]));
+            a1 = vaddq_f32(a1, vmulq_n_f32(w0, xc[last]));
+            a0 = vaddq_f32(a0, vmulq_n_f32(w2, xc[s_step]));
+            a1 = vaddq_f32(a1, vmulq_n_f32(w1, xc[last + s_step]));
         }
-        for (int i = 0; i < nb; i++)
-            acc[i] = vdupq_n_f32(b[i]);
-        for (int c = 0; c < in_ch; c++) {
-            const float *xc = x + c * c_step;
-            const float *wc = w + c * kernel;
-            for (int j = 0; j < kernel; j++) {
-                const float32x4_t xv = vldrwq_gather_shifted_offset_f32(xc, offset[j]);
-                for (int i = 0; i < nb; i++)
-                    acc[i] = vaddq_m_f32(acc[i], acc[i], vmulq_n_f32(xv, wc[i * w_step + j]), valid[j]);
+        vstrwq_scatter_shifted_offset_f32(out, outs, relu4(a0));
+        vstrwq_scatter_shifted_offset_f32(out + frames - 1, outs, relu4(a1));
+        t = 1;
+        t_end = frames - 1;
+    }
+    while (t < t_end) {
+        if (kernel == 3 && t >= 1 && t + 3 <= frames) {
+            float32x4_t a0 = bias, a1 = bias;
+            const float *xc = x + (t - 1) * s_step, *wc = w;
+            for (int c = 0; c < in_ch; c++, xc += c_step, wc += 3) {
+                const float x0 = xc[0], x1 = xc[s_step], x2 = xc[2 * s_step], x3 = xc[3 * s_step];
+                const float32x4_t w0 = vldrwq_gather_shifted_offset_f32(wc, rows);
+                const float32x4_t w1 = vldrwq_gather_shifted_offset_f32(wc + 1, rows);
+                const float32x4_t w2 = vldrwq_gather_shifted_offset_f32(wc + 2, rows);
+                a0 = vaddq_f32(a0, vmulq_n_f32(w0, x0));
+                a1 = vaddq_f32(a1, vmulq_n_f32(w0, x1));
+                a0 = vaddq_f32(a0, vmulq_n_f32(w1, x1));
+                a1 = vaddq_f32(a1, vmulq_n_f32(w1, x2));
+                a0 = vaddq_f32(a0, vmulq_n_f32(w2, x2));
+                a1 = vaddq_f32(a1, vmulq_n_f32(w2, x3));
             }
+            vstrwq_scatter_shifted_offset_f32(out + t, outs, relu4(a0));
+            vstrwq_scatter_shifted_offset_f32(out + t + 1, outs, relu4(a1));
+            t += 2;
+        } else {
+            /* tap j is inside the window when 0 <= t + j - pad < frames */
+            const int j0 = t < pad ? pad - t : 0;
+            const int j1 = t - pad + kernel > frames ? frames - t + pad : kernel;
+            float32x4_t a = bias;
+            for (int c = 0; c < in_ch; c++)
+                for (int j = j0; j < j1; j++)
+                    a = vaddq_f32(a, vmulq_n_f32(vldrwq_gather_shifted_offset_f32(w + c * kernel + j, rows),
+                                                 x[c * c_step + (t + j - pad) * s_step]));
+            vstrwq_scatter_shifted_offset_f32(out + t, outs, relu4(a));
+            t++;
         }
-        for (int i = 0; i < nb; i++)
-            vstrwq_p_f32(out + i * out_step + t0, relu4(acc[i]), vctp32q((uint32_t)(frames - t0)));
     }
 }
 
@@ -222,16 +252,22 @@ static int conv_hidden_mve(const temporal_fusion_net *net, const float *features
     int o = 0;
     tf_set_fpscr(saved & ~TF_FPSCR_FLUSH_FLAGS);
     for (; o + 4 <= C1; o += 4)
-        conv_block_relu_mve(h1 + o * T, T, 4, T, K, net->conv1_weight + o * RF * K, RF * K,
-                            net->conv1_bias + o, RF, features, 1, RF);
-    for (; o < C1; o++)
-        conv_block_relu_mve(h1 + o * T, T, 1, T, K, net->conv1_weight + o * RF * K, RF * K,
-                            net->conv1_bias + o, RF, features, 1, RF);
+        conv4_relu_mve(h1 + o * T, T, T, K, net->conv1_weight + o * RF * K, RF * K,
+                       net->conv1_bias + o, RF, features, 1, RF);
+    for (; o < C1; o++) /* the last channels (fewer than four): the scalar code, same sums */
+        conv_channel_relu(h1 + o * T, T, K, net->conv1_weight + o * RF * K, net->conv1_bias[o],
+                          RF, features, 1, RF);
     for (int h = 0; h < H; h++)
         acc[h] = 0.0f;
-    for (o = 0; o < C2; o++) {
-        conv_block_relu_mve(h2, T, 1, T, K, net->conv2_weight + o * C1 * K, C1 * K,
-                            net->conv2_bias + o, C1, h1, T, 1);
+    /* four conv2 channels at a time into h2 [4][T], then their hidden-layer terms: inputs
+     * o*T .. o*T + 4T - 1 of every hidden sum, in that order, as h2 holds them */
+    for (o = 0; o + 4 <= C2; o += 4) {
+        conv4_relu_mve(h2, T, T, K, net->conv2_weight + o * C1 * K, C1 * K, net->conv2_bias + o,
+                       C1, h1, T, 1);
+        linear_accumulate_mve(acc, H, net->fc1_weight + o * T, C2 * T, h2, 4 * T);
+    }
+    for (; o < C2; o++) {
+        conv_channel_relu(h2, T, K, net->conv2_weight + o * C1 * K, net->conv2_bias[o], C1, h1, T, 1);
         linear_accumulate_mve(acc, H, net->fc1_weight + o * T, C2 * T, h2, T);
     }
     flags = tf_fpscr() & TF_FPSCR_FLUSH_FLAGS;
@@ -250,11 +286,11 @@ float temporal_fusion_run(const temporal_fusion_net *net, const float *features,
 {
     const int T = net->frames, H = net->hidden, C1 = net->conv1_out;
     float *h1 = work;         /* [C1][T] */
-    float *h2 = h1 + C1 * T;  /* one conv2 channel [T] */
-    float *acc = h2 + T;      /* [H] hidden accumulators */
+    float *h2 = h1 + C1 * T;  /* conv2 channels [4][T] (the scalar code uses one) */
+    float *acc = h2 + 4 * T;  /* [H] hidden accumulators */
 
 #ifdef TF_MVE
-    if (net->kernel > TF_MVE_MAX_KERNEL || conv_hidden_mve(net, features, h1, h2, acc) != 0)
+    if (conv_hidden_mve(net, features, h1, h2, acc) != 0)
 #endif
         conv_hidden(net, features, h1, h2, acc);
 

@@ -118,5 +118,5 @@ printf '#include "postprocess.h"\nchar smoother_size[sizeof(rppg_smoother)];\n' 
 arm-none-eabi-gcc $CFLAGS -fcommon -c "$work/sz.c" -o "$work/sz.o" 2>/dev/null
 hex=$(arm-none-eabi-nm -S "$work/sz.o" 2>/dev/null | awk '$4 == "smoother_size" {print $2}')
 smoother=${hex:+$((16#$hex))}
-echo "  \"caller_buffers_bytes\": {\"window_8_frames_float\": $((8 * 3 * 36 * 36 * 3 * 4)), \"patch_int8\": $((36 * 36 * 3)), \"features_float\": $((24 * 16 * 4)), \"spatial_arena\": $arena, \"smoother_state\": ${smoother:-null}, \"temporal_fusion_work_seed_dims\": $((4 * (32 * 8 + 8 + 32)))}"
+echo "  \"caller_buffers_bytes\": {\"window_8_frames_float\": $((8 * 3 * 36 * 36 * 3 * 4)), \"patch_int8\": $((36 * 36 * 3)), \"features_float\": $((24 * 16 * 4)), \"spatial_arena\": $arena, \"smoother_state\": ${smoother:-null}, \"temporal_fusion_work_seed_dims\": $((4 * (32 * 8 + 4 * 8 + 32)))}"
 echo "}"

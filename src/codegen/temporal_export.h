@@ -12,8 +12,8 @@
 
 /* The stack the runtime uses besides its work buffer (call frames of temporal_fusion_infer,
  * temporal_fusion_run and its helpers), an upper bound over the compilers we measure
- * (tests/integration/partb_m55.sh checks it; the Cortex-M55's Helium path: 552 bytes). */
-#define RQ_TF_FRAME_BYTES 640
+ * (tests/integration/partb_m55.sh checks it; the Cortex-M55's Helium path: 328 bytes). */
+#define RQ_TF_FRAME_BYTES 448
 #define RQ_TF_STACK_LIMIT 4096
 
 /* Writes x as a C float literal that parses back to the identical float32 (9 significant
