@@ -70,7 +70,7 @@ static int cmsis_layer(const rppg_q8_layer *l, const int8_t *in, int8_t *out)
 {
     cmsis_nn_context ctx = {cmsis_buf, sizeof cmsis_buf};
     if (l->kind == RPPG_Q8_CONV2D) {
-        const rppg_q8_conv *c = &l->conv;
+        const rppg_q8_conv *c = &l->op.conv;
         cmsis_nn_conv_params cp = {-c->in_zp, c->out_zp, {c->stride_w, c->stride_h},
                                    {c->pad_left, c->pad_top}, {1, 1}, {c->act_min, c->act_max}};
         cmsis_nn_per_channel_quant_params qp = {(int32_t *)c->multiplier, (int32_t *)c->shift};
@@ -84,13 +84,13 @@ static int cmsis_layer(const rppg_q8_layer *l, const int8_t *in, int8_t *out)
         /* MEAN has no CMSIS-NN kernel: its nearest, a global AVERAGE_POOL_2D, is counted
          * (other rounding; not compared) */
         const int is_mean = l->kind == RPPG_Q8_MEAN_HW;
-        const rppg_q8_pool *p = &l->pool;
+        const rppg_q8_pool *p = &l->op.pool;
         cmsis_nn_pool_params pp = {{is_mean ? 1 : p->stride_w, is_mean ? 1 : p->stride_h},
                                    {is_mean ? 0 : p->pad_left, is_mean ? 0 : p->pad_top},
                                    {is_mean ? -128 : p->act_min, is_mean ? 127 : p->act_max}};
-        cmsis_nn_dims id = {1, is_mean ? l->mean.h : p->in_h, is_mean ? l->mean.w : p->in_w,
-                            is_mean ? l->mean.c : p->c};
-        cmsis_nn_dims fd = {1, is_mean ? l->mean.h : p->k_h, is_mean ? l->mean.w : p->k_w, 1};
+        cmsis_nn_dims id = {1, is_mean ? l->op.mean.h : p->in_h, is_mean ? l->op.mean.w : p->in_w,
+                            is_mean ? l->op.mean.c : p->c};
+        cmsis_nn_dims fd = {1, is_mean ? l->op.mean.h : p->k_h, is_mean ? l->op.mean.w : p->k_w, 1};
         cmsis_nn_dims od = {1, is_mean ? 1 : p->out_h, is_mean ? 1 : p->out_w, id.c};
         return is_mean ? arm_avgpool_s8(&ctx, &pp, &id, in, &fd, &od, out)
                        : arm_max_pool_s8(&ctx, &pp, &id, in, &fd, &od, out);
@@ -103,16 +103,16 @@ static void run_layer(const rppg_q8_layer *l, const int8_t *in, int8_t *out)
 {
     switch (l->kind) {
     case RPPG_Q8_CONV2D:
-        rppg_q8_conv2d(&l->conv, in, out);
+        rppg_q8_conv2d(&l->op.conv, in, out);
         break;
     case RPPG_Q8_MAX_POOL:
-        rppg_q8_max_pool(&l->pool, in, out);
+        rppg_q8_max_pool(&l->op.pool, in, out);
         break;
     case RPPG_Q8_AVG_POOL:
-        rppg_q8_avg_pool(&l->pool, in, out);
+        rppg_q8_avg_pool(&l->op.pool, in, out);
         break;
     case RPPG_Q8_MEAN_HW:
-        rppg_q8_mean_hw(&l->mean, in, out);
+        rppg_q8_mean_hw(&l->op.mean, in, out);
         break;
     default:
         memcpy(out, in, l->out_bytes);
