@@ -269,15 +269,23 @@ static void test_net_chains_layers(void)
     }
     memset(layers, 0, sizeof layers);
     layers[0].kind = RPPG_Q8_CONV2D;
-    layers[0].conv = (rppg_q8_conv){6, 6, 3, 6, 6, 4, 3, 3, 1, 1, 1, 1, 5, -7, -7, 127,
-                                    w, NULL, mult, shift, RPPG_Q8_ROUND_DOUBLE};
+    layers[0].op.conv = (rppg_q8_conv){6, 6, 3, 6, 6, 4, 3, 3, 1, 1, 1, 1, 5, -7, -7, 127,
+                                       w, NULL, mult, shift, RPPG_Q8_ROUND_DOUBLE};
+    layers[0].n_in = 1;
+    layers[0].in[0] = RPPG_Q8_NET_IN;
+    layers[0].out = 0;
+    layers[0].in_bytes = sizeof in;
     layers[0].out_bytes = sizeof mid;
     layers[1].kind = RPPG_Q8_MAX_POOL;
-    layers[1].pool = (rppg_q8_pool){6, 6, 4, 3, 3, 2, 2, 2, 2, 0, 0, -7, 127};
+    layers[1].op.pool = (rppg_q8_pool){6, 6, 4, 3, 3, 2, 2, 2, 2, 0, 0, -7, 127};
+    layers[1].n_in = 1;
+    layers[1].in[0] = 0;
+    layers[1].out = RPPG_Q8_NET_OUT;
+    layers[1].in_bytes = sizeof mid;
     layers[1].out_bytes = sizeof want;
-    net = (rppg_q8_net){"t", 2, layers, 6, 6, 3, 1.0f, 0, 36, 1.0f, 0, 0, sizeof arena};
-    rppg_q8_conv2d(&layers[0].conv, in, mid);
-    rppg_q8_max_pool(&layers[1].pool, mid, want);
+    net = (rppg_q8_net){"t", 2, layers, 6, 6, 3, 1.0f, 0, 36, 1.0f, 0, sizeof arena};
+    rppg_q8_conv2d(&layers[0].op.conv, in, mid);
+    rppg_q8_max_pool(&layers[1].op.pool, mid, want);
     rppg_q8_net_run(&net, in, got, arena);
     CHECK(memcmp(want, got, sizeof want) == 0);
 }
