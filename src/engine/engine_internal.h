@@ -68,10 +68,9 @@ struct prep_op {
     int32_t in_dims[RQ_TFL_MAX_DIMS];
     int32_t red_stride[RQ_TFL_MAX_DIMS]; /* output stride of each input dim, 0 if reduced */
     int64_t n_reduce, n_out;
-    /* MEAN / requantize / logistic */
+    /* MEAN / requantize */
     int32_t m1;
     int s1;
-    int32_t radius;
     /* QUANTIZE (float in) / DEQUANTIZE */
     float scale_f;
     double scale_d;
@@ -132,7 +131,26 @@ int prepare_mean(prep_ctx *c, prep_op *p);            /* MEAN */
 int prepare_reshape(prep_ctx *c, prep_op *p);         /* RESHAPE */
 int prepare_quantize(prep_ctx *c, prep_op *p);        /* QUANTIZE */
 int prepare_dequantize(prep_ctx *c, prep_op *p);      /* DEQUANTIZE */
-int prepare_logistic(prep_ctx *c, prep_op *p);        /* LOGISTIC */
+/* arithmetic and activations: the run loops are the MCU runtime's (runtime/int8_ops.h) */
+int prepare_binary(prep_ctx *c, prep_op *p);   /* ADD, SUB, MUL, MAXIMUM, MINIMUM, PRELU */
+int prepare_unary(prep_ctx *c, prep_op *p);    /* RELU, RELU6, LEAKY_RELU, HARD_SWISH, TANH,
+                                                  LOGISTIC */
+int prepare_quantize_uint8(prep_ctx *c, prep_op *p); /* QUANTIZE uint8 <-> int8 */
+int prepare_softmax(prep_ctx *c, prep_op *p);  /* SOFTMAX */
+int prepare_reduce(prep_ctx *c, prep_op *p);   /* SUM, REDUCE_MAX */
+int prepare_arg_max(prep_ctx *c, prep_op *p);  /* ARG_MAX */
+int prepare_transpose_conv(prep_ctx *c, prep_op *p); /* TRANSPOSE_CONV */
+/* "[1,4,4,3]" into buf (for messages). */
+const char *shape_str(const rq_tfl_tensor *t, char *buf, size_t n);
+/* An int8 or uint8 activation: one scale, a zero point in the type's range. */
+int check_quant8(prep_ctx *c, const rq_tfl_tensor *t, const char *role);
+/* Marks reduced[d] for every axis of input 1 (a constant INT32 tensor, negative axes
+ * counted from the end, duplicates once); returns the number of axes or -1. */
+int reduce_axes(prep_ctx *c, const rq_tfl_tensor *in, int *reduced, int max_axes);
+/* QuantizeMultiplier with the engine's rounding; fails (naming what) outside the shifts the
+ * runtime's requantization supports (-31..30). */
+int op_multiplier(prep_ctx *c, const prep_op *p, double real, const char *what, int32_t *mult,
+                  int *shift);
 
 /* Frees what a prepare allocated into p (multipliers, weights, state). */
 void rq_prep_op_release(prep_op *p);

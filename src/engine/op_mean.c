@@ -38,22 +38,12 @@ int prepare_mean(prep_ctx *c, prep_op *p)
 {
     if (check_counts(c, 2, 2))
         return -1;
-    const rq_tfl_tensor *in = input_tensor(c, 0), *axes = input_tensor(c, 1), *out = output_tensor(c);
+    const rq_tfl_tensor *in = input_tensor(c, 0), *out = output_tensor(c);
     if (check_activation(c, in, "input") || check_activation(c, out, "output"))
         return -1;
-    if (axes->type != RQ_TFL_INT32 || !axes->data)
-        return op_fail(c, "axes must be a constant INT32 tensor");
     int reduced[RQ_TFL_MAX_DIMS] = {0};
-    int64_t n_axes = rq_tfl_num_elements(axes);
-    for (int64_t i = 0; i < n_axes; i++) {
-        int32_t a;
-        memcpy(&a, axes->data + 4 * i, 4);
-        if (a < 0)
-            a += in->rank;
-        if (a < 0 || a >= in->rank)
-            return op_fail(c, "axis %d outside rank %d", (int)a, in->rank);
-        reduced[a] = 1; /* duplicates count once, as ResolveAxis does */
-    }
+    if (reduce_axes(c, in, reduced, INT32_MAX) < 0)
+        return -1;
     p->rank = in->rank;
     p->n_reduce = 1;
     p->n_out = 1;

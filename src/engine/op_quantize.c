@@ -41,6 +41,8 @@ int prepare_quantize(prep_ctx *c, prep_op *p)
     if (check_counts(c, 1, 1))
         return -1;
     const rq_tfl_tensor *in = input_tensor(c, 0), *out = output_tensor(c);
+    if (in->type == RQ_TFL_UINT8 || out->type == RQ_TFL_UINT8)
+        return prepare_quantize_uint8(c, p);
     if (check_activation(c, out, "output"))
         return -1;
     if (rq_tfl_num_elements(in) != rq_tfl_num_elements(out))

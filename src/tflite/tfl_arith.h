@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "int8_kernels.h"
+#include "int8_ops.h"
 
 /* m = q * 2^shift with q in [0.5, 1) as a Q31 integer; halves round away from zero;
  * a q that rounds up to 1.0 becomes 0.5 with shift+1; shifts below -31 flush to 0. */

@@ -112,6 +112,22 @@ int rq_tfl_default_version(rq_tfl_builtin code)
     case RQ_TFL_OP_UNPACK: return 2;
     case RQ_TFL_OP_RESIZE_NEAREST_NEIGHBOR: return 3;
     case RQ_TFL_OP_SPLIT_V: return 2;
+    /* int8 versions of tensorflow/lite/tools/versioning/op_version.cc; the ones that
+     * depend on shapes or scales (MUL 3 for a product scale >= 1, SUB/MAXIMUM/MINIMUM 3 for
+     * a broadcast over more than 4 dims, TRANSPOSE_CONV 2 without bias / 4 with a fused
+     * activation) are set by whoever builds such an operator */
+    case RQ_TFL_OP_ADD:
+    case RQ_TFL_OP_SUB:
+    case RQ_TFL_OP_MUL:
+    case RQ_TFL_OP_MAXIMUM:
+    case RQ_TFL_OP_MINIMUM:
+    case RQ_TFL_OP_SOFTMAX:
+    case RQ_TFL_OP_TANH:
+    case RQ_TFL_OP_RELU:
+    case RQ_TFL_OP_RELU6:
+    case RQ_TFL_OP_REDUCE_MAX:
+    case RQ_TFL_OP_ARG_MAX: return 2;
+    case RQ_TFL_OP_TRANSPOSE_CONV: return 3;
     default: break;
     }
     return 1;
@@ -127,6 +143,9 @@ rq_tfl_options rq_tfl_default_options(void)
     o.depth_multiplier = 1;
     o.filter_w = o.filter_h = 1;
     o.activation = RQ_TFL_ACT_NONE;
+    o.beta = 1.0f;
+    o.alpha = 0.2f; /* tf.nn.leaky_relu's default */
+    o.output_type = RQ_TFL_INT64;
     return o;
 }
 

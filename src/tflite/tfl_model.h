@@ -80,6 +80,25 @@ typedef enum rq_tfl_builtin {
     RQ_TFL_OP_RESIZE_NEAREST_NEIGHBOR = 97,
     RQ_TFL_OP_SPLIT_V = 102,
     RQ_TFL_OP_CUSTOM = 32, /* named by rq_tfl_op.custom_code; never run */
+    /* arithmetic and activations (engine/op_binary.c, op_unary.c, op_softmax.c,
+     * op_reduce.c, op_transpose_conv.c) */
+    RQ_TFL_OP_ADD = 0,
+    RQ_TFL_OP_MUL = 18,
+    RQ_TFL_OP_RELU = 19,
+    RQ_TFL_OP_RELU_N1_TO_1 = 20,
+    RQ_TFL_OP_RELU6 = 21,
+    RQ_TFL_OP_SOFTMAX = 25,
+    RQ_TFL_OP_TANH = 28,
+    RQ_TFL_OP_SUB = 41,
+    RQ_TFL_OP_PRELU = 54,
+    RQ_TFL_OP_MAXIMUM = 55,
+    RQ_TFL_OP_ARG_MAX = 56,
+    RQ_TFL_OP_MINIMUM = 57,
+    RQ_TFL_OP_TRANSPOSE_CONV = 67,
+    RQ_TFL_OP_SUM = 74,
+    RQ_TFL_OP_REDUCE_MAX = 82,
+    RQ_TFL_OP_LEAKY_RELU = 98,
+    RQ_TFL_OP_HARD_SWISH = 117,
 } rq_tfl_builtin;
 
 typedef enum rq_tfl_padding { RQ_TFL_PAD_SAME = 0, RQ_TFL_PAD_VALID = 1 } rq_tfl_padding;
@@ -146,6 +165,11 @@ typedef struct rq_tfl_options {
     int block_size;
     /* SHAPE output type (INT32 = 2, the schema default 0 also means INT32) */
     int out_type;
+    /* ADD, SUB, MUL use activation; SUM, REDUCE_MAX keep_dims; TRANSPOSE_CONV padding,
+     * strides, activation. SOFTMAX (SoftmaxOptions.beta), LEAKY_RELU (LeakyReluOptions.alpha),
+     * ARG_MAX (ArgMaxOptions.output_type: INT32 or INT64). */
+    float beta, alpha;
+    rq_tfl_type output_type;
 } rq_tfl_options;
 
 typedef struct rq_tfl_op {

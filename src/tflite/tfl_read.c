@@ -7,6 +7,7 @@
 #include "common/atomic_file.h"
 #include "tflite/flatbuf_read.h"
 #include "tflite/tfl_model.h"
+#include "tflite/tfl_options_arith.h"
 #include "tflite/tfl_schema.h"
 
 #define MAX_FILE_BYTES ((size_t)1 << 30)
@@ -392,7 +393,8 @@ static int read_options(reader *rd, const rq_fbr_table *ot, rq_tfl_op *op, const
             return -1;
         break;
     default: /* QUANTIZE, DEQUANTIZE, LOGISTIC have no options; others are not run */
-        if (read_movement_options(r, &t, tag, present, op, what, &act))
+        if (read_movement_options(r, &t, tag, present, op, what, &act) ||
+            rq_tfl_read_arith_options(r, &t, present, tag, op, what, &pad, &act, &flag) < 0)
             return -1;
         break;
     }

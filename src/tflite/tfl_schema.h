@@ -62,6 +62,15 @@ enum { F_PACK_COUNT = 0, F_PACK_AXIS = 1 };              /* PackOptions, UnpackO
 enum { F_SHAPE_OUT_TYPE = 0 };                           /* ShapeOptions */
 enum { F_GATHER_AXIS = 0, F_GATHER_BATCH_DIMS = 1 };     /* GatherOptions */
 enum { F_BLOCK_SIZE = 0 };                      /* DepthToSpaceOptions, SpaceToDepthOptions */
+enum { F_ADD_ACT = 0, F_ADD_POT_SCALE_INT16 = 1 };      /* AddOptions, SubOptions */
+enum { F_MUL_ACT = 0 };                                 /* MulOptions */
+enum { F_SOFTMAX_BETA = 0 };                            /* SoftmaxOptions */
+enum { F_LEAKY_ALPHA = 0 };                             /* LeakyReluOptions */
+enum { F_ARGMAX_OUTPUT_TYPE = 0 };                      /* ArgMaxOptions */
+enum { /* TransposeConvOptions */
+    F_TCONV_PADDING = 0, F_TCONV_STRIDE_W = 1, F_TCONV_STRIDE_H = 2, F_TCONV_ACT = 3,
+    F_TCONV_BIAS_TYPE = 4
+};
 
 /* BuiltinOptions union tags */
 enum {
@@ -70,7 +79,9 @@ enum {
     U_CONCATENATION = 10, U_RESIZE_BILINEAR = 15, U_SPACE_TO_DEPTH = 19, U_PAD = 22,
     U_GATHER = 23, U_TRANSPOSE = 26, U_SQUEEZE = 30, U_STRIDED_SLICE = 32, U_SPLIT = 35,
     U_PADV2 = 43, U_SLICE = 48, U_TILE = 51, U_EXPAND_DIMS = 52, U_SHAPE = 55, U_PACK = 59,
-    U_UNPACK = 64, U_RESIZE_NEAREST_NEIGHBOR = 74, U_SPLIT_V = 79, U_DEPTH_TO_SPACE = 94
+    U_UNPACK = 64, U_RESIZE_NEAREST_NEIGHBOR = 74, U_SPLIT_V = 79, U_DEPTH_TO_SPACE = 94,
+    U_SOFTMAX = 9, U_ADD = 11, U_MUL = 21, U_SUB = 28, U_MAXIMUM_MINIMUM = 39, U_ARG_MAX = 40,
+    U_TRANSPOSE_CONV = 49, U_LEAKY_RELU = 75, U_HARD_SWISH = 91
 };
 
 #define RQ_TFL_SCHEMA_VERSION 3

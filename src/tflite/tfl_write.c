@@ -8,6 +8,7 @@
 #include "common/atomic_file.h"
 #include "tflite/flatbuf_build.h"
 #include "tflite/tfl_model.h"
+#include "tflite/tfl_options_arith.h"
 #include "tflite/tfl_schema.h"
 
 typedef struct opcode_entry {
@@ -218,7 +219,9 @@ static rq_fb_ref write_options(rq_fb *b, const rq_tfl_op *op, uint8_t *tag)
         rq_fb_table_begin(b);
         return rq_fb_table_end(b);
     default:
-        return write_movement_options(b, op, tag);
+        if ((shape = write_movement_options(b, op, tag)) != 0)
+            return shape;
+        return rq_tfl_write_arith_options(b, op, tag, &shape) ? shape : 0;
     }
 }
 

@@ -16,10 +16,26 @@ OPTIONS = {
     "MEAN": "ReducerOptions",
     "QUANTIZE": "QuantizeOptions",
     "DEQUANTIZE": "DequantizeOptions",
+    "ADD": "AddOptions",
+    "SUB": "SubOptions",
+    "MUL": "MulOptions",
+    "SOFTMAX": "SoftmaxOptions",
+    "LEAKY_RELU": "LeakyReluOptions",
+    "ARG_MAX": "ArgMaxOptions",
+    "TRANSPOSE_CONV": "TransposeConvOptions",
+    "SUM": "ReducerOptions",
+    "REDUCE_MAX": "ReducerOptions",
+    "MAXIMUM": "MaximumMinimumOptions",
+    "MINIMUM": "MaximumMinimumOptions",
+    "HARD_SWISH": "HardSwishOptions",
 }
+# operators whose schema has no options table
+NO_OPTIONS = {"RELU", "RELU6", "TANH", "PRELU", "LOGISTIC"}
 CODES = {"AVERAGE_POOL_2D": 1, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 4, "DEQUANTIZE": 6,
          "FULLY_CONNECTED": 9, "LOGISTIC": 14, "MAX_POOL_2D": 17, "RESHAPE": 22, "MEAN": 40,
-         "QUANTIZE": 114}
+         "QUANTIZE": 114, "ADD": 0, "MUL": 18, "RELU": 19, "RELU6": 21, "SOFTMAX": 25,
+         "TANH": 28, "SUB": 41, "PRELU": 54, "MAXIMUM": 55, "ARG_MAX": 56, "MINIMUM": 57,
+         "TRANSPOSE_CONV": 67, "SUM": 74, "REDUCE_MAX": 82, "LEAKY_RELU": 98, "HARD_SWISH": 117}
 PADDING = {0: "SAME", 1: "VALID"}
 ACT = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6"}
 
@@ -76,7 +92,25 @@ def main():
         if kind:
             check(o.get("builtin_options_type") == kind,
                   f"{where}: options type {o.get('builtin_options_type')}")
+        if w["code"] in NO_OPTIONS:
+            check(o.get("builtin_options_type", "NONE") == "NONE",
+                  f"{where}: options type {o.get('builtin_options_type')}")
         opt = o.get("builtin_options", {})
+        if w["code"] in ("ADD", "SUB", "MUL", "TRANSPOSE_CONV"):
+            check(opt.get("fused_activation_function", "NONE") == ACT[w["activation"]],
+                  f"{where}: activation {opt.get('fused_activation_function')}")
+        if w["code"] == "TRANSPOSE_CONV":
+            check(opt.get("padding", "SAME") == PADDING[w["padding"]], f"{where}: padding")
+            check(opt.get("stride_w", 0) == w["stride_w"] and opt.get("stride_h", 0) == w["stride_h"],
+                  f"{where}: strides")
+        if w["code"] == "SOFTMAX":
+            check(abs(opt.get("beta", 0.0) - w["beta"]) <= 1e-6 * abs(w["beta"]), f"{where}: beta")
+        if w["code"] == "LEAKY_RELU":
+            check(abs(opt.get("alpha", 0.0) - w["alpha"]) <= 1e-6 * abs(w["alpha"]), f"{where}: alpha")
+        if w["code"] == "ARG_MAX":
+            check(opt.get("output_type", "FLOAT32") == w["output_type"], f"{where}: output_type")
+        if w["code"] in ("SUM", "REDUCE_MAX"):
+            check(bool(opt.get("keep_dims", False)) == bool(w["keep_dims"]), f"{where}: keep_dims")
         if w["code"] in ("CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D"):
             check(opt.get("padding", "SAME") == PADDING[w["padding"]], f"{where}: padding")
             check(opt.get("stride_w", 0) == w["stride_w"] and opt.get("stride_h", 0) == w["stride_h"],

@@ -8,6 +8,7 @@
 #include "harness.h"
 #include "tflite/tfl_model.h"
 #include "tflite/tfl_testmodels.h"
+#include "tflite/tfl_testmodels_arith.h"
 
 static int same_quant(const rq_tfl_quant *a, const rq_tfl_quant *b)
 {
@@ -248,9 +249,11 @@ static void describe(const rq_tfl_model *m, FILE *f)
         fprintf(f, "], \"padding\": %d, \"stride_w\": %d, \"stride_h\": %d, "
                    "\"dilation_w\": %d, \"dilation_h\": %d, \"depth_multiplier\": %d, "
                    "\"filter_w\": %d, \"filter_h\": %d, \"activation\": %d, "
-                   "\"keep_dims\": %d}%s\n",
+                   "\"keep_dims\": %d, \"beta\": %.9g, \"alpha\": %.9g, "
+                   "\"output_type\": \"%s\"}%s\n",
                 (int)q->padding, q->stride_w, q->stride_h, q->dilation_w, q->dilation_h,
                 q->depth_multiplier, q->filter_w, q->filter_h, (int)q->activation, q->keep_dims,
+                (double)q->beta, (double)q->alpha, rq_tfl_type_name(q->output_type),
                 o + 1 < m->n_ops ? "," : "");
     }
     fprintf(f, " ]}\n");
@@ -294,6 +297,15 @@ static int write_models(const char *dir)
     if (rq_tfl_build_two_branch_model(&m, 7, &err) || write_one(&m, dir, "two_branch", &err))
         goto fail;
     rq_tfl_model_free(&m);
+    /* the arithmetic and activation operators (their options tables in particular) */
+    for (int i = 0; rq_tfl_arith_model_name(i); i++) {
+        if (rq_tfl_build_arith_model(&m, rq_tfl_arith_model_name(i), 3, &err))
+            goto fail;
+        snprintf(path, sizeof path, "ops_%s", rq_tfl_arith_model_name(i));
+        if (write_one(&m, dir, path, &err))
+            goto fail;
+        rq_tfl_model_free(&m);
+    }
     return 0;
 fail:
     rq_tfl_model_free(&m);
