@@ -1,7 +1,8 @@
 /* The int8 engine fed hostile but parseable models. Two ways in, chosen by the first byte:
  *   even: the rest is a .tflite file (seeds: our test models), parsed then run;
  *   odd:  a test model built in memory (spatial CNN or one per operator; with bit 1 set,
- *         one of the data-movement models) whose tensors and operators the rest of the
+ *         one of the data-movement models; first byte 5 mod 8, one of the arithmetic and
+ *         activation models) whose tensors and operators the rest of the
  *         input rewrites (shapes, scales, zero points, options, indices, constant bytes),
  *         run without going through the parser at all.
  * rq_tfl_prepare must refuse what it cannot run with one line; what it accepts must run
@@ -9,6 +10,7 @@
 #include "fz_util.h"
 #include "engine/engine.h"
 #include "tflite/tfl_testmodels.h"
+#include "tflite/tfl_testmodels_arith.h"
 
 /* A model that takes more than this much scratch is refused by the harness, not by the
  * engine: prepare is still exercised, only the run is skipped (keeps runs fast). */
@@ -66,7 +68,7 @@ static void fz_mutate(rq_tfl_model *m, const uint8_t *p, const uint8_t *end)
         rq_tfl_op *op = &m->ops[idx % (uint32_t)m->n_ops];
         int32_t sval = (int32_t)val;
         int32_t small = (int32_t)(val % 9) - 2; /* -2..6: near the edges */
-        switch (what % 10) {
+        switch (what % 11) {
         case 0:
             if (t->rank > 0)
                 t->shape[field % (uint32_t)t->rank] = (field & 0x80) ? sval : small + 2;
@@ -117,6 +119,13 @@ static void fz_mutate(rq_tfl_model *m, const uint8_t *p, const uint8_t *end)
         case 8:
             t->type = (rq_tfl_type)(val % 10);
             break;
+        case 9: /* SOFTMAX beta, LEAKY_RELU alpha, ARG_MAX output type */
+            switch (field % 3) {
+            case 0: op->opt.beta = fz_weird_float(field, val); break;
+            case 1: op->opt.alpha = fz_weird_float(field, val); break;
+            default: op->opt.output_type = (rq_tfl_type)(val % 10); break;
+            }
+            break;
         default:
             if (t->q.n > 1)
                 t->q.quantized_dimension = small;
@@ -166,15 +175,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rq_tfl_model_free(&m);
         return 0;
     }
-    int n_names = 0, n_mv = 0;
+    int n_names = 0, n_mv = 0, n_arith = 0;
     while (rq_tfl_op_model_names[n_names])
         n_names++;
     while (rq_tfl_movement_model_name(n_mv))
         n_mv++;
+    while (rq_tfl_arith_model_name(n_arith))
+        n_arith++;
     rq_tfl_model_init(&m);
     int rc;
     if (data[0] & 2) { /* 3 mod 4: a data-movement model */
         rc = rq_tfl_build_movement_model(&m, rq_tfl_movement_model_name(data[1] % n_mv), &err);
+    } else if (data[0] & 4) { /* 5 mod 8: an arithmetic or activation model */
+        rc = rq_tfl_build_arith_model(&m, rq_tfl_arith_model_name(data[1] % n_arith), 1, &err);
     } else {
         int pick = data[1] % (n_names + 1);
         rc = pick == n_names ? rq_tfl_build_spatial_cnn(&m, 1, &err)

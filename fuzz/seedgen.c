@@ -10,6 +10,7 @@
 #include "common/atomic_file.h"
 #include "tflite/tfl_model.h"
 #include "tflite/tfl_testmodels.h"
+#include "tflite/tfl_testmodels_arith.h"
 
 static int put(const char *dir, const char *sub, const char *name, const unsigned char *pre,
                size_t pre_len, const unsigned char *data, size_t len)
@@ -86,6 +87,16 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "mv_%s", rq_tfl_movement_model_name(k));
         if (rq_tfl_build_movement_model(&m, rq_tfl_movement_model_name(k), &err) ||
             emit_kind(argv[1], &m, name, 3, k)) {
+            fprintf(stderr, "seedgen: %s\n", err.msg);
+            rq_tfl_model_free(&m);
+            return 1;
+        }
+        rq_tfl_model_free(&m);
+    }
+    /* the arithmetic and activation models, picked by fuzz_engine when the first byte is 5 */
+    for (int i = 0; rq_tfl_arith_model_name(i); i++) {
+        const char *name = rq_tfl_arith_model_name(i);
+        if (rq_tfl_build_arith_model(&m, name, 1, &err) || emit_kind(argv[1], &m, name, 5, i)) {
             fprintf(stderr, "seedgen: %s\n", err.msg);
             rq_tfl_model_free(&m);
             return 1;
