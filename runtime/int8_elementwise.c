@@ -128,7 +128,8 @@ static void row_add_sub(const void *ctx, const uint8_t *a8, ptrdiff_t as, const 
         const int32_t sx = rppg_q8_mbqm(x, p->a_mult, p->a_shift, p->rounding);
         const int32_t sy = rppg_q8_mbqm(y, p->b_mult, p->b_shift, p->rounding);
         const int32_t raw = sub ? sx - sy : sx + sy;
-        const int32_t v = rppg_q8_mbqm(raw, p->out_mult, p->out_shift, p->rounding) + p->out_offset;
+        const int32_t v = rppg_q8_wrap_add(rppg_q8_mbqm(raw, p->out_mult, p->out_shift, p->rounding),
+                                           p->out_offset);
         out[i] = (int8_t)clamp32(v, p->act_min, p->act_max);
     }
 }
@@ -142,7 +143,8 @@ static void row_mul(const void *ctx, const uint8_t *a8, ptrdiff_t as, const uint
     int32_t i;
     for (i = 0; i < n; i++) {
         const int32_t prod = (p->a_offset + a[i * as]) * (p->b_offset + b[i * bs]);
-        const int32_t v = rppg_q8_mbqm(prod, p->out_mult, p->out_shift, p->rounding) + p->out_offset;
+        const int32_t v = rppg_q8_wrap_add(rppg_q8_mbqm(prod, p->out_mult, p->out_shift, p->rounding),
+                                           p->out_offset);
         out[i] = (int8_t)clamp32(v, p->act_min, p->act_max);
     }
 }
@@ -176,7 +178,7 @@ static void row_prelu(const void *ctx, const uint8_t *a8, ptrdiff_t as, const ui
             v = rppg_q8_mbqm(x, p->a_mult, p->a_shift, p->rounding);
         else
             v = rppg_q8_mbqm(x * (p->b_offset + b[i * bs]), p->out_mult, p->out_shift, p->rounding);
-        out[i] = (int8_t)clamp32(v + p->out_offset, p->act_min, p->act_max);
+        out[i] = (int8_t)clamp32(rppg_q8_wrap_add(v, p->out_offset), p->act_min, p->act_max);
     }
 }
 
@@ -238,7 +240,8 @@ void rppg_q8_lut_run(const rppg_q8_lut *t, const uint8_t *in, uint8_t *out, size
 
 int32_t rppg_q8_requant_clamp_elem(const rppg_q8_requant_clamp *p, int32_t x)
 {
-    const int32_t v = p->out_zp + rppg_q8_mbqm(x - p->in_zp, p->mult, p->shift, p->rounding);
+    const int32_t v = rppg_q8_wrap_add(p->out_zp, rppg_q8_mbqm(x - p->in_zp, p->mult, p->shift,
+                                                               p->rounding));
     return clamp32(v, p->lo, p->hi);
 }
 
@@ -247,11 +250,11 @@ int8_t rppg_q8_leaky_elem(const rppg_q8_leaky *p, int8_t x)
     const int32_t v = x - p->in_zp;
     int32_t o = p->out_zp;
     if (v >= 0) {
-        o += rppg_q8_mbqm(v, p->id_mult, p->id_shift, p->rounding);
+        o = rppg_q8_wrap_add(o, rppg_q8_mbqm(v, p->id_mult, p->id_shift, p->rounding));
     } else {
         const int32_t m = p->alpha_mult < 0 ? -p->alpha_mult : p->alpha_mult;
         const int32_t s = rppg_q8_mbqm(v, m, p->alpha_shift, p->rounding);
-        o += p->alpha_mult < 0 ? -s : s;
+        o = rppg_q8_wrap_add(o, p->alpha_mult < 0 ? (int32_t)(0u - (uint32_t)s) : s);
     }
     return (int8_t)clamp32(o, -128, 127);
 }

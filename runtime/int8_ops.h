@@ -19,6 +19,14 @@
 
 #define RPPG_Q8_MAX_RANK 6
 
+/* a + b wrapping in two's complement: the reference kernels add the output zero point to
+ * a requantized value without overflow checks, so an extreme scale ratio whose product
+ * saturates at INT32_MAX wraps there (to a clamped -128), and must here too */
+static inline int32_t rppg_q8_wrap_add(int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
 /* ---- broadcasting ------------------------------------------------------------------------ */
 
 /* Where each output element of a two-input operator reads its inputs: numpy broadcasting,

@@ -30,7 +30,7 @@ void rppg_q8_reduce_sum_run(const rppg_q8_reduce *p, const int8_t *in, int8_t *o
     FOR_EACH_INPUT(p, o, sum[o] += in[i_]);
     for (i = 0; i < p->n_out; i++) {
         const int32_t shifted = sum[i] - p->in_zp * p->n_reduce;
-        int32_t v = rppg_q8_mbqm(shifted, p->mult, p->shift, p->rounding) + p->out_zp;
+        int32_t v = rppg_q8_wrap_add(rppg_q8_mbqm(shifted, p->mult, p->shift, p->rounding), p->out_zp);
         out[i] = (int8_t)(v > 127 ? 127 : v < -128 ? -128 : v);
     }
 }
@@ -106,7 +106,7 @@ void rppg_q8_transpose_conv_run(const rppg_q8_transpose_conv *p, const int8_t *i
         int32_t v = acc[i];
         if (p->bias)
             v = (int32_t)((uint32_t)v + (uint32_t)p->bias[c]);
-        v = rppg_q8_mbqm(v, p->multiplier[c], p->shift[c], p->rounding) + p->out_zp;
+        v = rppg_q8_wrap_add(rppg_q8_mbqm(v, p->multiplier[c], p->shift[c], p->rounding), p->out_zp);
         out[i] = (int8_t)(v < p->act_min ? p->act_min : v > p->act_max ? p->act_max : v);
     }
 }
