@@ -306,15 +306,18 @@ int rppg_q8_hard_swish_prepare(float in_scale, int32_t in_zp, float out_scale, i
 {
     const float hires_scale = (1.0f / 128.0f) * in_scale;
     const float reluish_scale = 3.0f / 32768.0f;
+    /* the ratios in float, as TFLM's prepare */
+    const float out_ratio = hires_scale / out_scale, reluish_ratio = hires_scale / reluish_scale;
     int32_t m;
     int e;
     p->in_zp = in_zp;
     p->out_zp = out_zp;
-    /* the ratios in float, as TFLM's prepare */
-    rppg_q8_quantize_multiplier((double)(hires_scale / out_scale), rounding, &m, &e);
+    if (!(out_ratio > 0 && out_ratio <= 3.0e38f && reluish_ratio > 0 && reluish_ratio <= 3.0e38f))
+        return -1; /* zero, infinite or NaN */
+    rppg_q8_quantize_multiplier((double)out_ratio, rounding, &m, &e);
     p->out_mult16 = downscale_mult16(m);
     p->out_exp = e;
-    rppg_q8_quantize_multiplier((double)(hires_scale / reluish_scale), rounding, &m, &e);
+    rppg_q8_quantize_multiplier((double)reluish_ratio, rounding, &m, &e);
     p->reluish_mult16 = downscale_mult16(m);
     p->reluish_exp = e;
     return p->out_exp <= 0 ? 0 : -1;

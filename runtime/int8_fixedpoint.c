@@ -148,6 +148,17 @@ static int count_leading_zeros_u32(uint32_t x)
     return n;
 }
 
+/* RoundingDivideByPOT for exponents past 31 (64-bit, same rounding). TFLite Micro stops
+ * with TFLITE_CHECK when a row's exps sum to 512 or more (exponent > 31); the quotient is
+ * then below one half, and this keeps rounding it the same way instead of failing. */
+static int32_t rounding_divide_by_pot_wide(int32_t x, int exponent)
+{
+    const int64_t mask = ((int64_t)1 << exponent) - 1;
+    const int64_t remainder = (int64_t)x & mask;
+    const int64_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (int32_t)(((int64_t)x >> exponent) + (remainder > threshold ? 1 : 0));
+}
+
 int rppg_q8_softmax_prepare(double beta, float in_scale, int32_t rows, int32_t depth,
                             rppg_q8_rounding rounding, rppg_q8_softmax *p)
 {
@@ -193,9 +204,11 @@ void rppg_q8_softmax_run(const rppg_q8_softmax *p, const int8_t *in, int8_t *out
         exponent = (12 - headroom) + 31 - 8;
         for (c = 0; c < p->depth; c++) {
             int32_t v = -128;
-            if (in[c] - max >= p->diff_min)
-                v = rppg_q8_rounding_divide_by_pot(rppg_q8_srdhm(scale, p->exp_q0[max - in[c]]),
-                                                   exponent) - 128;
+            if (in[c] - max >= p->diff_min) {
+                const int32_t prod = rppg_q8_srdhm(scale, p->exp_q0[max - in[c]]);
+                v = (exponent <= 31 ? rppg_q8_rounding_divide_by_pot(prod, exponent)
+                                    : rounding_divide_by_pot_wide(prod, exponent)) - 128;
+            }
             out[c] = (int8_t)(v > 127 ? 127 : v < -128 ? -128 : v);
         }
     }

@@ -120,7 +120,8 @@ typedef struct rppg_q8_hard_swish {
     int16_t out_mult16, reluish_mult16;
     int out_exp, reluish_exp;
 } rppg_q8_hard_swish;
-/* Off-line: the params from the scales; -1 when the output multiplier exceeds 1. */
+/* Off-line: the params from the scales; -1 when the output multiplier exceeds 1 or a
+ * ratio is zero or not finite. */
 int rppg_q8_hard_swish_prepare(float in_scale, int32_t in_zp, float out_scale, int32_t out_zp,
                                rppg_q8_rounding rounding, rppg_q8_hard_swish *p);
 int8_t rppg_q8_hard_swish_elem(const rppg_q8_hard_swish *p, int8_t x);

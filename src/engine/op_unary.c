@@ -104,8 +104,9 @@ static int fill_hard_swish(prep_ctx *c, prep_op *p, const rq_tfl_tensor *in,
     rppg_q8_hard_swish q;
     if (rppg_q8_hard_swish_prepare(in->q.scale[0], (int32_t)in->q.zero_point[0], out->q.scale[0],
                                    (int32_t)out->q.zero_point[0], rounding_of(p), &q))
-        return op_fail(c, "output scale %g is smaller than input scale / 128 (%g)",
-                       (double)out->q.scale[0], (double)in->q.scale[0] / 128);
+        return op_fail(c, "scales %g -> %g unsupported (the output scale must be finite and "
+                          "at least the input scale / 128)",
+                       (double)in->q.scale[0], (double)out->q.scale[0]);
     if (q.reluish_exp > 30 || q.reluish_exp < -31 || q.out_exp < -31)
         return op_fail(c, "input scale %g out of the supported range", (double)in->q.scale[0]);
     for (int v = 0; v < 256; v++)

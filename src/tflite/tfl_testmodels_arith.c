@@ -107,6 +107,9 @@ static const un_case un_cases[] = {
     {"softmax_wide_scale", RQ_TFL_OP_SOFTMAX, T(0.8f, 0, 4, 1, 3, 3, 21),
      T(1.0f / 256, -128, 4, 1, 3, 3, 21), 1.0f},
     {"softmax_long", RQ_TFL_OP_SOFTMAX, T(0.02f, 0, 2, 2, 1001), T(1.0f / 256, -128, 2, 2, 1001), 1.0f},
+    /* exps all near 1: the sum of a row nears 400 of TFLM's limit of 512 (exponent 31) */
+    {"softmax_tiny_scale", RQ_TFL_OP_SOFTMAX, T(2e-5f, 0, 2, 2, 400), T(1.0f / 256, -128, 2, 2, 400),
+     1.0f},
     {"quantize_u8_to_i8", RQ_TFL_OP_QUANTIZE, U8(1.0f / 255, 0, 4, 1, 4, 8, 8),
      T(1.0f / 255, -128, 4, 1, 4, 8, 8), 0},
     {"quantize_u8_to_i8_rescale", RQ_TFL_OP_QUANTIZE, U8(0.03f, 117, 2, 16, 16),
