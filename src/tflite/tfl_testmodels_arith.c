@@ -166,6 +166,10 @@ static const tconv_case tconv_cases[] = {
 
 #define COUNT(a) ((int)(sizeof a / sizeof a[0]))
 
+/* Graphs of several of these operators, as the converter leaves them around a uint8 image
+ * model: QUANTIZE in, a residual ADD of two branches, a SOFTMAX head and a second output. */
+static const char *const graph_cases[] = {"graph_uint8_residual_softmax"};
+
 const char *rq_tfl_arith_model_name(int i)
 {
     if (i < 0)
@@ -181,6 +185,9 @@ const char *rq_tfl_arith_model_name(int i)
     i -= COUNT(red_cases);
     if (i < COUNT(tconv_cases))
         return tconv_cases[i].name;
+    i -= COUNT(tconv_cases);
+    if (i < COUNT(graph_cases))
+        return graph_cases[i];
     return NULL;
 }
 
@@ -331,6 +338,44 @@ static int build_tconv(rq_tfl_model *m, const tconv_case *c, uint64_t *seed, rq_
     return finish(m, op, version, 1, &x, o, err);
 }
 
+/* uint8 [1,6,6,4] -> QUANTIZE int8 -> (MUL by a constant, HARD_SWISH) + (LEAKY_RELU) ->
+ * ADD RELU6 -> SOFTMAX over channels -> QUANTIZE uint8 (output 0), and SUM over H,W of
+ * the ADD (output 1). */
+static int build_graph(rq_tfl_model *m, uint64_t *seed, rq_error *err)
+{
+    const tspec u8_in = U8(1.0f / 255, 0, 4, 1, 6, 6, 4), q = T(1.0f / 255, -128, 4, 1, 6, 6, 4),
+                cst = T(0.02f, -10, 1, 4), mul = T(0.006f, 5, 4, 1, 6, 6, 4),
+                hs = T(0.004f, -110, 4, 1, 6, 6, 4), lr = T(0.0039f, -100, 4, 1, 6, 6, 4),
+                add = T(0.008f, -128, 4, 1, 6, 6, 4), sm = T(1.0f / 256, -128, 4, 1, 6, 6, 4),
+                out = U8(1.0f / 256, 0, 4, 1, 6, 6, 4), sum = T(0.1f, -20, 4, 1, 1, 1, 4);
+    int x = add_tspec(m, "image", &u8_in, err), xq = add_tspec(m, "image_int8", &q, err);
+    int c = add_tspec(m, "scale_const", &cst, err), y1 = add_tspec(m, "mul", &mul, err);
+    int y2 = add_tspec(m, "hard_swish", &hs, err), y3 = add_tspec(m, "leaky", &lr, err);
+    int y4 = add_tspec(m, "residual", &add, err), y5 = add_tspec(m, "softmax", &sm, err);
+    int o1 = add_tspec(m, "probabilities", &out, err), o2 = add_tspec(m, "pooled", &sum, err);
+    int32_t axes_v[2] = {1, 2};
+    int axes = const_i32(m, "axes", 2, axes_v, err);
+    if (x < 0 || xq < 0 || c < 0 || y1 < 0 || y2 < 0 || y3 < 0 || y4 < 0 || y5 < 0 || o1 < 0 ||
+        o2 < 0 || axes < 0 || fill_const(m, c, seed, err))
+        return -1;
+    rq_tfl_options o = rq_tfl_default_options(), relu6 = o, keep = o;
+    relu6.activation = RQ_TFL_ACT_RELU6;
+    keep.keep_dims = 1;
+    o.alpha = 0.1f;
+    int32_t mul_in[2] = {xq, c}, add_in[2] = {y2, y3}, sum_in[2] = {y4, axes};
+    if (rq_tfl_add_op(m, RQ_TFL_OP_QUANTIZE, 1, &x, 1, &xq, NULL, err) < 0 ||
+        rq_tfl_add_op(m, RQ_TFL_OP_MUL, 2, mul_in, 1, &y1, NULL, err) < 0 ||
+        rq_tfl_add_op(m, RQ_TFL_OP_HARD_SWISH, 1, &y1, 1, &y2, NULL, err) < 0 ||
+        rq_tfl_add_op(m, RQ_TFL_OP_LEAKY_RELU, 1, &xq, 1, &y3, &o, err) < 0 ||
+        rq_tfl_add_op(m, RQ_TFL_OP_ADD, 2, add_in, 1, &y4, &relu6, err) < 0 ||
+        rq_tfl_add_op(m, RQ_TFL_OP_SOFTMAX, 1, &y4, 1, &y5, NULL, err) < 0 ||
+        rq_tfl_add_op(m, RQ_TFL_OP_QUANTIZE, 1, &y5, 1, &o1, NULL, err) < 0 ||
+        rq_tfl_add_op(m, RQ_TFL_OP_SUM, 2, sum_in, 1, &o2, &keep, err) < 0)
+        return -1;
+    int32_t outs[2] = {o1, o2};
+    return rq_tfl_set_graph_io(m, 1, &x, 2, outs, err);
+}
+
 int rq_tfl_build_arith_model(rq_tfl_model *m, const char *name, uint64_t seed, rq_error *err)
 {
     rq_tfl_model_init(m);
@@ -351,5 +396,7 @@ int rq_tfl_build_arith_model(rq_tfl_model *m, const char *name, uint64_t seed, r
     for (int i = 0; i < COUNT(tconv_cases); i++)
         if (!strcmp(name, tconv_cases[i].name))
             return build_tconv(m, &tconv_cases[i], &s, err);
+    if (!strcmp(name, graph_cases[0]))
+        return build_graph(m, &s, err);
     return rq_fail(err, "no arithmetic test model named %s", name);
 }

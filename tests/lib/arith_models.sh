@@ -24,7 +24,7 @@ ops_run_engine() {
 ops_element_kind() {
     case $1 in
     *f32*) echo f32 ;;
-    *to_u8* | arg_max*) echo u8 ;;
+    *to_u8* | arg_max* | graph_*) echo u8 ;;
     *) echo i8 ;;
     esac
 }

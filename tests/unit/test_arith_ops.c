@@ -332,6 +332,12 @@ static void bad_shapes_and_scales_are_refused(void)
     m.tensors[m.outputs[0]].shape[1] = 11;
     expect_prepare_error(&m, "operator 0 (TRANSPOSE_CONV)", "output_shape[1]");
     rq_tfl_model_free(&m);
+    /* TRANSPOSE_CONV whose scatter would take more than 2^31 multiply-adds */
+    CHECK(rq_tfl_build_arith_model(&m, "transpose_conv_s2_same", 1, &err) == 0);
+    m.tensors[m.inputs[0]].shape[1] = 10000;
+    m.tensors[m.inputs[0]].shape[2] = 5000;
+    expect_prepare_error(&m, "operator 0 (TRANSPOSE_CONV)", "multiply-adds");
+    rq_tfl_model_free(&m);
     /* REDUCE_MAX with requantization (TFLite requires equal parameters) */
     CHECK(rq_tfl_build_arith_model(&m, "reduce_max_hw", 1, &err) == 0);
     m.tensors[m.outputs[0]].q.scale[0] *= 2;
