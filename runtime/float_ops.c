@@ -366,7 +366,7 @@ static void add_moments(long n_add, float m1_add, float m2_add, long *n, float *
  * cascade, a scalar Welford over the tail, then the eight lanes merged into it. */
 static void torch_moments(const float *x, int n, float *mean, float *var)
 {
-    enum { LANES = 8, CHUNK = 16, DEPTH = 24 };
+    enum { LANES = 8, CHUNK = 16, DEPTH = 16 }; /* up to 8 * 16 * 2^16 floats */
     const int nvec = n / LANES;
     const int chunks = (nvec + CHUNK - 1) / CHUNK;
     const int depth = ceil_log2(chunks);
@@ -529,6 +529,13 @@ void rqf_strided_copy(const rqf_gather *p, const float *x, float *y)
             idx[d] = 0;
         }
     }
+}
+
+void rqf_copy_rows(const float *x, int x_stride, int rows, int n, float *y, int y_stride)
+{
+    for (int r = 0; r < rows; r++)
+        for (int i = 0; i < n; i++)
+            y[(long)r * y_stride + i] = x[(long)r * x_stride + i];
 }
 
 void rqf_pad_constant(const rqf_pad *p, const float *x, float value, float *y)

@@ -103,6 +103,10 @@ typedef struct rqf_gather {
 
 void rqf_strided_copy(const rqf_gather *p, const float *x, float *y);
 
+/* Rows of n floats from x (rows x_stride apart) into y (rows y_stride apart): Concat along
+ * an axis, Gather of one index. */
+void rqf_copy_rows(const float *x, int x_stride, int rows, int n, float *y, int y_stride);
+
 /* Zero padding (or a constant): x[dims] into y with pads before each axis of the output. */
 typedef struct rqf_pad {
     int rank;

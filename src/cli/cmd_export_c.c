@@ -6,11 +6,13 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/export_spatial.h"
+#include "codegen/onnx_c.h"
 #include "codegen/temporal_export.h"
 #include "model/temporal_fusion_model.h"
 
 static const char usage[] =
     "Usage: rppgq export-c --temporal CKPT.pth --out DIR [--rois 3]\n"
+    "       rppgq export-c --onnx MODEL.onnx --out DIR [--name NAME]\n"
     "                      [--spatial MODEL.tflite [--rounding double|single]]\n"
     "\n"
     "Writes DIR, a self-contained C99 directory for a firmware project:\n"
@@ -25,7 +27,28 @@ static const char usage[] =
     "                   derived from the shapes)\n"
     "  --out DIR        output directory (written atomically; an existing DIR is replaced\n"
     "                   only if it holds nothing but the files of an export)\n"
-    "  --rois N         face ROIs per frame (default 3): the input channels are R*F\n";
+    "  --rois N         face ROIs per frame (default 3): the input channels are R*F\n"
+    "\n"
+    "With --onnx, DIR gets NAME.h and NAME.c (the graph as calls of the float32 operators,\n"
+    "weights as const arrays, a work buffer planned by tensor lifetime) and float_ops.{h,c};\n"
+    "call `void NAME_infer(const float *input, float *output);` (NAME_INPUT_SIZE,\n"
+    "NAME_OUTPUT_SIZE floats, the model's row-major layouts) or NAME_run with your own\n"
+    "NAME_WORK_FLOATS buffer. One float32 input and output of static shape, batch 1.\n"
+    "  --onnx MODEL     the ONNX file (opset 11..17; docs/onnx-c.md lists the operators)\n"
+    "  --name NAME      C prefix of the API and file names (default: from MODEL's name)\n";
+
+static int export_onnx(const char *model, const char *out, const char *name)
+{
+    rq_error err = {{0}};
+    rq_onnx_c_summary s;
+    if (rq_onnx_export_c(model, out, name, &s, &err))
+        return rq_cli_fail(&err);
+    printf("wrote %s: %d operator calls, %ld parameters, input %ld floats, output %ld floats, "
+           "work %ld floats, stack %ld bytes; %s\n",
+           out, s.nodes, s.params, s.in_floats, s.out_floats, s.work_floats, s.stack_bytes,
+           s.exact ? "bit-identical to PyTorch" : "not bit-identical to PyTorch (see NAME.h)");
+    return RQ_EXIT_OK;
+}
 
 static int export_temporal(const char *ckpt, const char *out, int rois)
 {
@@ -61,7 +84,7 @@ int cmd_export_c(int argc, char **argv)
         if (argc < 0)
             return RQ_EXIT_USAGE;
     }
-    const char *ckpt = NULL, *out = NULL;
+    const char *ckpt = NULL, *out = NULL, *onnx = NULL, *name = NULL;
     long long rois = 3;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -69,6 +92,10 @@ int cmd_export_c(int argc, char **argv)
             return rq_cli_usage_error("export-c", "unknown option or missing value: '%s'", a);
         if (!strcmp(a, "--temporal"))
             ckpt = argv[++i];
+        else if (!strcmp(a, "--onnx"))
+            onnx = argv[++i];
+        else if (!strcmp(a, "--name"))
+            name = argv[++i];
         else if (!strcmp(a, "--out"))
             out = argv[++i];
         else if (!strcmp(a, "--rois")) {
@@ -78,6 +105,16 @@ int cmd_export_c(int argc, char **argv)
         } else
             return rq_cli_usage_error("export-c", "unknown option '%s'", a);
     }
+    if (onnx) {
+        if (ckpt || spatial || !out)
+            return rq_cli_usage_error("export-c", "--onnx wants --out and no --temporal/--spatial");
+        if (name && !rq_onnx_c_name_ok(name))
+            return rq_cli_usage_error("export-c", "--name '%s': wants a C identifier of at most "
+                                                  "39 characters (not float_ops or rqf_*)", name);
+        return export_onnx(onnx, out, name);
+    }
+    if (name)
+        return rq_cli_usage_error("export-c", "--name goes with --onnx");
     if (!out || (!ckpt && !spatial))
         return rq_cli_usage_error("export-c", "--out and --temporal (or --spatial) are required");
 

@@ -16,9 +16,22 @@ static const char usage[] =
     "Compiles the export directory DIR with $CC (default cc) and a harness, runs it on every\n"
     "window of REF.pt (a torch.save dict with 'inputs' (N, T*R, F) and PyTorch's 'outputs'\n"
     "(N,) in BPM, as tools/make_temporal_reference.py writes) and prints the differences.\n"
+    "An `export-c --onnx` directory takes 'inputs' (N, ...) and 'outputs' (N, ...) in the\n"
+    "model's layouts (tests/ref/temporal_zoo.py writes them); the tolerance is then in output units.\n"
     "\n"
     "  --tolerance BPM  fail (exit 1) when the largest |C - PyTorch| exceeds it (default 1e-5)\n"
     "  --json FILE      also write n, max_abs_bpm, mean_abs_bpm, max_ulp, grade, pass\n";
+
+static void print_onnx_report(const char *name, const rq_c_compare *s, const float *c,
+                              const float *ref)
+{
+    printf("%s: C vs PyTorch on %zu output floats\n", name, s->n);
+    printf("  max  |C - PyTorch|: %.9g (output float %zu: C %.9g, PyTorch %.9g)\n", s->max_abs,
+           s->worst, (double)c[s->worst], (double)ref[s->worst]);
+    printf("  mean |C - PyTorch|: %.9g\n", s->mean_abs);
+    printf("  max difference:     %llu ulp (float32)\n", (unsigned long long)s->max_ulp);
+    printf("  identical outputs:  %zu of %zu\n", s->identical, s->n);
+}
 
 static void print_report(const rq_c_compare *s, const float *c, const float *ref)
 {
@@ -103,7 +116,11 @@ int cmd_validate_c(int argc, char **argv)
         return rq_cli_fail(&err);
     rq_c_compare s;
     rq_c_compare_outputs(c, r, n, &s);
-    print_report(&s, c, r);
+    char onnx_name[64];
+    if (rq_validate_c_onnx_name(dir, onnx_name))
+        print_onnx_report(onnx_name, &s, c, r);
+    else
+        print_report(&s, c, r);
     free(c);
     free(r);
     int pass = s.max_abs <= tol;

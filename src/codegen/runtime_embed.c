@@ -15,6 +15,9 @@
 __asm__(RQ_EMBED("rq_embed_tf_c", "runtime/temporal_fusion.c"));
 __asm__(RQ_EMBED("rq_embed_tf_h", "runtime/temporal_fusion.h"));
 
+__asm__(RQ_EMBED("rq_embed_fo_c", "runtime/float_ops.c"));
+__asm__(RQ_EMBED("rq_embed_fo_h", "runtime/float_ops.h"));
+
 extern const char rq_embed_tf_c[], rq_embed_tf_c_end[];
 extern const char rq_embed_tf_h[], rq_embed_tf_h_end[];
 
@@ -24,4 +27,15 @@ void rq_runtime_files(rq_embedded_file files[RQ_RUNTIME_NFILES])
                                   (size_t)(rq_embed_tf_h_end - rq_embed_tf_h)};
     files[1] = (rq_embedded_file){"temporal_fusion.c", rq_embed_tf_c,
                                   (size_t)(rq_embed_tf_c_end - rq_embed_tf_c)};
+}
+
+extern const char rq_embed_fo_c[], rq_embed_fo_c_end[];
+extern const char rq_embed_fo_h[], rq_embed_fo_h_end[];
+
+void rq_float_ops_files(rq_embedded_file files[RQ_FLOAT_OPS_NFILES])
+{
+    files[0] = (rq_embedded_file){"float_ops.h", rq_embed_fo_h,
+                                  (size_t)(rq_embed_fo_h_end - rq_embed_fo_h)};
+    files[1] = (rq_embedded_file){"float_ops.c", rq_embed_fo_c,
+                                  (size_t)(rq_embed_fo_c_end - rq_embed_fo_c)};
 }

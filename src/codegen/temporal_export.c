@@ -1,18 +1,12 @@
 #include "codegen/temporal_export.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "codegen/export_dir.h"
 #include "codegen/runtime_embed.h"
-#include "common/cleanup.h"
 
 void rq_c_float_literal(float x, char buf[32])
 {
@@ -28,31 +22,6 @@ long rq_temporal_stack_bytes(const temporal_fusion_net *net)
     long work = TEMPORAL_FUSION_WORK_FLOATS((long)net->conv1_out, (long)net->frames,
                                             (long)net->hidden);
     return work * (long)sizeof(float) + RQ_TF_FRAME_BYTES;
-}
-
-/* ---- SHA-256 of the source checkpoint ---- */
-
-static int sha256_file(const char *path, char hex[65], rq_error *err)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return rq_fail(err, "%s: cannot open: %s", path, strerror(errno));
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    unsigned char buf[65536];
-    size_t n;
-    while (ok && (n = fread(buf, 1, sizeof buf, fp)) > 0)
-        ok = EVP_DigestUpdate(ctx, buf, n);
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    ok = ok && !ferror(fp) && EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
-    EVP_MD_CTX_free(ctx);
-    fclose(fp);
-    if (!ok)
-        return rq_fail(err, "%s: cannot read to hash it", path);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    return 0;
 }
 
 /* ---- the generated files ---- */
@@ -77,11 +46,11 @@ static const tf_array arrays[RQ_TF_NTENSORS] = {
     {"temporal_fusion_fc2_bias", RQ_TF_FC2_B, "[1]"},
 };
 
-static void shape_text(const rq_tf_shape *s, char *buf, size_t len)
+void rq_c_shape_text(int rank, const int64_t *dims, char *buf, size_t len)
 {
     size_t n = (size_t)snprintf(buf, len, "[");
-    for (int i = 0; i < s->ndim && n < len; i++)
-        n += (size_t)snprintf(buf + n, len - n, "%s%lld", i ? ", " : "", (long long)s->dim[i]);
+    for (int i = 0; i < rank && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%lld", i ? ", " : "", (long long)dims[i]);
     if (n < len)
         snprintf(buf + n, len - n, "]");
 }
@@ -105,7 +74,7 @@ static void write_provenance(FILE *out, const rq_temporal_model *m, const char *
             n->kernel, n->kernel / 2, n->hidden);
     for (int k = 0; k < RQ_TF_NTENSORS; k++) {
         char shape[96];
-        shape_text(&m->shape[k], shape, sizeof shape);
+        rq_c_shape_text(m->shape[k].ndim, m->shape[k].dim, shape, sizeof shape);
         fprintf(out, " *   %-18s %-14s -> %s\n", rq_tf_keys[k], shape, arrays[k].name);
     }
     fprintf(out, " */\n");
@@ -221,12 +190,8 @@ static void write_weights_c(FILE *out, const rq_temporal_model *m, const char *s
           out);
 }
 
-/* ---- writing the directory atomically ---- */
+/* ---- writing the directory ---- */
 
-static const char *const export_files[] = {
-    "temporal_fusion.h", "temporal_fusion.c", RQ_TF_WEIGHTS_H, RQ_TF_WEIGHTS_C,
-};
-#define N_EXPORT_FILES (sizeof export_files / sizeof export_files[0])
 /* Files `export-c --spatial` writes into the same directory: kept when the temporal part is
  * exported again. */
 static const char *const companion_files[] = {
@@ -234,142 +199,27 @@ static const char *const companion_files[] = {
     "int8_kernels.h",     "int8_kernels.c",     "q8_net.h",         "q8_net.c",
     "preprocess.h",       "preprocess.c",       "postprocess.h",    "postprocess.c",
     "resample.h",         "resample.c",
+    NULL,
 };
-#define N_COMPANION_FILES (sizeof companion_files / sizeof companion_files[0])
-
-static int is_export_file(const char *name)
-{
-    for (size_t i = 0; i < N_EXPORT_FILES; i++)
-        if (!strcmp(name, export_files[i]))
-            return 1;
-    for (size_t i = 0; i < N_COMPANION_FILES; i++)
-        if (!strcmp(name, companion_files[i]))
-            return 1;
-    return 0;
-}
-
-static void remove_export_dir(const char *dir)
-{
-    char p[8448];
-    for (size_t i = 0; i < N_EXPORT_FILES; i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, export_files[i]);
-        unlink(p);
-    }
-    for (size_t i = 0; i < N_COMPANION_FILES; i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, companion_files[i]);
-        unlink(p);
-    }
-    rmdir(dir);
-}
-
-/* Hard-links the companion files of the existing export into the new one. */
-static int keep_companions(const char *out_dir, const char *tmp, rq_error *err)
-{
-    char from[8448], to[8448];
-    for (size_t i = 0; i < N_COMPANION_FILES; i++) {
-        snprintf(from, sizeof from, "%s/%s", out_dir, companion_files[i]);
-        snprintf(to, sizeof to, "%s/%s", tmp, companion_files[i]);
-        if (link(from, to) != 0 && errno != ENOENT)
-            return rq_fail(err, "%s: cannot keep %s: %s", out_dir, companion_files[i],
-                           strerror(errno));
-    }
-    return 0;
-}
-
-static int write_file(const char *dir, const char *name, const char *data, size_t len,
-                      const char *out_dir, rq_error *err)
-{
-    char p[8448];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *fp = fopen(p, "wb");
-    if (!fp)
-        return rq_fail(err, "%s/%s: cannot create: %s", out_dir, name, strerror(errno));
-    int bad = (len && fwrite(data, 1, len, fp) != len) || fflush(fp) != 0 || fsync(fileno(fp));
-    int saved = errno;
-    if (fclose(fp) != 0 && !bad) {
-        bad = 1;
-        saved = errno;
-    }
-    if (bad)
-        return rq_fail(err, "%s/%s: write failed: %s", out_dir, name, strerror(saved ? saved : EIO));
-    return 0;
-}
 
 typedef void (*generator)(FILE *, const rq_temporal_model *, const char *, const char *);
 
-static int write_generated(const char *dir, const char *name, generator gen,
-                           const rq_temporal_model *m, const char *source_name, const char *sha,
-                           const char *out_dir, rq_error *err)
+/* One generated file in memory (malloc'ed into *buf). */
+static int generate(generator gen, const rq_temporal_model *m, const char *source_name,
+                    const char *sha, const char *name, char **buf, size_t *len, rq_error *err)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
+    *buf = NULL;
+    *len = 0;
+    FILE *mem = open_memstream(buf, len);
     if (!mem)
-        return rq_fail(err, "%s/%s: out of memory", out_dir, name);
+        return rq_fail(err, "%s: out of memory", name);
     gen(mem, m, source_name, sha);
     int bad = ferror(mem);
     if (fclose(mem) != 0 || bad) {
-        free(buf);
-        return rq_fail(err, "%s/%s: out of memory", out_dir, name);
+        free(*buf);
+        *buf = NULL;
+        return rq_fail(err, "%s: out of memory", name);
     }
-    int rc = write_file(dir, name, buf, len, out_dir, err);
-    free(buf);
-    return rc;
-}
-
-/* An existing out_dir may be replaced only if it holds nothing but export files. */
-static int check_replaceable(const char *out_dir, int *exists, rq_error *err)
-{
-    struct stat st;
-    *exists = 0;
-    if (lstat(out_dir, &st) != 0) {
-        if (errno == ENOENT)
-            return 0;
-        return rq_fail(err, "%s: cannot create: %s", out_dir, strerror(errno));
-    }
-    if (!S_ISDIR(st.st_mode))
-        return rq_fail(err, "%s: exists and is not a directory", out_dir);
-    DIR *d = opendir(out_dir);
-    if (!d)
-        return rq_fail(err, "%s: cannot read: %s", out_dir, strerror(errno));
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        if (!is_export_file(e->d_name)) {
-            rc = rq_fail(err, "%s: holds other files (%s); not replacing it", out_dir, e->d_name);
-            break;
-        }
-    }
-    closedir(d);
-    *exists = 1;
-    return rc;
-}
-
-/* Puts the finished temporary directory in place of out_dir. */
-static int install_dir(const char *tmp, const char *out_dir, int exists, rq_error *err)
-{
-    if (!exists) {
-        if (rename(tmp, out_dir) != 0)
-            return rq_fail(err, "%s: cannot rename into place: %s", out_dir, strerror(errno));
-        return 0;
-    }
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out_dir, RENAME_EXCHANGE) == 0) {
-        remove_export_dir(tmp); /* now the old export */
-        return 0;
-    }
-    /* file systems without an atomic exchange: move the old export aside first */
-    char old[4200];
-    snprintf(old, sizeof old, "%s.old.XXXXXX", out_dir);
-    if (!mkdtemp(old) || rmdir(old) != 0 || rename(out_dir, old) != 0)
-        return rq_fail(err, "%s: cannot replace: %s", out_dir, strerror(errno));
-    if (rename(tmp, out_dir) != 0) {
-        int saved = errno;
-        (void)rename(old, out_dir);
-        return rq_fail(err, "%s: cannot rename into place: %s", out_dir, strerror(saved));
-    }
-    remove_export_dir(old);
     return 0;
 }
 
@@ -380,48 +230,28 @@ static const char *base_name(const char *path)
 }
 
 int rq_temporal_export_c(const rq_temporal_model *m, const char *source_path,
-                         const char *out_dir_arg, rq_error *err)
+                         const char *out_dir, rq_error *err)
 {
-    char out_dir[4096];
-    size_t n = strlen(out_dir_arg);
-    while (n > 1 && out_dir_arg[n - 1] == '/')
-        n--;
-    if (n == 0 || n >= sizeof out_dir - 32)
-        return rq_fail(err, "%s: bad output directory name", out_dir_arg);
-    memcpy(out_dir, out_dir_arg, n);
-    out_dir[n] = 0;
-
     char sha[65];
-    int exists;
     /* literals must be finite */
-    if (rq_temporal_check_finite(m, source_path, err) || sha256_file(source_path, sha, err) || check_replaceable(out_dir, &exists, err))
+    if (rq_temporal_check_finite(m, source_path, err) || rq_sha256_file(source_path, sha, err))
         return -1;
-
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", out_dir);
-    if (!mkdtemp(tmp))
-        return rq_fail(err, "%s: cannot create: %s", out_dir, strerror(errno));
-    int cleanup = rq_cleanup_add(tmp);
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)chmod(tmp, 0777 & ~mask);
-
     const char *src = base_name(source_path);
     rq_embedded_file rt[RQ_RUNTIME_NFILES];
     rq_runtime_files(rt);
-    int rc = 0;
-    for (int i = 0; i < RQ_RUNTIME_NFILES && !rc; i++)
-        rc = write_file(tmp, rt[i].name, rt[i].data, rt[i].len, out_dir, err);
-    if (!rc)
-        rc = write_generated(tmp, RQ_TF_WEIGHTS_H, write_weights_header, m, src, sha, out_dir, err);
-    if (!rc)
-        rc = write_generated(tmp, RQ_TF_WEIGHTS_C, write_weights_c, m, src, sha, out_dir, err);
-    if (!rc && exists)
-        rc = keep_companions(out_dir, tmp, err);
-    if (!rc)
-        rc = install_dir(tmp, out_dir, exists, err);
-    if (rc)
-        remove_export_dir(tmp);
-    rq_cleanup_drop(cleanup);
-    return rc;
+    rq_export_file files[RQ_RUNTIME_NFILES + 2];
+    for (int i = 0; i < RQ_RUNTIME_NFILES; i++)
+        files[i] = (rq_export_file){rt[i].name, rt[i].data, rt[i].len};
+    char *hbuf = NULL, *cbuf = NULL;
+    size_t hlen = 0, clen = 0;
+    int rc = generate(write_weights_header, m, src, sha, RQ_TF_WEIGHTS_H, &hbuf, &hlen, err) ||
+             generate(write_weights_c, m, src, sha, RQ_TF_WEIGHTS_C, &cbuf, &clen, err);
+    if (!rc) {
+        files[RQ_RUNTIME_NFILES] = (rq_export_file){RQ_TF_WEIGHTS_H, hbuf, hlen};
+        files[RQ_RUNTIME_NFILES + 1] = (rq_export_file){RQ_TF_WEIGHTS_C, cbuf, clen};
+        rc = rq_export_dir_write(out_dir, files, RQ_RUNTIME_NFILES + 2, companion_files, err);
+    }
+    free(hbuf);
+    free(cbuf);
+    return rc ? -1 : 0;
 }

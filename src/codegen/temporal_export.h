@@ -20,6 +20,9 @@
  * digits, always with a '.' or an exponent, 'f' suffix). x must be finite. */
 void rq_c_float_literal(float x, char buf[32]);
 
+/* "[d0, d1, ...]" for the comment blocks of generated files. */
+void rq_c_shape_text(int rank, const int64_t *dims, char *buf, size_t len);
+
 /* Stack bytes of temporal_fusion_infer for these dimensions. */
 long rq_temporal_stack_bytes(const temporal_fusion_net *net);
 

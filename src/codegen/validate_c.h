@@ -27,9 +27,12 @@ void rq_c_compare_outputs(const float *c, const float *ref, size_t n, rq_c_compa
 /* "PERFECT" below 1e-5 BPM, "EXCELLENT" below 1e-4, "GOOD" below 1e-3, else "POOR". */
 const char *rq_c_grade(double max_abs_bpm);
 
+/* 1 and NAME when c_dir is an `export-c --onnx` directory (NAME.h says so), else 0. */
+int rq_validate_c_onnx_name(const char *c_dir, char name[64]);
+
 /* Compiles c_dir with the compiler cc (a command, split at spaces) and runs it on the
- * reference's inputs; fills *out with the C outputs (malloc'ed, *n of them) and ref_out
- * with PyTorch's. */
+ * reference's inputs ('inputs' (N, ...), 'outputs' (N, ...)); fills *out with the C outputs
+ * (malloc'ed, *n floats: N times the floats of one output) and ref_out with PyTorch's. */
 int rq_validate_c_run(const char *c_dir, const char *reference, const char *cc, float **c_out,
                       float **ref_out, size_t *n, rq_error *err);
 

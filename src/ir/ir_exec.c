@@ -391,16 +391,23 @@ static void eval_gemm(const rq_ir_graph *g, const rq_ir_node *n, const void *con
 
 static void eval_matmul(const rq_ir_graph *g, const rq_ir_node *n, const void *const *in, float *y)
 {
+    /* numpy matmul; batch dimensions broadcast when one side holds a single matrix */
     shape_t as = shape_of(g, n->in[0]), bs = shape_of(g, n->in[1]);
-    int64_t K = bs.d[0], N = bs.d[1], M = numel(&as) / K;
-    const float *a = in[0], *b = in[1];
-    for (int64_t i = 0; i < M; i++)
-        for (int64_t j = 0; j < N; j++) {
-            double acc = 0;
-            for (int64_t k = 0; k < K; k++)
-                acc += (double)a[i * K + k] * (double)b[k * N + j];
-            y[i * N + j] = apply_act(n, (float)acc);
-        }
+    int64_t K = bs.d[bs.rank - 2], N = bs.d[bs.rank - 1];
+    int64_t M = bs.rank == 2 ? numel(&as) / K : as.d[as.rank - 2];
+    int64_t na = numel(&as) / (M * K), nb = numel(&bs) / (K * N), batch = na > nb ? na : nb;
+    for (int64_t p = 0; p < batch; p++) {
+        const float *a = (const float *)in[0] + (na > 1 ? p * M * K : 0);
+        const float *b = (const float *)in[1] + (nb > 1 ? p * K * N : 0);
+        float *yp = y + p * M * N;
+        for (int64_t i = 0; i < M; i++)
+            for (int64_t j = 0; j < N; j++) {
+                double acc = 0;
+                for (int64_t k = 0; k < K; k++)
+                    acc += (double)a[i * K + k] * (double)b[k * N + j];
+                yp[i * N + j] = apply_act(n, (float)acc);
+            }
+    }
 }
 
 static int eval_softmax(const rq_ir_graph *g, const rq_ir_node *n, const float *x, float *y)

@@ -189,15 +189,24 @@ static int infer_gemm(rq_ir_graph *g, const rq_ir_node *n, rq_error *err)
 
 static int infer_matmul(rq_ir_graph *g, const rq_ir_node *n, rq_error *err)
 {
+    /* numpy matmul on matrices (rank >= 2); leading (batch) dimensions broadcast */
     const rq_ir_tensor *a = in_t(g, n, 0), *b = in_t(g, n, 1);
-    if (!b || a->rank < 2 || b->rank != 2)
-        return fail_node(g, n, err, "MatMul needs an input of rank >= 2 and a rank-2 matrix");
-    if (a->shape[a->rank - 1] != b->shape[0])
+    if (!b || a->rank < 2 || b->rank < 2)
+        return fail_node(g, n, err, "MatMul needs two inputs of rank >= 2");
+    if (a->shape[a->rank - 1] != b->shape[b->rank - 2])
         return fail_node(g, n, err, "inner dimensions differ");
+    int rank = a->rank > b->rank ? a->rank : b->rank;
     int64_t s[RQ_IR_MAX_DIMS];
-    memcpy(s, a->shape, sizeof s);
-    s[a->rank - 1] = b->shape[1];
-    return set_out(g, n, 0, a->dtype, a->rank, s, err);
+    for (int d = 0; d < rank - 2; d++) {
+        int da = d - (rank - a->rank), db = d - (rank - b->rank);
+        int64_t x = da >= 0 ? a->shape[da] : 1, y = db >= 0 ? b->shape[db] : 1;
+        if (x != y && x != 1 && y != 1)
+            return fail_node(g, n, err, "batch dimensions do not broadcast");
+        s[d] = x == 1 ? y : x;
+    }
+    s[rank - 2] = a->shape[a->rank - 2];
+    s[rank - 1] = b->shape[b->rank - 1];
+    return set_out(g, n, 0, a->dtype, rank, s, err);
 }
 
 static int infer_reshape(rq_ir_graph *g, const rq_ir_node *n, rq_error *err)
