@@ -1,5 +1,8 @@
 #include "int8_dwfc.h"
 
+/* Helium versions (RPPG_Q8_MVE, see int8_kernels.h) of both kernels, byte-identical to the
+ * portable loops: integer sums in another order, requantization lane by lane. */
+
 static int8_t clamp_out(int32_t v, int32_t lo, int32_t hi)
 {
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
@@ -25,8 +28,80 @@ static int32_t depthwise_acc(const rppg_q8_dwconv *p, const int8_t *in, int oy, 
     return acc;
 }
 
+#ifdef RPPG_Q8_MVE
+/* Helium, depth multiplier 1: four channels per vector (int8 widened to int32 by the loads),
+ * every tap inside the image accumulated as (x - in_zp) * w, then per-channel
+ * requantization lane by lane (rppg_q8_requantize4_lanes). */
+static void depthwise_mve(const rppg_q8_dwconv *p, const int8_t *in, int8_t *out)
+{
+    const int c_all = p->in_c;
+    int oy, ox, c, ky, kx;
+    for (oy = 0; oy < p->out_h; oy++)
+        for (ox = 0; ox < p->out_w; ox++, out += c_all)
+            for (c = 0; c < c_all; c += 4) {
+                const int n = c_all - c < 4 ? c_all - c : 4;
+                const mve_pred16_t live = vctp32q((uint32_t)n);
+                int32x4_t acc = p->bias ? vldrwq_z_s32(p->bias + c, live) : vdupq_n_s32(0);
+                for (ky = 0; ky < p->k_h; ky++) {
+                    const int y = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                    if (y < 0 || y >= p->in_h)
+                        continue;
+                    for (kx = 0; kx < p->k_w; kx++) {
+                        const int x = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                        int32x4_t xv, wv;
+                        if (x < 0 || x >= p->in_w)
+                            continue;
+                        xv = vldrbq_z_s32(in + ((long)y * p->in_w + x) * c_all + c, live);
+                        wv = vldrbq_z_s32(p->weights + ((long)ky * p->k_w + kx) * c_all + c, live);
+                        acc = vaddq_s32(acc, vmulq_s32(vsubq_n_s32(xv, p->in_zp), wv));
+                    }
+                }
+                acc = rppg_q8_requantize4_lanes(acc, p->multiplier + c, p->shift + c, n, p->rounding,
+                                                p->out_zp, p->act_min, p->act_max);
+                vstrbq_p_s32(out + c, acc, live);
+            }
+}
+
+/* Helium: four units at a time share each 16-input vector (VMLADAVA), the zero point taken
+ * out as in_zp * sum(w); the last vector of a row is loaded predicated. */
+static void fully_connected_mve(const rppg_q8_fc *p, const int8_t *in, int8_t *out)
+{
+    const int d = p->depth;
+    int b, u, k, i;
+    for (b = 0; b < p->batches; b++, in += d, out += p->units)
+        for (u = 0; u < p->units; u += 4) {
+            const int n = p->units - u < 4 ? p->units - u : 4;
+            const int8_t *w[4];
+            int32_t dot[4] = {0, 0, 0, 0}, wsum[4] = {0, 0, 0, 0};
+            for (i = 0; i < 4; i++) /* missing units repeat the first row; not stored */
+                w[i] = p->weights + (long)(u + (i < n ? i : 0)) * d;
+            for (k = 0; k < d; k += 16) {
+                const mve_pred16_t pr = vctp8q((uint32_t)(d - k));
+                const int8x16_t xv = vldrbq_z_s8(in + k, pr);
+                for (i = 0; i < 4; i++) {
+                    const int8x16_t wv = vldrbq_z_s8(w[i] + k, pr);
+                    dot[i] = vmladavaq_s8(dot[i], xv, wv);
+                    wsum[i] = vaddvaq_s8(wsum[i], wv);
+                }
+            }
+            for (i = 0; i < 4; i++)
+                dot[i] += (p->bias && i < n ? p->bias[u + i] : 0) - p->in_zp * wsum[i];
+            vstrbq_p_s32(out + u,
+                         rppg_q8_requantize4_lanes(vld1q_s32(dot), p->multiplier + u, p->shift + u, n,
+                                                   p->rounding, p->out_zp, p->act_min, p->act_max),
+                         vctp32q((uint32_t)n));
+        }
+}
+#endif
+
 void rppg_q8_depthwise_conv2d(const rppg_q8_dwconv *p, const int8_t *in, int8_t *out)
 {
+#ifdef RPPG_Q8_MVE
+    if (p->depth_mult == 1) {
+        depthwise_mve(p, in, out);
+        return;
+    }
+#endif
     const int out_c = p->in_c * p->depth_mult;
     int oy, ox, oc;
     for (oy = 0; oy < p->out_h; oy++)
@@ -40,6 +115,10 @@ void rppg_q8_depthwise_conv2d(const rppg_q8_dwconv *p, const int8_t *in, int8_t 
 
 void rppg_q8_fully_connected(const rppg_q8_fc *p, const int8_t *in, int8_t *out)
 {
+#ifdef RPPG_Q8_MVE
+    fully_connected_mve(p, in, out);
+    return;
+#endif
     int b, u, k;
     for (b = 0; b < p->batches; b++, in += p->depth)
         for (u = 0; u < p->units; u++) {

@@ -2,14 +2,11 @@
 
 #include <math.h>
 
-/* Helium (MVE, e.g. arm-none-eabi-gcc -mcpu=cortex-m55) versions of the hot loops; every
- * kernel keeps its portable C path, which -DRPPG_NO_MVE forces. Integer sums are
- * associative and the vector requantization below is the scalar arithmetic lane by lane,
- * so both paths give the same bytes (tests/m55/run.sh runs the M55 image both ways). */
-#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1) && !defined(RPPG_NO_MVE)
-#define RPPG_Q8_MVE 1
-#include <arm_mve.h>
-#endif
+/* Helium (MVE, e.g. arm-none-eabi-gcc -mcpu=cortex-m55; RPPG_Q8_MVE in int8_kernels.h)
+ * versions of the hot loops; every kernel keeps its portable C path, which -DRPPG_NO_MVE
+ * forces. Integer sums are associative and the vector requantization below is the scalar
+ * arithmetic lane by lane, so both paths give the same bytes (tests/m55/run.sh runs the M55
+ * image both ways). */
 
 /* ---- fixed-point requantization ------------------------------------------------------ */
 
@@ -296,6 +293,35 @@ static int32x4_t requantize4(int32x4_t x, int32_t multiplier, int shift, rppg_q8
     }
     x = vaddq_n_s32(x, out_zp);
     return vminq_s32(vmaxq_s32(x, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+}
+
+int32x4_t rppg_q8_requantize4_lanes(int32x4_t x, const int32_t *multiplier, const int32_t *shift,
+                                    int n, rppg_q8_rounding rounding, int32_t out_zp, int32_t lo,
+                                    int32_t hi)
+{
+    const mve_pred16_t live = vctp32q((uint32_t)n);
+    const int32x4_t m = vldrwq_z_s32(multiplier, live), s = vldrwq_z_s32(shift, live);
+    const int32_t smin = vminvq_p_s32(INT32_MAX, s, live), smax = vmaxvq_p_s32(INT32_MIN, s, live);
+    /* the same arithmetic as requantize4, with per-lane multipliers and shifts */
+    if (rounding == RPPG_Q8_ROUND_DOUBLE && smin >= -31 && smax <= 30) {
+        const int32x4_t right = vmaxq_s32(vnegq_s32(s), vdupq_n_s32(0));
+        x = vshlq_s32(x, vmaxq_s32(s, vdupq_n_s32(0)));
+        x = vqrdmulhq_s32(x, m);
+        x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, vnegq_s32(right)), 31));
+        x = vrshlq_s32(x, vnegq_s32(right));
+    } else if (rounding == RPPG_Q8_ROUND_SINGLE && smin >= -31 && smax <= -1) {
+        x = vqdmulhq_s32(x, m);
+        x = vrshlq_s32(x, s);
+    } else {
+        int32_t v[4];
+        int i;
+        vst1q_s32(v, x);
+        for (i = 0; i < n; i++)
+            v[i] = rppg_q8_mbqm(v[i], multiplier[i], (int)shift[i], rounding);
+        x = vld1q_s32(v);
+    }
+    x = vaddq_n_s32(x, out_zp);
+    return vpselq_s32(vminq_s32(vmaxq_s32(x, vdupq_n_s32(lo)), vdupq_n_s32(hi)), vdupq_n_s32(0), live);
 }
 
 /* n int8 from src to dst (n >= 0), 16 per vector, the last one predicated. */

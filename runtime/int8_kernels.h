@@ -18,6 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Helium (MVE) loops where the compiler targets them (e.g. -mcpu=cortex-m55); -DRPPG_NO_MVE
+ * forces the portable C. Both give the same bytes. */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1) && !defined(RPPG_NO_MVE)
+#define RPPG_Q8_MVE 1
+#include <arm_mve.h>
+#endif
+
 typedef enum rppg_q8_rounding {
     RPPG_Q8_ROUND_DOUBLE = 0, /* TFLite Micro reference default */
     RPPG_Q8_ROUND_SINGLE = 1  /* TFLITE_SINGLE_ROUNDING */
@@ -32,6 +39,14 @@ int32_t rppg_q8_srdhm(int32_t a, int32_t b);
 int32_t rppg_q8_rounding_divide_by_pot(int32_t x, int exponent);
 /* MultiplyByQuantizedMultiplier: x * multiplier * 2^(shift - 31), rounded as selected. */
 int32_t rppg_q8_mbqm(int32_t x, int32_t multiplier, int shift, rppg_q8_rounding rounding);
+
+#ifdef RPPG_Q8_MVE
+/* Helium builds: rppg_q8_mbqm + out_zp, clamped to [lo, hi], on the first n (1..4) lanes of
+ * x, lane i with multiplier[i] and shift[i] (per-channel kernels); the other lanes are 0. */
+int32x4_t rppg_q8_requantize4_lanes(int32x4_t x, const int32_t *multiplier, const int32_t *shift,
+                                    int n, rppg_q8_rounding rounding, int32_t out_zp, int32_t lo,
+                                    int32_t hi);
+#endif
 
 /* QuantizeMultiplier: real = multiplier * 2^(shift - 31), multiplier in [2^30, 2^31) (or 0).
  * Off-line (export / prepare) helper: uses double. */

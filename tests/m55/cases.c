@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "int8_dwfc.h"
 #include "int8_kernels.h"
 #include "postprocess.h"
 #include "preprocess.h"
@@ -35,6 +36,7 @@ static BIG_BUFFER float rs_prev[RPPG_FRAME_FLOATS], rs_out[2][RPPG_FRAME_FLOATS]
 static BIG_BUFFER int8_t conv_in[24 * 24 * 32], conv_out[2][24 * 24 * 32];
 static BIG_BUFFER int8_t conv_w[32 * 5 * 5 * 32];
 static int32_t conv_b[32], conv_m[32], conv_s[32];
+static int32_t chan_b[64], chan_m[64], chan_s[64]; /* depthwise and FC per-channel params */
 
 /* A Temporal Fusion network of the seed's dimensions with random weights (the runtime is
  * what is compared; its weights only need to be the same on both sides). */
@@ -295,6 +297,62 @@ static void random_conv(uint32_t *rng, rppg_q8_conv *p, rppg_q8_rounding roundin
     p->rounding = rounding;
 }
 
+/* Per-channel biases, multipliers and shifts of n channels, scales as random_conv draws. */
+static void random_channels(uint32_t *rng, int n, rppg_q8_rounding rounding)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        const double real = (double)rng_range(rng, 1, 1 << 20) / (double)(1 << 20) /
+                            (double)(1 << rng_range(rng, 0, 14)) * 2.0;
+        int shift;
+        rppg_q8_quantize_multiplier(real, rounding, &chan_m[i], &shift);
+        chan_s[i] = shift;
+        chan_b[i] = rng_range(rng, -40000, 40000);
+    }
+}
+
+/* A DEPTHWISE_CONV_2D (depth multiplier 1 or 2, dilation, SAME/VALID) and a
+ * FULLY_CONNECTED on the output of convolution k (conv_out[0]) and the raw conv input. */
+static void case_dw_fc(const rq_case_io *io, uint32_t *rng, int k, const rppg_q8_conv *c)
+{
+    rppg_q8_dwconv d;
+    rppg_q8_fc f;
+    int i, same;
+    d.in_h = c->out_h, d.in_w = c->out_w, d.in_c = c->out_c;
+    d.depth_mult = rng_range(rng, 0, 3) || d.in_c > 16 ? 1 : 2; /* output fits conv_out[1] */
+    d.k_h = rng_range(rng, 1, 3), d.k_w = rng_range(rng, 1, 3);
+    d.stride_h = rng_range(rng, 1, 2), d.stride_w = rng_range(rng, 1, 2);
+    d.dil_h = rng_range(rng, 1, 2), d.dil_w = rng_range(rng, 1, 2);
+    same = rng_range(rng, 0, 1);
+    rppg_q8_out_size(d.in_h, (d.k_h - 1) * d.dil_h + 1, d.stride_h, same, &d.out_h, &d.pad_top);
+    rppg_q8_out_size(d.in_w, (d.k_w - 1) * d.dil_w + 1, d.stride_w, same, &d.out_w, &d.pad_left);
+    d.in_zp = c->out_zp, d.out_zp = rng_range(rng, -128, 127);
+    d.act_min = rng_range(rng, 0, 1) ? d.out_zp : -128, d.act_max = 127;
+    d.rounding = c->rounding;
+    random_channels(rng, d.in_c * d.depth_mult, d.rounding);
+    d.weights = conv_w, d.bias = rng_range(rng, 0, 3) ? chan_b : NULL;
+    d.multiplier = chan_m, d.shift = chan_s;
+    if (d.out_h > 0 && d.out_w > 0) {
+        rppg_q8_depthwise_conv2d(&d, conv_out[0], conv_out[1]);
+        emitf(io, "dwconv k=%d mult=%d k=%dx%d s=%dx%d d=%dx%d hash=%08lx", k, d.depth_mult, d.k_h,
+              d.k_w, d.stride_h, d.stride_w, d.dil_h, d.dil_w,
+              (unsigned long)fnv1a(conv_out[1], (size_t)d.out_h * d.out_w * d.in_c * d.depth_mult));
+    }
+    f.batches = rng_range(rng, 1, 3), f.depth = rng_range(rng, 1, 300), f.units = rng_range(rng, 1, 40);
+    f.in_zp = rng_range(rng, -128, 127), f.out_zp = rng_range(rng, -128, 127);
+    f.act_min = -128, f.act_max = rng_range(rng, 0, 1) ? 127 : 100;
+    f.rounding = c->rounding;
+    random_channels(rng, f.units, f.rounding);
+    if (rng_range(rng, 0, 2) == 0) /* per-tensor: one (multiplier, shift) repeated */
+        for (i = 1; i < f.units; i++)
+            chan_m[i] = chan_m[0], chan_s[i] = chan_s[0];
+    f.weights = conv_w, f.bias = rng_range(rng, 0, 3) ? chan_b : NULL;
+    f.multiplier = chan_m, f.shift = chan_s;
+    rppg_q8_fully_connected(&f, conv_in, conv_out[1]);
+    emitf(io, "fc k=%d %dx%d->%d hash=%08lx", k, f.batches, f.depth, f.units,
+          (unsigned long)fnv1a(conv_out[1], (size_t)f.batches * f.units));
+}
+
 static int case_kernels(const rq_case_io *io, uint32_t seed)
 {
     size_t peak = 0;
@@ -350,6 +408,7 @@ static int case_kernels(const rq_case_io *io, uint32_t seed)
         rppg_q8_mean_hw(&mean, conv_out[0], conv_out[1]);
         emitf(io, "mean k=%d m=%ld s=%d hash=%08lx", k, (long)mean.multiplier, mean.shift,
               (unsigned long)fnv1a(conv_out[1], (size_t)mean.c));
+        case_dw_fc(io, &seed, k, &p);
     }
     stack_report(io, "rppg_q8_conv2d", peak);
     return fails;
