@@ -29,6 +29,9 @@ static void run_layer(const rppg_q8_layer *l, const int8_t *const *src, int8_t *
     case RPPG_Q8_FULLY_CONNECTED:
         rppg_q8_fully_connected(&l->op.fc, src[0], dst);
         break;
+    case RPPG_Q8_MOVES:
+        rppg_q8_moves_run(&l->op.moves, src, dst);
+        break;
     case RPPG_Q8_COPY:
     default:
         for (i = 0; i < l->out_bytes; i++)

@@ -20,6 +20,7 @@
 
 #include "int8_dwfc.h"
 #include "int8_kernels.h"
+#include "q8_moves.h"
 
 typedef enum rppg_q8_kind {
     RPPG_Q8_CONV2D = 0,
@@ -28,7 +29,8 @@ typedef enum rppg_q8_kind {
     RPPG_Q8_MEAN_HW = 3,
     RPPG_Q8_COPY = 4, /* RESHAPE and friends: the bytes stay as they are */
     RPPG_Q8_DEPTHWISE = 5,
-    RPPG_Q8_FULLY_CONNECTED = 6
+    RPPG_Q8_FULLY_CONNECTED = 6,
+    RPPG_Q8_MOVES = 7 /* data movement: q8_moves.h */
 } rppg_q8_kind;
 
 #define RPPG_Q8_MAX_LAYER_IN 8
@@ -47,6 +49,7 @@ typedef struct rppg_q8_layer {
         rppg_q8_mean mean;    /* RPPG_Q8_MEAN_HW */
         rppg_q8_dwconv dw;    /* RPPG_Q8_DEPTHWISE */
         rppg_q8_fc fc;        /* RPPG_Q8_FULLY_CONNECTED */
+        rppg_q8_moves moves;  /* RPPG_Q8_MOVES */
     } op;
 } rppg_q8_layer;
 

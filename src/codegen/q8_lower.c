@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "codegen/spatial_int8_export.h"
+#include "engine/op_movement.h"
 #include "engine/plan.h"
 #include "quant/ptq.h"
 
@@ -49,7 +50,7 @@ static int int8_activation(const rq_tfl_model *m, int t, const char *what, int o
 }
 
 /* TFLite's CalculateActivationRangeQuantized for an int8 output. */
-static int activation_range(rq_tfl_activation act, const act_info *out, int32_t *lo, int32_t *hi)
+static int q8_activation_range(rq_tfl_activation act, const act_info *out, int32_t *lo, int32_t *hi)
 {
     int32_t q0 = out->zp + (int32_t)roundf(0.0f / out->scale);
     *lo = -128, *hi = 127;
@@ -173,7 +174,7 @@ static int lower_conv(const rq_tfl_model *m, const rq_tfl_op *o, int k, const ac
     if (window_out(o, k, in, out, p->k_h, p->k_w, 1, 1, &p->pad_top, &p->pad_left, what, err))
         return -1;
     p->in_zp = in->zp, p->out_zp = out->zp;
-    if (activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
+    if (q8_activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
         return rq_fail(err, "%s: operator %d (CONV_2D): fused activation %d not supported", what, k,
                        (int)o->opt.activation);
     p->weights = (const int8_t *)w->data;
@@ -207,7 +208,7 @@ static int lower_depthwise(const rq_tfl_model *m, const rq_tfl_op *o, int k, con
                    what, err))
         return -1;
     p->in_zp = in->zp, p->out_zp = out->zp;
-    if (activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
+    if (q8_activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
         return rq_fail(err, "%s: operator %d (DEPTHWISE_CONV_2D): fused activation %d not "
                        "supported", what, k, (int)o->opt.activation);
     p->weights = (const int8_t *)w->data;
@@ -238,7 +239,7 @@ static int lower_fully_connected(const rq_tfl_model *m, const rq_tfl_op *o, int 
     p->units = out->c;
     p->batches = (int)(n_in / p->depth);
     p->in_zp = in->zp, p->out_zp = out->zp;
-    if (activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
+    if (q8_activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
         return rq_fail(err, "%s: operator %d (FULLY_CONNECTED): fused activation %d not "
                        "supported", what, k, (int)o->opt.activation);
     p->weights = (const int8_t *)w->data;
@@ -268,7 +269,7 @@ static int lower_pool(const rq_tfl_op *o, int k, const act_info *in, const act_i
     if (p->out_h != out->h || p->out_w != out->w)
         return rq_fail(err, "%s: operator %d (%s): output %dx%d, the geometry gives %dx%d", what, k,
                        op_name(o), out->h, out->w, p->out_h, p->out_w);
-    if (activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
+    if (q8_activation_range(o->opt.activation, out, &p->act_min, &p->act_max))
         return rq_fail(err, "%s: operator %d (%s): fused activation not supported", what, k, op_name(o));
     return 0;
 }
@@ -378,6 +379,95 @@ static int layer_inputs(const rq_tfl_model *m, const rq_tfl_op *o, int k, const 
     return 0;
 }
 
+/* Operators the engine runs as strided copies (op_movement.c); the MCU runs the same. */
+static int is_moves_op(int code)
+{
+    switch (code) {
+    case RQ_TFL_OP_CONCATENATION: case RQ_TFL_OP_PAD: case RQ_TFL_OP_PADV2:
+    case RQ_TFL_OP_TRANSPOSE: case RQ_TFL_OP_SLICE: case RQ_TFL_OP_STRIDED_SLICE:
+    case RQ_TFL_OP_PACK: case RQ_TFL_OP_TILE: case RQ_TFL_OP_DEPTH_TO_SPACE:
+    case RQ_TFL_OP_SPACE_TO_DEPTH: case RQ_TFL_OP_SQUEEZE: case RQ_TFL_OP_EXPAND_DIMS:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The engine's prepared copies of operator k as the layer's const program. */
+static int lower_moves(const rq_tfl_model *m, const rq_tfl_op *o, int k, const prep_op *p,
+                       rppg_q8_move *pool, rppg_q8_layer *l, const char *what, rq_error *err)
+{
+    const mv_state *st = mv_state_of(p);
+    int layer_in[RQ_TFL_MAX_OP_IO], n = 0;
+    if (!st)
+        return rq_fail(err, "%s: operator %d (%s) is not supported by the MCU CPU path", what, k,
+                       op_name(o));
+    for (int i = 0; i < o->n_inputs; i++)
+        layer_in[i] = o->inputs[i] >= 0 && !m->tensors[o->inputs[i]].data ? n++ : -1;
+    for (int j = 0; j < st->n_moves; j++) {
+        const mv_move *mv = &st->moves[j];
+        if (mv->out != 0 || mv->in < 0 || mv->in >= o->n_inputs || layer_in[mv->in] < 0)
+            return rq_fail(err, "%s: operator %d (%s): copies from a constant input are not "
+                           "supported by the MCU CPU path", what, k, op_name(o));
+        pool[j].in = layer_in[mv->in];
+        pool[j].requant = mv->requant;
+        pool[j].v = mv->v;
+        pool[j].q = mv->q;
+    }
+    l->kind = RPPG_Q8_MOVES;
+    l->op.moves.n_moves = st->n_moves;
+    l->op.moves.moves = pool;
+    l->op.moves.fill = st->fill;
+    l->op.moves.fill_n = st->fill_n;
+    l->op.moves.fill_elem = st->fill_elem;
+    memcpy(l->op.moves.fill_value, st->fill_value, sizeof st->fill_value);
+    return 0;
+}
+
+/* QUANTIZE int8 -> int8 (a requantization): one flat copy that requantizes each byte,
+ * TFLite's Requantize with (multiplier, shift) of s_in / s_out. */
+static int lower_requantize(const rq_tfl_model *m, const rq_tfl_op *o, int k,
+                            rppg_q8_rounding rounding, rppg_q8_move *pool, rppg_q8_layer *l,
+                            const char *what, rq_error *err)
+{
+    const rq_tfl_tensor *x = &m->tensors[o->inputs[0]], *y = &m->tensors[o->outputs[0]];
+    const int64_t n = rq_tfl_num_elements(x);
+    if (x->type != RQ_TFL_INT8 || y->type != RQ_TFL_INT8 || x->q.n != 1 || y->q.n != 1 ||
+        n != rq_tfl_num_elements(y) || n < 1 || n > (1 << 24) || !(y->q.scale[0] > 0.0f))
+        return rq_fail(err, "%s: operator %d (QUANTIZE): only int8 -> int8 of one shape runs on "
+                       "the MCU CPU path", what, k);
+    memset(&pool[0], 0, sizeof pool[0]);
+    pool[0].requant = 1;
+    pool[0].v.rank = 1;
+    pool[0].v.elem = 1;
+    pool[0].v.dims[0] = (int32_t)n;
+    pool[0].v.in_stride[0] = pool[0].v.out_stride[0] = 1;
+    pool[0].q.in_zp = (int32_t)x->q.zero_point[0];
+    pool[0].q.out_zp = (int32_t)y->q.zero_point[0];
+    pool[0].q.rounding = rounding;
+    int shift;
+    rppg_q8_quantize_multiplier((double)x->q.scale[0] / (double)y->q.scale[0], rounding,
+                                &pool[0].q.multiplier, &shift);
+    pool[0].q.shift = shift;
+    memset(&l->op.moves, 0, sizeof l->op.moves);
+    l->kind = RPPG_Q8_MOVES;
+    l->op.moves.n_moves = 1;
+    l->op.moves.moves = pool;
+    return 0;
+}
+
+/* An int8 tensor with one scale and zero point; its byte count in *bytes. */
+static int int8_tensor(const rq_tfl_model *m, int t, const char *what, int k, size_t *bytes,
+                       rq_error *err)
+{
+    const rq_tfl_tensor *x = &m->tensors[t];
+    if (x->type != RQ_TFL_INT8 || x->q.n != 1)
+        return rq_fail(err, "%s: operator %d: tensor '%s' is not per-tensor quantized int8", what,
+                       k, x->name ? x->name : "?");
+    *bytes = (size_t)rq_tfl_num_elements(x);
+    return 0;
+}
+
 static int lower_op(const rq_tfl_model *m, const rq_tfl_op *o, int k, const act_info *in,
                     const act_info *out, rppg_q8_rounding rounding, int32_t *params,
                     rppg_q8_layer *l, const char *what, rq_error *err)
@@ -434,13 +524,26 @@ static int check_order(const rq_tfl_model *m, const char *what, rq_error *err)
 }
 
 static int lower_layers(const rq_tfl_model *m, rppg_q8_rounding rounding, const long *ref,
-                        const char *what, rq_q8_lowered *out, int n_params_cap, rq_error *err)
+                        const rq_tfl_engine *e, const char *what, rq_q8_lowered *out,
+                        int n_params_cap, rq_error *err)
 {
-    int n_params = 0;
+    int n_params = 0, n_moves = 0;
     for (int k = 0; k < m->n_ops; k++) {
         const rq_tfl_op *o = &m->ops[k];
         rppg_q8_layer *l = &out->layers[k];
         act_info in, y;
+        if (is_moves_op(o->code) || o->code == RQ_TFL_OP_QUANTIZE) {
+            if (layer_inputs(m, o, k, ref, l, what, err) ||
+                int8_tensor(m, o->inputs[0], what, k, &l->in_bytes, err) ||
+                int8_tensor(m, o->outputs[0], what, k, &l->out_bytes, err))
+                return -1;
+            if (o->code == RQ_TFL_OP_QUANTIZE
+                    ? lower_requantize(m, o, k, rounding, out->moves + n_moves, l, what, err)
+                    : lower_moves(m, o, k, rq_engine_op(e, k), out->moves + n_moves, l, what, err))
+                return -1;
+            n_moves += l->op.moves.n_moves;
+            continue;
+        }
         if (layer_inputs(m, o, k, ref, l, what, err) ||
             int8_activation(m, o->inputs[0], what, k, &in, err) ||
             int8_activation(m, o->outputs[0], what, k, &y, err))
@@ -468,6 +571,38 @@ static void set_contract(const rq_tfl_model *m, rq_q8_lowered *out)
     }
 }
 
+/* The host engine prepared with the same rounding: the copies of data-movement operators
+ * come from it. */
+static int prepare_engine(const rq_tfl_model *m, rppg_q8_rounding rounding, const char *what,
+                          rq_tfl_engine **e, rq_error *err)
+{
+    if (rq_tfl_prepare(m, rounding == RPPG_Q8_ROUND_SINGLE ? RQ_TFL_ROUND_SINGLE
+                                                           : RQ_TFL_ROUND_DOUBLE, e, err))
+        return rq_fail_prefix(err, "%s: ", what);
+    return 0;
+}
+
+/* The graph's input or output: [1,H,W,C] or [1,N] as such, any other shape as N bytes. */
+static int io_tensor(const rq_tfl_model *m, int t, const char *what, act_info *a, rq_error *err)
+{
+    const rq_tfl_tensor *x = &m->tensors[t];
+    if (x->rank == 4 && x->shape[0] == 1)
+        return int8_activation(m, t, what, -1, a, err);
+    if (x->rank == 2 && x->shape[0] == 1)
+        return int8_activation(m, t, what, -1, a, err);
+    size_t n = 0;
+    if (int8_tensor(m, t, what, -1, &n, err))
+        return -1;
+    if (n == 0 || n > (1u << 24) || !(x->q.scale[0] > 0.0f) || x->q.zero_point[0] < -128 ||
+        x->q.zero_point[0] > 127)
+        return rq_fail(err, "%s: tensor '%s': bad shape or quantization", what,
+                       x->name ? x->name : "?");
+    a->h = a->w = 1, a->c = (int)n;
+    a->scale = x->q.scale[0];
+    a->zp = (int32_t)x->q.zero_point[0];
+    return 0;
+}
+
 int rq_q8_lower(const rq_tfl_model *m, rppg_q8_rounding rounding, const char *what,
                 rq_q8_lowered *out, rq_error *err)
 {
@@ -476,8 +611,7 @@ int rq_q8_lower(const rq_tfl_model *m, rppg_q8_rounding rounding, const char *wh
     memset(out, 0, sizeof *out);
     if (m->n_inputs != 1 || m->n_outputs != 1 || m->n_ops < 1)
         return rq_fail(err, "%s: want one input, one output and at least one operator", what);
-    if (int8_activation(m, m->inputs[0], what, -1, &in, err) ||
-        int8_activation(m, m->outputs[0], what, -1, &y, err))
+    if (io_tensor(m, m->inputs[0], what, &in, err) || io_tensor(m, m->outputs[0], what, &y, err))
         return -1;
     int n_params = params_needed(m, what, err);
     if (n_params < 0)
@@ -485,10 +619,16 @@ int rq_q8_lower(const rq_tfl_model *m, rppg_q8_rounding rounding, const char *wh
     out->layers = calloc((size_t)(unsigned)m->n_ops, sizeof *out->layers);
     out->params = calloc((size_t)(unsigned)(n_params > 0 ? n_params : 1), sizeof *out->params);
     ref = calloc((size_t)m->n_tensors + 1, sizeof *ref);
-    int rc = !out->layers || !out->params || !ref ? rq_fail(err, "%s: out of memory", what) : 0;
+    out->moves = calloc((size_t)(unsigned)m->n_ops * RQ_TFL_MAX_OP_IO, sizeof *out->moves);
+    rq_tfl_engine *e = NULL;
+    int rc = !out->layers || !out->params || !ref || !out->moves
+                 ? rq_fail(err, "%s: out of memory", what) : 0;
     if (!rc)
-        rc = rq_tfl_validate(m, what, err) || check_order(m, what, err) || plan_refs(m, ref, &out->net.arena_bytes, err) ||
-             lower_layers(m, rounding, ref, what, out, n_params, err);
+        rc = rq_tfl_validate(m, what, err) || check_order(m, what, err) ||
+             plan_refs(m, ref, &out->net.arena_bytes, err) ||
+             prepare_engine(m, rounding, what, &e, err) ||
+             lower_layers(m, rounding, ref, e, what, out, n_params, err);
+    rq_tfl_engine_free(e);
     free(ref);
     if (rc) {
         rq_q8_lowered_free(out);
@@ -510,6 +650,8 @@ void rq_q8_lowered_free(rq_q8_lowered *l)
 {
     free(l->layers);
     free(l->params);
+    free(l->moves);
     l->layers = NULL;
     l->params = NULL;
+    l->moves = NULL;
 }

@@ -49,6 +49,7 @@ static const char *kind_name(rppg_q8_kind k)
     case RPPG_Q8_CONV2D: return "RPPG_Q8_CONV2D";
     case RPPG_Q8_DEPTHWISE: return "RPPG_Q8_DEPTHWISE";
     case RPPG_Q8_FULLY_CONNECTED: return "RPPG_Q8_FULLY_CONNECTED";
+    case RPPG_Q8_MOVES: return "RPPG_Q8_MOVES";
     case RPPG_Q8_MAX_POOL: return "RPPG_Q8_MAX_POOL";
     case RPPG_Q8_AVG_POOL: return "RPPG_Q8_AVG_POOL";
     case RPPG_Q8_MEAN_HW: return "RPPG_Q8_MEAN_HW";
@@ -82,6 +83,8 @@ static size_t layer_const_bytes(const rppg_q8_layer *y)
         w = n * y->op.fc.depth;
         has_bias = y->op.fc.bias != NULL;
         break;
+    case RPPG_Q8_MOVES:
+        return (size_t)y->op.moves.n_moves * sizeof(rppg_q8_move);
     default:
         return 0;
     }
@@ -114,9 +117,43 @@ static void write_layer_arrays(FILE *f, int i, const int8_t *w, size_t n_w, cons
     fputc('\n', f);
 }
 
+static void write_i64_list(FILE *f, const int64_t *v, int n)
+{
+    fputc('{', f);
+    for (int d = 0; d < n; d++)
+        fprintf(f, "%s%lld", d ? ", " : "", (long long)v[d]);
+    fputc('}', f);
+}
+
+/* A data-movement layer's copies: each a strided walk (and a requantization). */
+static void write_moves(FILE *f, int i, const rppg_q8_moves *mv)
+{
+    fprintf(f, "static const rppg_q8_move layer%d_moves[%d] = {\n", i, mv->n_moves);
+    for (int j = 0; j < mv->n_moves; j++) {
+        const rppg_q8_move *m = &mv->moves[j];
+        const rppg_mv_view *v = &m->v;
+        fprintf(f, "    {.in = %d, .requant = %d,\n     .v = {.rank = %d, .elem = %d, .dims = {", m->in,
+                m->requant, v->rank, v->elem);
+        for (int d = 0; d < v->rank; d++)
+            fprintf(f, "%s%ld", d ? ", " : "", (long)v->dims[d]);
+        fputs("},\n           .in_stride = ", f);
+        write_i64_list(f, v->in_stride, v->rank);
+        fputs(", .out_stride = ", f);
+        write_i64_list(f, v->out_stride, v->rank);
+        fprintf(f, ",\n           .in_off = %lld, .out_off = %lld},\n     .q = {.in_zp = %ld, "
+                   ".out_zp = %ld, .multiplier = %ld, .shift = %d, .rounding = %s}},\n",
+                (long long)v->in_off, (long long)v->out_off, (long)m->q.in_zp, (long)m->q.out_zp,
+                (long)m->q.multiplier, m->q.shift, rounding_name(m->q.rounding));
+    }
+    fputs("};\n\n", f);
+}
+
 static void write_arrays(FILE *f, int i, const rppg_q8_layer *y)
 {
     switch (y->kind) {
+    case RPPG_Q8_MOVES:
+        write_moves(f, i, &y->op.moves);
+        break;
     case RPPG_Q8_CONV2D: {
         const rppg_q8_conv *p = &y->op.conv;
         write_layer_arrays(f, i, p->weights, (size_t)p->out_c * p->k_h * p->k_w * p->in_c,
@@ -208,6 +245,16 @@ static void write_op(FILE *f, int i, const rppg_q8_layer *y)
                    ".pad_top = %d, .pad_left = %d, .act_min = %ld, .act_max = %ld}",
                 p->in_h, p->in_w, p->c, p->out_h, p->out_w, p->k_h, p->k_w, p->stride_h,
                 p->stride_w, p->pad_top, p->pad_left, (long)p->act_min, (long)p->act_max);
+        break;
+    }
+    case RPPG_Q8_MOVES: {
+        const rppg_q8_moves *p = &y->op.moves;
+        fprintf(f, ",\n     .op.moves = {.n_moves = %d, .moves = layer%d_moves, .fill = %d, "
+                   ".fill_n = %zu, .fill_elem = %d, .fill_value = {", p->n_moves, i, p->fill,
+                p->fill_n, p->fill_elem);
+        for (int b = 0; b < 8; b++)
+            fprintf(f, "%s%u", b ? ", " : "", (unsigned)p->fill_value[b]);
+        fputs("}}", f);
         break;
     }
     case RPPG_Q8_MEAN_HW: {

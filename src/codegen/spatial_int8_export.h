@@ -26,6 +26,7 @@ typedef struct rq_q8_lowered {
     rppg_q8_net net;
     rppg_q8_layer *layers;
     int32_t *params; /* multipliers and shifts of every layer, one allocation */
+    rppg_q8_move *moves; /* the copies of every data-movement layer, one allocation */
     rppg_contract contract;
     int has_contract; /* the model description names its input contract */
 } rq_q8_lowered;
@@ -37,7 +38,7 @@ void rq_q8_lowered_free(rq_q8_lowered *l);
 
 /* The runtime files the export copies beside the network (byte for byte from runtime/):
  * input contract, int8 kernels and net runner, preprocessing, resampling, postprocessing. */
-#define RQ_SPATIAL_RUNTIME_NFILES 14
+#define RQ_SPATIAL_RUNTIME_NFILES 18
 void rq_spatial_runtime_files(rq_embedded_file files[RQ_SPATIAL_RUNTIME_NFILES]);
 
 /* Writes DIR/spatial_cnn_int8.h and DIR/spatial_cnn_int8.c plus the runtime files above

@@ -214,6 +214,11 @@ int rq_tfl_prepare(const rq_tfl_model *m, rq_tfl_rounding rounding, rq_tfl_engin
     return rq_tfl_prepare_opts(m, &o, out, err);
 }
 
+const prep_op *rq_engine_op(const rq_tfl_engine *e, int i)
+{
+    return &e->ops[i];
+}
+
 rq_tfl_memory rq_tfl_engine_memory(const rq_tfl_engine *e)
 {
     return e->mem;

@@ -155,6 +155,9 @@ int op_multiplier(prep_ctx *c, const prep_op *p, double real, const char *what, 
 /* Frees what a prepare allocated into p (multipliers, weights, state). */
 void rq_prep_op_release(prep_op *p);
 
+/* For back ends that reuse what prepare computed (export-c --spatial): operator i. */
+const prep_op *rq_engine_op(const rq_tfl_engine *e, int i);
+
 /* The prepare function of a builtin code, NULL when the engine does not run it. */
 prepare_fn rq_engine_prepare_fn(int code);
 

@@ -13,22 +13,6 @@
 #include "engine/op_movement.h"
 #include "int8_movement.h"
 
-typedef struct mv_move {
-    int in, out;   /* slots: p->ins[in] -> p->outs[out] */
-    int requant;   /* int8 CONCATENATION input with other quantization than the output */
-    rppg_mv_view v;
-    rppg_mv_requant q;
-} mv_move;
-
-typedef struct mv_state {
-    int n_moves;
-    mv_move moves[RQ_TFL_MAX_OP_IO];
-    int fill;                 /* PAD: the output is first filled with value */
-    size_t fill_n;
-    int fill_elem;
-    uint8_t fill_value[8];
-} mv_state;
-
 static void run_moves(const prep_op *p, uint8_t *arena)
 {
     const mv_state *s = p->state;
@@ -156,6 +140,11 @@ static rppg_mv_view plain_view(const int32_t *dims, int rank, int elem)
     row_major(dims, rank, v.in_stride);
     row_major(dims, rank, v.out_stride);
     return v;
+}
+
+const mv_state *mv_state_of(const prep_op *p)
+{
+    return p->run == run_moves ? p->state : NULL;
 }
 
 static mv_state *new_state(prep_ctx *c, prep_op *p)

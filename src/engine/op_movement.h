@@ -4,6 +4,30 @@
 #define RQ_OP_MOVEMENT_H
 
 #include "engine/engine_internal.h"
+#include "int8_movement.h"
+
+/* A prepared data-movement operator: an optional fill of the output, then strided copies
+ * (some requantizing) from its inputs to its outputs. The MCU export turns this into
+ * runtime/q8_moves.h's form, so host and MCU run the very same copies. */
+typedef struct mv_move {
+    int in, out;   /* slots: p->ins[in] -> p->outs[out] */
+    int requant;   /* int8 CONCATENATION input with other quantization than the output */
+    rppg_mv_view v;
+    rppg_mv_requant q;
+} mv_move;
+
+typedef struct mv_state {
+    int n_moves;
+    mv_move moves[RQ_TFL_MAX_OP_IO];
+    int fill;                 /* PAD: the output is first filled with value */
+    size_t fill_n;
+    int fill_elem;
+    uint8_t fill_value[8];
+} mv_state;
+
+/* The copies of a prepared operator, or NULL when it is not run as copies (GATHER, RESIZE,
+ * SHAPE and the other operators). */
+const mv_state *mv_state_of(const prep_op *p);
 
 int prepare_transpose(prep_ctx *c, prep_op *p);      /* TRANSPOSE */
 int prepare_slice(prep_ctx *c, prep_op *p);          /* SLICE */

@@ -336,3 +336,67 @@ int rq_tfl_build_two_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err)
         return -1;
     return rq_tfl_set_description(m, "two_branch", err);
 }
+
+/* A graph with branches for the MCU path: the input feeds a depthwise convolution and a
+ * 1x1 convolution whose outputs (quantized differently) are concatenated, padded and
+ * convolved again.
+ *   x [1,10,9,4] -> DEPTHWISE 3x3 SAME RELU6 -> d [1,10,9,4]
+ *   x            -> CONV 1x1                 -> c [1,10,9,6]
+ *   QUANTIZE each to the join's parameters, CONCATENATION(axis 3) -> [1,10,9,10]
+ *   (the converter's form: TFLite Micro wants one scale and zero point for all)
+ *   -> PAD (1,1)(0,1) -> [1,12,10,10]
+ *   -> CONV 3x3 VALID stride 2 -> y [1,5,4,8] */
+int rq_tfl_build_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err)
+{
+    rng r = {seed};
+    act x, d, c, dq, cq, cat, pad, y;
+    rq_tfl_model_init(m);
+    int32_t xs[4] = {1, 10, 9, 4}, cs[4] = {1, 10, 9, 10}, ps[4] = {1, 12, 10, 10};
+    if (add_act(m, "x", 4, xs, (float)uniform(&r, 0.01, 0.05), irange(&r, -30, 30), &x, err))
+        return -1;
+    /* depthwise branch */
+    int32_t dw_shape[4] = {1, 3, 3, 4};
+    int wt, bt;
+    double typ;
+    if (add_weights(m, "dw", &r, 4, dw_shape, 3, 4, x.scale, &wt, &bt, &typ, err) ||
+        add_act(m, "d", 4, xs, (float)(typ / 30.0), -128, &d, err))
+        return -1;
+    rq_tfl_options o = rq_tfl_default_options();
+    o.activation = RQ_TFL_ACT_RELU6;
+    if (rq_tfl_add_op(m, RQ_TFL_OP_DEPTHWISE_CONV_2D, 3, (int32_t[]){x.t, wt, bt}, 1, &d.t, &o,
+                      err) < 0)
+        return -1;
+    /* 1x1 branch from the same input */
+    o = rq_tfl_default_options();
+    if (conv_layer(m, "c", &r, &x, 10, 9, 4, 6, 1, &o, 10, 9, 0, &c, err))
+        return -1;
+    /* join: the output range covers both inputs, each requantized to it first */
+    float s = (d.scale > c.scale ? d.scale : c.scale) * 1.25f;
+    int zp = irange(&r, -10, 10);
+    int32_t c6[4] = {1, 10, 9, 6};
+    if (add_act(m, "cat", 4, cs, s, zp, &cat, err) || add_act(m, "dq", 4, xs, s, zp, &dq, err) ||
+        add_act(m, "cq", 4, c6, s, zp, &cq, err) ||
+        rq_tfl_add_op(m, RQ_TFL_OP_QUANTIZE, 1, &d.t, 1, &dq.t, NULL, err) < 0 ||
+        rq_tfl_add_op(m, RQ_TFL_OP_QUANTIZE, 1, &c.t, 1, &cq.t, NULL, err) < 0)
+        return -1;
+    o = rq_tfl_default_options();
+    o.axis = 3;
+    if (rq_tfl_add_op(m, RQ_TFL_OP_CONCATENATION, 2, (int32_t[]){dq.t, cq.t}, 1, &cat.t, &o, err) < 0)
+        return -1;
+    int pads = add_i32_const(m, "paddings", 8, (int32_t[]){0, 0, 1, 1, 0, 1, 0, 0}, err);
+    if (pads < 0)
+        return -1;
+    m->tensors[pads].rank = 2, m->tensors[pads].shape[0] = 4, m->tensors[pads].shape[1] = 2;
+    if (add_act(m, "pad", 4, ps, cat.scale, cat.zp, &pad, err) ||
+        rq_tfl_add_op(m, RQ_TFL_OP_PAD, 2, (int32_t[]){cat.t, pads}, 1, &pad.t, NULL, err) < 0)
+        return -1;
+    o = rq_tfl_default_options();
+    o.padding = RQ_TFL_PAD_VALID;
+    o.stride_h = o.stride_w = 2;
+    /* (12-3)/2+1 = 5, (10-3)/2+1 = 4 */
+    if (conv_layer(m, "y", &r, &pad, 12, 10, 10, 8, 3, &o, 5, 4, 0, &y, err))
+        return -1;
+    if (rq_tfl_set_graph_io(m, 1, &x.t, 1, &y.t, err))
+        return -1;
+    return rq_tfl_set_description(m, "branches", err);
+}

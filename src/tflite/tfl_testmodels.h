@@ -21,6 +21,10 @@ int rq_tfl_build_op_model(rq_tfl_model *m, const char *name, uint64_t seed, rq_e
  * requantize on the other; for multi-input/output plumbing. */
 int rq_tfl_build_two_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err);
 
+/* One input, one output, branches joined by a CONCATENATION of differently quantized
+ * tensors: DEPTHWISE_CONV_2D and CONV_2D from the same input, then PAD and CONV_2D. */
+int rq_tfl_build_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err);
+
 /* Data-movement and shape operator models (tfl_testmodels_movement.c): the i-th name
  * (NULL past the end), its flags, and the model. */
 #define RQ_TFL_MV_NO_TFLM 1   /* TFLite Micro has no kernel or ignores an option used */

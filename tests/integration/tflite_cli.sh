@@ -69,6 +69,15 @@ if [ -n "$TFLM" ]; then
         cmp -s "$T/mi_tflm.bin" <(tail -c +$((k * 106 + 1)) "$T/mi_out.bin" | head -c 106) || same=0
     done
     [ $same = 1 ] && pass "two-branch model: same bytes as TFLite Micro" || fail "two-branch vs TFLite Micro"
+    # the MCU path's branch model (depthwise + 1x1 conv of one input, CONCATENATION, PAD)
+    BR=$T/branches.tflite
+    same=1
+    for k in 1 2 3 4 5 6; do
+        head -c 360 /dev/urandom >"$T/br_in.bin"
+        $RPPGQ infer "$BR" "$T/br_in.bin" "$T/br_ours.bin" && "$TFLM" "$BR" "$T/br_in.bin" "$T/br_tflm.bin" \
+            && cmp -s "$T/br_ours.bin" "$T/br_tflm.bin" || same=0
+    done
+    [ $same = 1 ] && pass "branch model: same bytes as TFLite Micro (6 inputs)" || fail "branch model vs TFLite Micro"
 else
     echo "SKIP TFLite Micro runner not found (../shared/oracles/tflm_run)"
 fi

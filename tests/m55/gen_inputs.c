@@ -1,6 +1,7 @@
 /* Inputs of the Cortex-M55 comparison, made on the host:
  *   gen_inputs --model SEED OUT.tflite   a seed-shaped int8 Spatial CNN with random weights
  *   gen_inputs --model-ratio SEED OUT.tflite   the same taking the window-ratio contract
+ *   gen_inputs --branches SEED OUT.tflite   a graph with branches (rq_tfl_build_branch_model)
  *   gen_inputs --window OUT.c            one window of rppgq synth's renderer (stride 4) as
  *                                        const bytes (its pixels are multiples of 1/255), and
  *                                        the same window's 8 camera frames (160x120 RGB888,
@@ -105,12 +106,23 @@ static int make_window(const char *out, rq_error *err)
     return rq_atomic_commit(&f, err);
 }
 
+/* The branch model (depthwise + 1x1 conv from one input, CONCATENATION, PAD, conv). */
+static int make_branches(uint64_t seed, const char *path, rq_error *err)
+{
+    rq_tfl_model m;
+    int rc = rq_tfl_build_branch_model(&m, seed, err) || rq_tfl_write(&m, path, err) ? -1 : 0;
+    rq_tfl_model_free(&m);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     rq_error err = {{0}};
     int rc;
     if (argc == 4 && (!strcmp(argv[1], "--model") || !strcmp(argv[1], "--model-ratio")))
         rc = make_model(strtoull(argv[2], NULL, 10), !strcmp(argv[1], "--model-ratio"), argv[3], &err);
+    else if (argc == 4 && !strcmp(argv[1], "--branches"))
+        rc = make_branches(strtoull(argv[2], NULL, 10), argv[3], &err);
     else if (argc == 3 && !strcmp(argv[1], "--window"))
         rc = make_window(argv[2], &err);
     else {

@@ -29,7 +29,8 @@ if ! cc -std=c11 -O1 -Wall -Wextra -Werror -Isrc -Iruntime tests/m55/gen_inputs.
         -o "$work/gen_inputs" 2>"$work/gen_cc.log" ||
    ! "$work/gen_inputs" --window "$work/synth_window.c" ||
    ! "$work/gen_inputs" --model 7 "$work/random_spatial.tflite" ||
-   ! "$work/gen_inputs" --model-ratio 8 "$work/ratio_spatial.tflite"; then
+   ! "$work/gen_inputs" --model-ratio 8 "$work/ratio_spatial.tflite" ||
+   ! "$work/gen_inputs" --branches 9 "$work/branches.tflite"; then
     fail "m55: input generation: $(head -c 600 "$work/gen_cc.log")"
     exit 1
 fi
@@ -181,6 +182,46 @@ if [ -x "$RPPGQ_BIN" ]; then
     for m in ${RQ_M55_MODELS:-}; do
         model_case "$(basename "$m" .tflite)" "$m" double
     done
+fi
+
+# 5. a graph with branches (DEPTHWISE_CONV_2D and CONV_2D reading one input, a
+# CONCATENATION of differently quantized tensors, PAD): the exported network on the MCU
+# against the host's int8 engine (`rppgq infer`) on the same 24 inputs, both roundings
+graph_case() { # name model.tflite rounding
+    local name=$1 model=$2 rounding=$3 d=$work/$1 pv pn st
+    mkdir -p "$d"
+    if ! "$RPPGQ_BIN" export-c --spatial "$model" --out "$d/export" --rounding "$rounding" >"$d/export.log" 2>&1; then
+        fail "m55 $name: export-c --spatial: $(head -c 300 "$d/export.log")"; return
+    fi
+    if ! cc -std=c99 -O1 -Wall -Wextra -Werror -DRQ_GRAPH_INPUTS -Iruntime -I"$d/export" tests/m55/graph_main.c \
+            -o "$d/graph_inputs" 2>"$d/host_cc.log" || ! "$d/graph_inputs" >"$d/in.bin" ||
+       ! "$RPPGQ_BIN" infer "$model" "$d/in.bin" "$d/out.bin" --rounding "$rounding" 2>"$d/infer.err"; then
+        fail "m55 $name: host reference: $(head -c 400 "$d/host_cc.log" "$d/infer.err")"; return
+    fi
+    local n_out
+    n_out=$(sed -n 's/^#define RPPG_SPATIAL_FEATURES \([0-9]*\).*/\1/p' "$d/export/spatial_cnn_int8.h")
+    od -An -v -tx1 -w"$n_out" "$d/out.bin" | tr -d ' ' >"$d/host.out"
+    for pv in $M55_PATHS; do
+        pn=$(path_name "$pv")
+        if ! $M55_CC $M55_CFLAGS $(path_flags "$pv") -I"$d/export" runtime/*.c "$d/export/spatial_cnn_int8.c" tests/m55/graph_main.c tests/m55/startup.c \
+                $M55_LDFLAGS -lm -o "$d/image_$pn.elf" 2>"$d/m55_cc.log"; then
+            fail "m55 $name: cross build ($pn): $(head -c 600 "$d/m55_cc.log")"; continue
+        fi
+        timeout 300 qemu-system-arm -M mps3-an547 -nographic -semihosting-config enable=on,target=native \
+            -kernel "$d/image_$pn.elf" >"$d/m55_$pn.raw" 2>"$d/qemu.err"
+        st=$?
+        grep -v '^kernels ' "$d/m55_$pn.raw" >"$d/m55_$pn.out"
+        if [ $st -eq 0 ] && [ "$(wc -l <"$d/host.out")" -eq 24 ] && cmp -s "$d/host.out" "$d/m55_$pn.out" &&
+           grep -qx "kernels $(expected_kernels "$pn")" "$d/m55_$pn.raw"; then
+            pass "m55 $name ($pn kernels, $rounding rounding): 24 outputs byte-identical to the host int8 engine"
+        else
+            fail "m55 $name ($pn kernels, $rounding rounding): qemu exit $st; $(diff "$d/host.out" "$d/m55_$pn.out" | head -c 300)"
+        fi
+    done
+}
+if [ -x "$RPPGQ_BIN" ]; then
+    graph_case branches_double "$work/branches.tflite" double
+    graph_case branches_single "$work/branches.tflite" single
 fi
 
 grep '^stack ' "$work/m55.out" | sed 's/^/  /'

@@ -306,6 +306,9 @@ static int write_models(const char *dir)
             goto fail;
         rq_tfl_model_free(&m);
     }
+    if (rq_tfl_build_branch_model(&m, 9, &err) || write_one(&m, dir, "branches", &err))
+        goto fail;
+    rq_tfl_model_free(&m);
     return 0;
 fail:
     rq_tfl_model_free(&m);
