@@ -231,6 +231,25 @@ void rppg_f32_binary_run(const rppg_f32_binary *p, const rppg_q8_bcast *g, const
 
 /* ---- one-input operators --------------------------------------------------------------------- */
 
+void rppg_f32_unary_run(const rppg_f32_unary *p, const float *in, float *out, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        const float v = in[i];
+        switch (p->kind) {
+        case RPPG_F32_RELU: out[i] = v < 0.0f ? 0.0f : v; break;
+        case RPPG_F32_RELU6: out[i] = v > 6.0f ? 6.0f : v < 0.0f ? 0.0f : v; break;
+        case RPPG_F32_LEAKY_RELU: out[i] = v > 0 ? v : v * p->alpha; break;
+        default: { /* in * std::min(6, std::max(0, in + 3)) / 6 */
+            const float t = v + 3;
+            const float lo = 0.0f < t ? t : 0.0f;
+            out[i] = v * (lo < 6.0f ? lo : 6.0f) / 6;
+            break;
+        }
+        }
+    }
+}
+
 void rppg_q8_lut_run(const rppg_q8_lut *t, const uint8_t *in, uint8_t *out, size_t n)
 {
     size_t i;

@@ -83,6 +83,20 @@ typedef struct rppg_f32_binary {
 void rppg_f32_binary_run(const rppg_f32_binary *p, const rppg_q8_bcast *g, const float *a,
                          const float *b, float *out);
 
+/* Float32 one-input operators (TFLM's ReluFloat, Relu6Float, reference LeakyRelu and
+ * HardSwish<float>, same expressions and evaluation order). */
+typedef enum rppg_f32_unary_kind {
+    RPPG_F32_RELU = 0,
+    RPPG_F32_RELU6 = 1,
+    RPPG_F32_LEAKY_RELU = 2,
+    RPPG_F32_HARD_SWISH = 3
+} rppg_f32_unary_kind;
+typedef struct rppg_f32_unary {
+    rppg_f32_unary_kind kind;
+    float alpha; /* LEAKY_RELU */
+} rppg_f32_unary;
+void rppg_f32_unary_run(const rppg_f32_unary *p, const float *in, float *out, size_t n);
+
 /* ---- one-input elementwise operators: a 256-entry table ---------------------------------- */
 
 /* An int8 -> int8 elementwise operator is a function of 256 possible inputs: the table is
@@ -186,12 +200,14 @@ void rppg_q8_reduce_sum_run(const rppg_q8_reduce *p, const int8_t *in, int8_t *o
 /* REDUCE_MAX: same quantization in and out, -128 for an empty reduction. */
 void rppg_q8_reduce_max_run(const rppg_q8_reduce *p, const int8_t *in, int8_t *out);
 
-/* ARG_MAX over one axis: first index of the maximum; int32 or int64 output. */
+/* ARG_MAX over one axis: first index of the maximum (int8 or float32 input, a NaN never
+ * wins); int32 or int64 output. */
 typedef struct rppg_q8_arg_max {
     int32_t outer, axis_size, inner;
     int out_int64;
+    int in_f32;
 } rppg_q8_arg_max;
-void rppg_q8_arg_max_run(const rppg_q8_arg_max *p, const int8_t *in, void *out);
+void rppg_q8_arg_max_run(const rppg_q8_arg_max *p, const void *in, void *out);
 
 /* ---- TRANSPOSE_CONV (per output channel, TFLM's scatter-accumulate reference) ------------ */
 

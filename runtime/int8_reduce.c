@@ -43,25 +43,33 @@ void rppg_q8_reduce_max_run(const rppg_q8_reduce *p, const int8_t *in, int8_t *o
     FOR_EACH_INPUT(p, o, if (in[i_] > out[o]) out[o] = in[i_]);
 }
 
-void rppg_q8_arg_max_run(const rppg_q8_arg_max *p, const int8_t *in, void *out)
+/* index of the first maximum of n values step apart (GreaterFn: a NaN never wins) */
+#define DEFINE_ARG_MAX(name, T)                                                               \
+    static int32_t name(const T *x, int32_t n, size_t step)                                   \
+    {                                                                                         \
+        int32_t i, best = 0;                                                                  \
+        for (i = 1; i < n; i++)                                                               \
+            if (x[(size_t)i * step] > x[(size_t)best * step])                                 \
+                best = i;                                                                     \
+        return best;                                                                          \
+    }
+DEFINE_ARG_MAX(arg_max_i8, int8_t)
+DEFINE_ARG_MAX(arg_max_f32, float)
+
+void rppg_q8_arg_max_run(const rppg_q8_arg_max *p, const void *in, void *out)
 {
-    int32_t outer, inner, i;
-    int32_t *o32 = (int32_t *)out;
-    int64_t *o64 = (int64_t *)out;
+    int32_t outer, inner;
     for (outer = 0; outer < p->outer; outer++)
         for (inner = 0; inner < p->inner; inner++) {
-            const int8_t *x = in + (size_t)outer * p->axis_size * p->inner + inner;
-            int8_t best = x[0];
-            int32_t best_i = 0;
-            for (i = 1; i < p->axis_size; i++)
-                if (x[(size_t)i * p->inner] > best) { /* the first maximum wins */
-                    best = x[(size_t)i * p->inner];
-                    best_i = i;
-                }
+            const size_t first = (size_t)outer * p->axis_size * p->inner + inner;
+            const size_t o = (size_t)outer * p->inner + inner;
+            const int32_t best =
+                p->in_f32 ? arg_max_f32((const float *)in + first, p->axis_size, (size_t)p->inner)
+                          : arg_max_i8((const int8_t *)in + first, p->axis_size, (size_t)p->inner);
             if (p->out_int64)
-                o64[(size_t)outer * p->inner + inner] = best_i;
+                ((int64_t *)out)[o] = best;
             else
-                o32[(size_t)outer * p->inner + inner] = best_i;
+                ((int32_t *)out)[o] = best;
         }
 }
 

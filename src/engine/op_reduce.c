@@ -1,4 +1,5 @@
-/* SUM and REDUCE_MAX over a constant set of axes, ARG_MAX over one axis (int8 input):
+/* SUM and REDUCE_MAX over a constant set of axes (int8), ARG_MAX over one axis (int8 or
+ * float32 input):
  * TFLite Micro's reduce_common.cc / arg_min_max.cc; the runs are the MCU runtime's. */
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ static void run_reduce_max(const prep_op *p, uint8_t *arena)
 static void run_arg_max(const prep_op *p, uint8_t *arena)
 {
     const reduce_state *s = p->state;
-    rppg_q8_arg_max_run(&s->a, (const int8_t *)cptr(&p->in, arena), mptr(&p->out, arena));
+    rppg_q8_arg_max_run(&s->a, cptr(&p->in, arena), mptr(&p->out, arena));
 }
 
 static int prepare_reduction_shape(prep_ctx *c, const rq_tfl_tensor *in, const rq_tfl_tensor *out,
@@ -96,8 +97,8 @@ int prepare_arg_max(prep_ctx *c, prep_op *p)
     if (check_counts(c, 2, 2))
         return -1;
     const rq_tfl_tensor *in = input_tensor(c, 0), *out = output_tensor(c);
-    if (in->type != RQ_TFL_INT8)
-        return op_fail(c, "input %s has type %s, only INT8 is supported", in->name,
+    if (in->type != RQ_TFL_INT8 && in->type != RQ_TFL_FLOAT32)
+        return op_fail(c, "input %s has type %s, INT8 or FLOAT32 needed", in->name,
                        rq_tfl_type_name(in->type));
     if (out->type != RQ_TFL_INT32 && out->type != RQ_TFL_INT64)
         return op_fail(c, "output %s has type %s, INT32 or INT64 needed", out->name,
@@ -131,6 +132,7 @@ int prepare_arg_max(prep_ctx *c, prep_op *p)
     s->a.inner = (int32_t)inner;
     s->a.axis_size = in->shape[axis];
     s->a.out_int64 = out->type == RQ_TFL_INT64;
+    s->a.in_f32 = in->type == RQ_TFL_FLOAT32;
     p->run = run_arg_max;
     return 0;
 }

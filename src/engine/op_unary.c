@@ -1,7 +1,8 @@
 /* One-input int8 activations (RELU, RELU6, LEAKY_RELU, HARD_SWISH, TANH, LOGISTIC) and QUANTIZE
  * between uint8 and int8. Each is a function of the 256 input values: prepare evaluates
  * TFLite Micro's reference arithmetic (runtime/int8_ops.h element functions) once per value
- * into a table, the run is the MCU runtime's table lookup. Float32 RELU and RELU6 clamp. */
+ * into a table, the run is the MCU runtime's table lookup. Float32 RELU, RELU6, LEAKY_RELU
+ * and HARD_SWISH: rppg_f32_unary_run. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +15,10 @@ static void run_lut(const prep_op *p, uint8_t *arena)
     rppg_q8_lut_run(p->state, cptr(&p->in, arena), mptr(&p->out, arena), p->count);
 }
 
-static void run_relu_f32(const prep_op *p, uint8_t *arena)
+static void run_unary_f32(const prep_op *p, uint8_t *arena)
 {
-    const float *in = (const float *)(const void *)cptr(&p->in, arena);
-    float *out = (float *)(void *)mptr(&p->out, arena);
-    const float hi = p->scale_f; /* 6 for RELU6, +inf for RELU */
-    for (size_t i = 0; i < p->count; i++) {
-        const float v = in[i];
-        out[i] = v > hi ? hi : v < 0.0f ? 0.0f : v; /* ReluFloat / Relu6Float */
-    }
+    rppg_f32_unary_run(p->state, (const float *)(const void *)cptr(&p->in, arena),
+                       (float *)(void *)mptr(&p->out, arena), p->count);
 }
 
 /* The byte an int8 or uint8 input value x stands for */
@@ -135,12 +131,21 @@ static int fill_sigmoidal(prep_ctx *c, prep_op *p, const rq_tfl_tensor *in,
 
 static int prepare_unary_f32(prep_ctx *c, prep_op *p, const rq_tfl_tensor *out)
 {
+    rppg_f32_unary *f;
     if (out->type != RQ_TFL_FLOAT32)
         return op_fail(c, "output %s must be FLOAT32 like the input", out->name);
-    if (c->op->code != RQ_TFL_OP_RELU && c->op->code != RQ_TFL_OP_RELU6)
-        return op_fail(c, "FLOAT32 input not supported (int8 only)");
-    p->scale_f = c->op->code == RQ_TFL_OP_RELU6 ? 6.0f : INFINITY;
-    p->run = run_relu_f32;
+    if (!(f = calloc(1, sizeof *f)))
+        return op_fail(c, "out of memory");
+    p->state = f;
+    switch ((int)c->op->code) {
+    case RQ_TFL_OP_RELU: f->kind = RPPG_F32_RELU; break;
+    case RQ_TFL_OP_RELU6: f->kind = RPPG_F32_RELU6; break;
+    case RQ_TFL_OP_LEAKY_RELU: f->kind = RPPG_F32_LEAKY_RELU; break;
+    case RQ_TFL_OP_HARD_SWISH: f->kind = RPPG_F32_HARD_SWISH; break;
+    default: return op_fail(c, "FLOAT32 input not supported (int8 only)");
+    }
+    f->alpha = c->op->opt.alpha;
+    p->run = run_unary_f32;
     return 0;
 }
 

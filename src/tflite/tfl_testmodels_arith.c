@@ -118,6 +118,8 @@ static const un_case un_cases[] = {
      0},
     {"relu_f32", RQ_TFL_OP_RELU, F(2, 9, 13), F(2, 9, 13), 0},
     {"relu6_f32", RQ_TFL_OP_RELU6, F(3, 2, 5, 7), F(3, 2, 5, 7), 0},
+    {"leaky_relu_f32", RQ_TFL_OP_LEAKY_RELU, F(2, 11, 13), F(2, 11, 13), 0.15f},
+    {"hard_swish_f32", RQ_TFL_OP_HARD_SWISH, F(3, 3, 8, 9), F(3, 3, 8, 9), 0},
 };
 
 /* SUM, REDUCE_MAX, ARG_MAX: an int32 axes constant. */
@@ -141,6 +143,7 @@ static const red_case red_cases[] = {
      {2}, 0},
     {"arg_max_channels", RQ_TFL_OP_ARG_MAX, T(0.1f, 0, 4, 1, 5, 5, 10),
      {3, {1, 5, 5}, 0, 0, RQ_TFL_INT32}, 1, {3}, 0},
+    {"arg_max_f32", RQ_TFL_OP_ARG_MAX, F(3, 4, 6, 9), {2, {4, 9}, 0, 0, RQ_TFL_INT32}, 1, {-2}, 0},
     {"arg_max_rows_int64", RQ_TFL_OP_ARG_MAX, T(0.1f, 0, 3, 2, 9, 4), {2, {2, 4}, 0, 0, RQ_TFL_INT64},
      1, {1}, 0},
 };

@@ -39,7 +39,7 @@ if len(a) != len(b):
 if kind == "f32":
     x = struct.unpack("<%df" % (len(a) // 4), a); y = struct.unpack("<%df" % (len(b) // 4), b)
     bad = [i for i in range(len(x)) if a[4*i:4*i+4] != b[4*i:4*i+4]]
-    print(len(bad), max([abs(x[i] - y[i]) for i in bad] + [0]))
+    print(len(bad), "%.3g" % max([abs(x[i] - y[i]) for i in bad] + [0]))
 else:
     s = (lambda v: v - 256 if v > 127 else v) if kind == "i8" else (lambda v: v)
     d = [abs(s(u) - s(v)) for u, v in zip(a, b)]
