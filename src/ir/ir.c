@@ -66,14 +66,21 @@ void rq_ir_init(rq_ir_graph *g, const char *source)
     g->source = strdup(source ? source : "graph");
 }
 
-static void free_node(rq_ir_node *n)
+void rq_ir_clear_attrs(rq_ir_node *n)
 {
-    free(n->op_type), free(n->name), free(n->in), free(n->out);
     for (int a = 0; a < n->n_attrs; a++) {
         free(n->attrs[a].name), free(n->attrs[a].ints), free(n->attrs[a].floats);
         free(n->attrs[a].s);
     }
     free(n->attrs);
+    n->attrs = NULL;
+    n->n_attrs = 0;
+}
+
+static void free_node(rq_ir_node *n)
+{
+    free(n->op_type), free(n->name), free(n->in), free(n->out);
+    rq_ir_clear_attrs(n);
 }
 
 void rq_ir_free(rq_ir_graph *g)

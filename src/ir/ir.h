@@ -150,6 +150,8 @@ int rq_ir_add_attr_string(rq_ir_graph *g, int node, const char *name, const char
                           rq_error *err);
 int rq_ir_add_attr_tensor(rq_ir_graph *g, int node, const char *name, int tensor,
                           rq_error *err);
+/* Drops every attribute of a node (a pass that changes the node's op). */
+void rq_ir_clear_attrs(rq_ir_node *n);
 int rq_ir_set_io(rq_ir_graph *g, int n_in, const int *in, int n_out, const int *out,
                  rq_error *err);
 

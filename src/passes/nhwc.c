@@ -212,13 +212,7 @@ static int convert_reshape(rq_ir_graph *g, int i, rq_error *err)
     n->op = RQ_IR_OP_RESHAPE;
     free(n->op_type);
     n->op_type = strdup("Reshape");
-    for (int a = 0; a < n->n_attrs; a++) { /* axis/axes meant NCHW; the shape says it all */
-        free(n->attrs[a].name), free(n->attrs[a].ints), free(n->attrs[a].floats);
-        free(n->attrs[a].s);
-    }
-    free(n->attrs);
-    n->attrs = NULL;
-    n->n_attrs = 0;
+    rq_ir_clear_attrs(n); /* axis/axes meant NCHW; the shape says it all */
     return n->op_type ? 0 : rq_fail(err, "%s: out of memory", g->source);
 }
 

@@ -18,10 +18,15 @@ int rq_pass_drop_identity(rq_ir_graph *g, rq_error *err);
  * Conv: w' = w * g / sqrt(v + eps), b' = (b - mean) * g / sqrt(v + eps) + beta (the conv's
  * own bias kept). */
 int rq_pass_fold_batchnorm(rq_ir_graph *g, rq_error *err);
-/* Relu, Clip(0, 6) and Clip(-1, 1) right after a Conv or Gemm whose output nothing else
- * reads become the producer's fused activation (as TFLite's CONV_2D/FULLY_CONNECTED
- * carry it). */
+/* Relu, Clip(0, 6) and Clip(-1, 1) right after a Conv, Gemm, Add, Sub or Mul whose output
+ * nothing else reads become the producer's fused activation (as TFLite's CONV_2D,
+ * FULLY_CONNECTED, ADD, SUB and MUL carry it). */
 int rq_pass_fuse_activations(rq_ir_graph *g, rq_error *err);
+/* x * HardSigmoid(x) (PyTorch's Hardswish before opset 14) becomes one HardSwish. */
+int rq_pass_fuse_hardswish(rq_ir_graph *g, rq_error *err);
+/* HardSigmoid with PyTorch's parameters becomes Add(x, 3) with a fused Relu6, then
+ * Mul by 1/6: operators TFLite has. */
+int rq_pass_decompose_hardsigmoid(rq_ir_graph *g, rq_error *err);
 /* NCHW -> NHWC (see ir.h): 4-D tensors change layout, conv weights OIHW -> OHWI, axes of
  * Concat/Softmax/ReduceMean/Pad/Resize/Squeeze are remapped, and every reshape of a 4-D
  * tensor keeps PyTorch's (channel-major) element order: a free reshape where C or H*W is 1,
@@ -35,8 +40,12 @@ void rq_nhwc_to_nchw(const float *src, float *dst, int64_t c, int64_t h, int64_t
 /* fold constants, drop identities, fold BatchNorm, fuse activations */
 int rq_passes_canonicalize(rq_ir_graph *g, rq_error *err);
 
+/* The TFLite form of a canonical graph: Hardswish fused, hard sigmoid decomposed,
+ * activations fused again, NHWC. */
+int rq_passes_for_tflite(rq_ir_graph *g, rq_error *err);
+
 /* The ONNX pipeline every command shares: read, canonicalize, and for TFLite and the
- * int8 path convert to NHWC. g is initialized here; free it even on failure. */
+ * int8 path rewrite into TFLite's operators (Hardswish, hard sigmoid) and convert to NHWC. g is initialized here; free it even on failure. */
 int rq_load_onnx_graph(const char *path, rq_ir_layout layout, rq_ir_graph *g, rq_error *err);
 
 #endif

@@ -136,7 +136,9 @@ int rq_pass_fuse_activations(rq_ir_graph *g, rq_error *err)
         if (a->op != RQ_IR_OP_RELU && a->op != RQ_IR_OP_CLIP)
             continue;
         int p = a->in[0] >= 0 ? g->tensors[a->in[0]].producer : -1;
-        if (p < 0 || (g->nodes[p].op != RQ_IR_OP_CONV && g->nodes[p].op != RQ_IR_OP_GEMM) ||
+        rq_ir_op po = p >= 0 ? g->nodes[p].op : RQ_IR_OP_COUNT;
+        if (p < 0 || (po != RQ_IR_OP_CONV && po != RQ_IR_OP_GEMM && po != RQ_IR_OP_ADD &&
+                      po != RQ_IR_OP_SUB && po != RQ_IR_OP_MUL) ||
             g->nodes[p].act != RQ_IR_ACT_NONE || sole_consumer(g, a->in[0]) != i)
             continue;
         rq_ir_act act = RQ_IR_ACT_RELU;
@@ -171,9 +173,94 @@ int rq_passes_canonicalize(rq_ir_graph *g, rq_error *err)
     return rq_ir_infer_shapes(g, err);
 }
 
+/* x * HardSigmoid(x) with PyTorch's alpha 1/6, beta 1/2 is Hardswish (what
+ * nn.Hardswish exports to before opset 14). */
+static int is_torch_hardsigmoid(const rq_ir_node *n)
+{
+    return n->op == RQ_IR_OP_HARD_SIGMOID &&
+           fabsf(rq_ir_attr_float(n, "alpha", 0.2f) - 1.0f / 6.0f) < 1e-7f &&
+           rq_ir_attr_float(n, "beta", 0.5f) == 0.5f;
+}
+
+int rq_pass_fuse_hardswish(rq_ir_graph *g, rq_error *err)
+{
+    (void)err;
+    for (int i = 0; i < g->n_nodes; i++) {
+        rq_ir_node *m = &g->nodes[i];
+        if (m->op != RQ_IR_OP_MUL || m->n_in != 2 || m->act != RQ_IR_ACT_NONE)
+            continue;
+        for (int k = 0; k < 2; k++) {
+            int h = m->in[k] >= 0 ? g->tensors[m->in[k]].producer : -1;
+            if (h < 0 || !is_torch_hardsigmoid(&g->nodes[h]) || g->nodes[h].in[0] != m->in[1 - k] ||
+                sole_consumer(g, m->in[k]) != i)
+                continue;
+            rq_ir_node *hs = &g->nodes[h];
+            hs->op = RQ_IR_OP_HARD_SWISH;
+            free(hs->op_type);
+            hs->op_type = strdup("HardSwish");
+            if (!hs->op_type)
+                return rq_fail(err, "%s: out of memory", g->source);
+            rq_ir_clear_attrs(hs); /* alpha/beta mean nothing to HardSwish */
+            hs->out[0] = m->out[0];
+            m->op = RQ_IR_OP_COUNT;
+            break;
+        }
+    }
+    rq_ir_compact(g);
+    return 0;
+}
+
+/* HardSigmoid(x) = clamp(x + 3, 0, 6) * (1/6): the ADD (fused RELU6) and MUL TFLite has,
+ * as converters write hard sigmoid. The new tensors are ordinary activations, so
+ * calibration observes them. */
+static int decompose_one(rq_ir_graph *g, int i, rq_error *err)
+{
+    char name[300];
+    float three = 3.0f, sixth = 1.0f / 6.0f;
+    int64_t one[1] = {1};
+    rq_ir_node *n = &g->nodes[i];
+    int x = n->in[0], y = n->out[0];
+    snprintf(name, sizeof name, "%.250s/plus3", n->name);
+    int c3 = rq_ir_add_const(g, name, RQ_IR_F32, 1, one, &three, err);
+    snprintf(name, sizeof name, "%.250s/sixth", n->name);
+    int c6 = c3 < 0 ? -1 : rq_ir_add_const(g, name, RQ_IR_F32, 1, one, &sixth, err);
+    snprintf(name, sizeof name, "%.250s/relu6", g->nodes[i].name);
+    int t = c6 < 0 ? -1 : rq_ir_add_tensor(g, name, RQ_IR_F32, err);
+    if (t < 0)
+        return -1;
+    snprintf(name, sizeof name, "%.250s/add", g->nodes[i].name);
+    int a = rq_ir_add_node(g, RQ_IR_OP_ADD, NULL, name, 2, (int[]){x, c3}, 1, &t, err);
+    if (a < 0)
+        return -1;
+    g->nodes[a].act = RQ_IR_ACT_RELU6, g->nodes[a].act_lo = 0.0f, g->nodes[a].act_hi = 6.0f;
+    snprintf(name, sizeof name, "%.250s/mul", g->nodes[i].name);
+    if (rq_ir_add_node(g, RQ_IR_OP_MUL, NULL, name, 2, (int[]){t, c6}, 1, &y, err) < 0)
+        return -1;
+    g->nodes[i].op = RQ_IR_OP_COUNT;
+    return 0;
+}
+
+int rq_pass_decompose_hardsigmoid(rq_ir_graph *g, rq_error *err)
+{
+    int n0 = g->n_nodes;
+    for (int i = 0; i < n0; i++)
+        if (is_torch_hardsigmoid(&g->nodes[i]) && decompose_one(g, i, err) < 0)
+            return -1;
+    rq_ir_compact(g);
+    return rq_ir_toposort(g, err) < 0 ? -1 : rq_ir_infer_shapes(g, err);
+}
+
+int rq_passes_for_tflite(rq_ir_graph *g, rq_error *err)
+{
+    if (rq_pass_fuse_hardswish(g, err) < 0 || rq_pass_decompose_hardsigmoid(g, err) < 0 ||
+        rq_pass_fuse_activations(g, err) < 0)
+        return -1;
+    return rq_pass_to_nhwc(g, err);
+}
+
 int rq_load_onnx_graph(const char *path, rq_ir_layout layout, rq_ir_graph *g, rq_error *err)
 {
     if (rq_onnx_read(path, g, err) < 0 || rq_passes_canonicalize(g, err) < 0)
         return -1;
-    return layout == RQ_IR_NHWC ? rq_pass_to_nhwc(g, err) : 0;
+    return layout == RQ_IR_NHWC ? rq_passes_for_tflite(g, err) : 0;
 }

@@ -13,10 +13,11 @@
 #include "quant/ptq.h"
 
 const char rq_gq_supported_ops[] =
-    "Conv (groups 1 or depthwise), BatchNormalization after Conv, Relu/Clip(0,6) after "
-    "Conv/Gemm, MaxPool, AveragePool, GlobalAveragePool, ReduceMean, Gemm, MatMul, Flatten, "
-    "Reshape, Squeeze, Unsqueeze, Sigmoid, Concat, Pad (constant 0), Resize (nearest, "
-    "linear), Transpose, Identity, Dropout";
+    "Conv (groups 1 or depthwise), BatchNormalization after Conv, Relu, Clip (0..6, -1..1), "
+    "LeakyRelu, PRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Softmax (last axis), MaxPool, "
+    "AveragePool, GlobalAveragePool, ReduceMean, Gemm, MatMul, Add, Sub, Mul, Flatten, "
+    "Reshape, Squeeze, Unsqueeze, Concat, Pad (constant 0), Resize (nearest, linear), "
+    "Transpose, Identity, Dropout";
 
 void rq_gq_result_free(rq_gq_result *r)
 {
@@ -569,10 +570,108 @@ static int lower_resize(lower *L, const rq_ir_node *n)
     return add_op(L, code, 2, (int32_t[]){xi, st}, y, &o);
 }
 
+/* A constant operand of ADD/SUB/MUL/PRELU: int8, per tensor, asymmetric over
+ * [min(0, v), max(0, v)] as the converter quantizes constant inputs. */
+static int const_operand(lower *L, const rq_ir_node *n, int t, int k)
+{
+    const rq_ir_tensor *c = &L->g->tensors[t];
+    int64_t cnt = rq_ir_numel(c);
+    if (c->dtype != RQ_IR_F32 || cnt < 1)
+        return node_fail(L, n, "a non-float constant operand");
+    const float *v = c->data;
+    double lo = 0, hi = 0;
+    for (int64_t i = 0; i < cnt; i++)
+        lo = v[i] < lo ? v[i] : lo, hi = v[i] > hi ? v[i] : hi;
+    float scale;
+    int32_t zp;
+    rq_act_params(lo, hi, &scale, &zp);
+    int8_t *q = malloc((size_t)cnt);
+    if (!q)
+        return rq_fail(L->err, "%s: out of memory", L->g->source);
+    rq_quantize_f32(v, (size_t)cnt, scale, zp, q);
+    int32_t s[RQ_IR_MAX_DIMS] = {1};
+    int rank = c->rank ? c->rank : 1;
+    if (c->rank)
+        shape32(c, s);
+    char name[300];
+    snprintf(name, sizeof name, "%.250s/operand%d", n->name, k);
+    int64_t z = zp;
+    int i = const_tensor(L, name, RQ_TFL_INT8, rank, s, q, (size_t)cnt);
+    free(q);
+    return i < 0 || rq_tfl_set_quant(L->m, i, 1, &scale, &z, 0, L->err) < 0 ? -1 : i;
+}
+
+static int operand(lower *L, const rq_ir_node *n, int k)
+{
+    int t = n->in[k];
+    return rq_ir_is_const(L->g, t) ? const_operand(L, n, t, k) : tfl_of(L, t);
+}
+
+static int lower_binary(lower *L, const rq_ir_node *n)
+{
+    rq_tfl_builtin code = n->op == RQ_IR_OP_ADD ? RQ_TFL_OP_ADD
+                        : n->op == RQ_IR_OP_SUB ? RQ_TFL_OP_SUB
+                        : n->op == RQ_IR_OP_MUL ? RQ_TFL_OP_MUL : RQ_TFL_OP_PRELU;
+    if (n->n_in != 2 || (rq_ir_is_const(L->g, n->in[0]) && rq_ir_is_const(L->g, n->in[1])))
+        return node_fail(L, n, "needs two operands, at least one computed");
+    int a = operand(L, n, 0), b = a < 0 ? -1 : operand(L, n, 1), y = b < 0 ? -1 : tfl_of(L, n->out[0]);
+    if (y < 0)
+        return -1;
+    rq_tfl_options o = rq_tfl_default_options();
+    o.activation = tfl_act(n);
+    return add_op(L, code, 2, (int32_t[]){a, b}, y, &o);
+}
+
+/* An activation as its own operator (one nothing could absorb). */
+static int lower_unary(lower *L, const rq_ir_node *n)
+{
+    rq_tfl_options o = rq_tfl_default_options();
+    rq_tfl_builtin code;
+    switch (n->op) {
+    case RQ_IR_OP_SIGMOID: code = RQ_TFL_OP_LOGISTIC; break;
+    case RQ_IR_OP_TANH: code = RQ_TFL_OP_TANH; break;
+    case RQ_IR_OP_HARD_SWISH: code = RQ_TFL_OP_HARD_SWISH; break;
+    case RQ_IR_OP_RELU: code = RQ_TFL_OP_RELU; break;
+    case RQ_IR_OP_LEAKY_RELU:
+        code = RQ_TFL_OP_LEAKY_RELU;
+        o.alpha = rq_ir_attr_float(n, "alpha", 0.01f);
+        break;
+    case RQ_IR_OP_CLIP: {
+        float lo, hi;
+        if (rq_ir_float_arg(L->g, n, "min", 1, -INFINITY, &lo) < 0 ||
+            rq_ir_float_arg(L->g, n, "max", 2, INFINITY, &hi) < 0)
+            return node_fail(L, n, "needs constant bounds");
+        if (lo == 0.0f && hi == 6.0f)
+            code = RQ_TFL_OP_RELU6;
+        else if (lo == -1.0f && hi == 1.0f)
+            code = RQ_TFL_OP_RELU_N1_TO_1;
+        else if (lo == 0.0f && isinf(hi))
+            code = RQ_TFL_OP_RELU;
+        else
+            return node_fail(L, n, "only Clip(0, 6), Clip(-1, 1) and Clip(0, inf) have a TFLite form");
+        break;
+    }
+    case RQ_IR_OP_SOFTMAX: {
+        int rank = L->g->tensors[n->in[0]].rank;
+        int64_t axis = rq_ir_attr_int(n, "axis", L->g->opset >= 13 ? -1 : 1);
+        if ((axis < 0 ? axis + rank : axis) != rank - 1)
+            return node_fail(L, n, "TFLite's SOFTMAX runs over the last axis only");
+        code = RQ_TFL_OP_SOFTMAX;
+        o.beta = 1.0f;
+        break;
+    }
+    default:
+        return node_fail(L, n, "no unary TFLite form");
+    }
+    int x = tfl_of(L, n->in[0]), y = tfl_of(L, n->out[0]);
+    return x < 0 || y < 0 ? -1 : add_op(L, code, 1, (int32_t[]){x}, y, &o);
+}
+
 static int lower_node(lower *L, const rq_ir_node *n)
 {
     if (n->act != RQ_IR_ACT_NONE && n->op != RQ_IR_OP_CONV && n->op != RQ_IR_OP_GEMM &&
-        n->op != RQ_IR_OP_MATMUL)
+        n->op != RQ_IR_OP_MATMUL && n->op != RQ_IR_OP_ADD && n->op != RQ_IR_OP_SUB &&
+        n->op != RQ_IR_OP_MUL)
         return node_fail(L, n, "a fused activation on this operator");
     switch (n->op) {
     case RQ_IR_OP_CONV: return lower_conv(L, n);
@@ -585,14 +684,40 @@ static int lower_node(lower *L, const rq_ir_node *n)
     case RQ_IR_OP_CONCAT: return lower_concat(L, n);
     case RQ_IR_OP_PAD: return lower_pad(L, n);
     case RQ_IR_OP_RESIZE: return lower_resize(L, n);
-    case RQ_IR_OP_SIGMOID: {
-        int x = tfl_of(L, n->in[0]), y = tfl_of(L, n->out[0]);
-        return x < 0 || y < 0 ? -1 : add_op(L, RQ_TFL_OP_LOGISTIC, 1, (int32_t[]){x}, y, NULL);
-    }
+    case RQ_IR_OP_ADD: case RQ_IR_OP_SUB: case RQ_IR_OP_MUL: case RQ_IR_OP_PRELU:
+        return lower_binary(L, n);
+    case RQ_IR_OP_BATCHNORM:
+        return node_fail(L, n, "a BatchNormalization that no Conv precedes has no int8 lowering");
+    case RQ_IR_OP_SIGMOID: case RQ_IR_OP_TANH: case RQ_IR_OP_HARD_SWISH: case RQ_IR_OP_RELU:
+    case RQ_IR_OP_LEAKY_RELU: case RQ_IR_OP_CLIP: case RQ_IR_OP_SOFTMAX:
+        return lower_unary(L, n);
     default:
-        return rq_fail(L->err, "%s: node '%s' (%s) is not supported by the int8 path; supported: %s",
-                       L->g->source, n->name, n->op_type, rq_gq_supported_ops);
+        return rq_gq_check_ops(L->g, L->err) < 0 ? -1 : node_fail(L, n, "no TFLite form for its attributes");
     }
+}
+
+int rq_gq_check_ops(const rq_ir_graph *g, rq_error *err)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        const rq_ir_node *n = &g->nodes[i];
+        switch (n->op) {
+        case RQ_IR_OP_CONV: case RQ_IR_OP_MAX_POOL: case RQ_IR_OP_AVG_POOL:
+        case RQ_IR_OP_GLOBAL_AVG_POOL: case RQ_IR_OP_REDUCE_MEAN: case RQ_IR_OP_GEMM:
+        case RQ_IR_OP_MATMUL: case RQ_IR_OP_RESHAPE: case RQ_IR_OP_FLATTEN:
+        case RQ_IR_OP_SQUEEZE: case RQ_IR_OP_UNSQUEEZE: case RQ_IR_OP_TRANSPOSE:
+        case RQ_IR_OP_CONCAT: case RQ_IR_OP_PAD: case RQ_IR_OP_RESIZE: case RQ_IR_OP_ADD:
+        case RQ_IR_OP_SUB: case RQ_IR_OP_MUL: case RQ_IR_OP_PRELU: case RQ_IR_OP_SIGMOID:
+        case RQ_IR_OP_TANH: case RQ_IR_OP_HARD_SWISH: case RQ_IR_OP_RELU:
+        case RQ_IR_OP_LEAKY_RELU: case RQ_IR_OP_CLIP: case RQ_IR_OP_SOFTMAX:
+        case RQ_IR_OP_HARD_SIGMOID: /* decomposed into ADD and MUL */
+        case RQ_IR_OP_BATCHNORM: /* folded when after a Conv; else refused when lowered */
+            continue;
+        default:
+            return rq_fail(err, "%s: node '%s' (%s) is not supported by the int8 path; "
+                           "supported: %s", g->source, n->name, n->op_type, rq_gq_supported_ops);
+        }
+    }
+    return 0;
 }
 
 /* Float edges: input float32 -> QUANTIZE -> the int8 input; int8 output -> DEQUANTIZE. */

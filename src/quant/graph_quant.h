@@ -58,6 +58,11 @@ void rq_gq_print(const rq_ir_graph *g, const rq_gq_result *r, FILE *out);
 int rq_gq_write_json(const rq_ir_graph *g, const rq_gq_result *r, const char *model,
                      const char *path, rq_error *err);
 
+/* 0 when rq_gq_build has a lowering for every node's operator; else -1 with one line
+ * naming the first other node, its op type and the supported list (checked before the
+ * calibration runs). */
+int rq_gq_check_ops(const rq_ir_graph *g, rq_error *err);
+
 /* The operators rq_gq_build lowers (for messages). */
 extern const char rq_gq_supported_ops[];
 

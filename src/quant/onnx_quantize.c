@@ -62,7 +62,9 @@ int rq_quantize_onnx(const rq_onnx_quant_opts *o, rq_error *err)
     float *cal = NULL;
     int rc = -1;
     rq_gq_opts go = {o->method, o->io_float};
-    if (rq_load_onnx_graph(o->onnx, RQ_IR_NHWC, &g, err) < 0)
+    /* operators are checked on the canonical graph, before the TFLite rewrites need shapes */
+    if (rq_load_onnx_graph(o->onnx, RQ_IR_NCHW, &g, err) < 0 || rq_gq_check_ops(&g, err) < 0 ||
+        rq_passes_for_tflite(&g, err) < 0)
         goto done;
     if (g.n_inputs != 1 || g.tensors[g.inputs[0]].dtype != RQ_IR_F32) {
         rq_fail(err, "%s: the int8 path needs exactly one float32 input", o->onnx);

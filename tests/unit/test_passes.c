@@ -189,8 +189,57 @@ static void nhwc_keeps_flatten_order(void)
     }
 }
 
+/* x -> HardSigmoid(1/6, 1/2) -> Mul(x, .): one HardSwish after rq_pass_fuse_hardswish; a
+ * HardSigmoid gating another tensor becomes Add(+3, Relu6) and Mul(1/6). Outputs equal the
+ * original graph's (the definitions: x*clamp(x/6+1/2,0,1) and clamp(x+3,0,6)/6). */
+static void hardswish_and_hardsigmoid(void)
+{
+    for (int gate_other = 0; gate_other < 2; gate_other++) {
+        rq_ir_graph g;
+        rq_error err;
+        rq_ir_init(&g, "hs");
+        int64_t xs[2] = {1, 40};
+        int x = act(&g, "x", 2, xs), h = act(&g, "h", -1, NULL), y = act(&g, "y", -1, NULL);
+        int other = x;
+        if (gate_other) { /* gate a second tensor: -x */
+            other = act(&g, "neg", -1, NULL);
+            float m1 = -1.0f;
+            int c = rq_ir_add_const(&g, "m1", RQ_IR_F32, 0, NULL, &m1, &err);
+            rq_ir_add_node(&g, RQ_IR_OP_MUL, NULL, NULL, 2, (int[]){x, c}, 1, &other, &err);
+        }
+        int hs = rq_ir_add_node(&g, RQ_IR_OP_HARD_SIGMOID, NULL, NULL, 1, &x, 1, &h, &err);
+        rq_ir_add_attr_float(&g, hs, "alpha", 1.0f / 6.0f, &err);
+        rq_ir_add_node(&g, RQ_IR_OP_MUL, NULL, NULL, 2, (int[]){other, h}, 1, &y, &err);
+        rq_ir_set_io(&g, 1, &x, 1, &y, &err);
+        CHECK(rq_ir_infer_shapes(&g, &err) == 0);
+        float in[40], ref[40], got[40];
+        for (int i = 0; i < 40; i++)
+            in[i] = -5.0f + 0.25f * (float)i; /* crosses both corners at -3 and 3 */
+        CHECK(run(&g, in, ref, 40) == 0);
+        CHECK(rq_pass_fuse_hardswish(&g, &err) == 0);
+        CHECK(rq_pass_decompose_hardsigmoid(&g, &err) == 0);
+        int n_hswish = 0, n_add = 0, n_hsig = 0;
+        for (int i = 0; i < g.n_nodes; i++) {
+            n_hswish += g.nodes[i].op == RQ_IR_OP_HARD_SWISH;
+            n_hsig += g.nodes[i].op == RQ_IR_OP_HARD_SIGMOID;
+            n_add += g.nodes[i].op == RQ_IR_OP_ADD && g.nodes[i].act == RQ_IR_ACT_RELU6;
+        }
+        CHECK(n_hsig == 0);
+        CHECK(gate_other ? (n_hswish == 0 && n_add == 1) : (n_hswish == 1 && g.n_nodes == 1));
+        CHECK(run(&g, in, got, 40) == 0);
+        for (int i = 0; i < 40; i++) {
+            double v = in[i], t = v / 6.0 + 0.5;
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            CHECK_NEAR(got[i], (gate_other ? -v : v) * t, 1e-6);
+            CHECK_NEAR(got[i], ref[i], 1e-6);
+        }
+        rq_ir_free(&g);
+    }
+}
+
 int main(void)
 {
+    RUN(hardswish_and_hardsigmoid);
     RUN(fold_shape_chain);
     RUN(batchnorm_relu_identity);
     RUN(clip_fusion);
