@@ -14,6 +14,9 @@ int rq_pass_fold_constants(rq_ir_graph *g, rq_error *err);
 /* Removes Identity and Dropout (inference: the identity): readers of the output read the
  * input. */
 int rq_pass_drop_identity(rq_ir_graph *g, rq_error *err);
+/* MatMul(x [M,K], constant W [K,N]) + constant bias [N] (what Linear exports to in some
+ * graphs) becomes one Gemm. */
+int rq_pass_matmul_add_to_gemm(rq_ir_graph *g, rq_error *err);
 /* BatchNormalization after a Conv whose output nothing else reads becomes part of the
  * Conv: w' = w * g / sqrt(v + eps), b' = (b - mean) * g / sqrt(v + eps) + beta (the conv's
  * own bias kept). */
@@ -37,7 +40,7 @@ int rq_pass_to_nhwc(rq_ir_graph *g, rq_error *err);
 void rq_nchw_to_nhwc(const float *src, float *dst, int64_t c, int64_t h, int64_t w);
 void rq_nhwc_to_nchw(const float *src, float *dst, int64_t c, int64_t h, int64_t w);
 
-/* fold constants, drop identities, fold BatchNorm, fuse activations */
+/* fold constants, drop identities, MatMul+Add to Gemm, fold BatchNorm, fuse activations */
 int rq_passes_canonicalize(rq_ir_graph *g, rq_error *err);
 
 /* The TFLite form of a canonical graph: Hardswish fused, hard sigmoid decomposed,

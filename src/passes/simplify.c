@@ -165,9 +165,45 @@ int rq_pass_fuse_activations(rq_ir_graph *g, rq_error *err)
     return 0;
 }
 
+int rq_pass_matmul_add_to_gemm(rq_ir_graph *g, rq_error *err)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        rq_ir_node *a = &g->nodes[i];
+        if (a->op != RQ_IR_OP_ADD || a->n_in != 2 || a->act != RQ_IR_ACT_NONE)
+            continue;
+        for (int k = 0; k < 2; k++) {
+            int m = a->in[k] >= 0 ? g->tensors[a->in[k]].producer : -1, c = a->in[1 - k];
+            if (m < 0 || g->nodes[m].op != RQ_IR_OP_MATMUL || sole_consumer(g, a->in[k]) != i)
+                continue;
+            const rq_ir_tensor *x = &g->tensors[g->nodes[m].in[0]], *w = &g->tensors[g->nodes[m].in[1]];
+            const rq_ir_tensor *b = &g->tensors[c];
+            if (x->rank != 2 || w->rank != 2 || !w->data || !b->data || b->dtype != RQ_IR_F32 ||
+                rq_ir_numel(b) != w->shape[1] || (b->rank == 2 && b->shape[0] != 1) || b->rank > 2)
+                continue;
+            rq_ir_node *mm = &g->nodes[m];
+            int *in = realloc(mm->in, 3 * sizeof(int));
+            if (!in)
+                return rq_fail(err, "%s: out of memory", g->source);
+            mm->in = in;
+            mm->in[2] = c;
+            mm->n_in = 3;
+            mm->op = RQ_IR_OP_GEMM;
+            free(mm->op_type);
+            if (!(mm->op_type = strdup("Gemm")))
+                return rq_fail(err, "%s: out of memory", g->source);
+            mm->out[0] = a->out[0];
+            a->op = RQ_IR_OP_COUNT;
+            break;
+        }
+    }
+    rq_ir_compact(g);
+    return 0;
+}
+
 int rq_passes_canonicalize(rq_ir_graph *g, rq_error *err)
 {
     if (rq_pass_fold_constants(g, err) < 0 || rq_pass_drop_identity(g, err) < 0 ||
+        rq_pass_matmul_add_to_gemm(g, err) < 0 ||
         rq_pass_fold_batchnorm(g, err) < 0 || rq_pass_fuse_activations(g, err) < 0)
         return -1;
     return rq_ir_infer_shapes(g, err);

@@ -237,8 +237,43 @@ static void hardswish_and_hardsigmoid(void)
     }
 }
 
+/* MatMul by a constant matrix plus a constant bias, then Relu: one Gemm with the bias and
+ * a fused Relu, same outputs. */
+static void matmul_add_relu(void)
+{
+    rq_ir_graph g;
+    rq_error err;
+    rq_ir_init(&g, "mm");
+    int64_t xs[2] = {1, 6}, ws[2] = {6, 4}, bs[1] = {4};
+    float w[24], b[4], in[6], ref[4], got[4];
+    fill(w, 24, 8), fill(b, 4, 9), fill(in, 6, 10);
+    int x = act(&g, "x", 2, xs), m = act(&g, "m", -1, NULL), a = act(&g, "a", -1, NULL);
+    int y = act(&g, "y", -1, NULL);
+    int tw = rq_ir_add_const(&g, "w", RQ_IR_F32, 2, ws, w, &err);
+    int tb = rq_ir_add_const(&g, "b", RQ_IR_F32, 1, bs, b, &err);
+    rq_ir_add_node(&g, RQ_IR_OP_MATMUL, NULL, NULL, 2, (int[]){x, tw}, 1, &m, &err);
+    rq_ir_add_node(&g, RQ_IR_OP_ADD, NULL, NULL, 2, (int[]){tb, m}, 1, &a, &err);
+    rq_ir_add_node(&g, RQ_IR_OP_RELU, NULL, NULL, 1, &a, 1, &y, &err);
+    rq_ir_set_io(&g, 1, &x, 1, &y, &err);
+    CHECK(rq_ir_infer_shapes(&g, &err) == 0);
+    CHECK(run(&g, in, ref, 4) == 0);
+    CHECK_MSG(rq_passes_canonicalize(&g, &err) == 0, "%.300s", err.msg);
+    CHECK(g.n_nodes == 1 && g.nodes[0].op == RQ_IR_OP_GEMM && g.nodes[0].act == RQ_IR_ACT_RELU);
+    CHECK(g.nodes[0].n_in == 3 && g.nodes[0].in[2] == tb && g.nodes[0].out[0] == y);
+    CHECK(run(&g, in, got, 4) == 0);
+    for (int j = 0; j < 4; j++) {
+        double v = b[j];
+        for (int k = 0; k < 6; k++)
+            v += (double)in[k] * w[k * 4 + j];
+        CHECK_NEAR(got[j], v > 0 ? v : 0, 1e-6);
+        CHECK_NEAR(got[j], ref[j], 1e-6);
+    }
+    rq_ir_free(&g);
+}
+
 int main(void)
 {
+    RUN(matmul_add_relu);
     RUN(hardswish_and_hardsigmoid);
     RUN(fold_shape_chain);
     RUN(batchnorm_relu_identity);
