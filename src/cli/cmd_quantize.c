@@ -33,7 +33,9 @@ static void usage(FILE *out)
             "model's own layout; N samples at most (default %d) are drawn with seed S. Prints the\n"
             "range, scale, zero point and SQNR (int8 vs float, on the calibration samples) of\n"
             "every activation; --json writes them. --io float keeps float32 input and output\n"
-            "(QUANTIZE / DEQUANTIZE at the edges); by default both are int8.\n",
+            "(QUANTIZE / DEQUANTIZE at the edges); by default both are int8.\n"
+            "--spatial CKPT.pth --calib INPUTS (instead of --onnx) reads the seed's checkpoint into\n"
+            "the same graph and runs the same pipeline: the same model as ONNX gives the same file.\n",
             RQ_CALIB_DEFAULT_WINDOWS, RQ_CALIB_DEFAULT_SEED, RQ_ONNX_DEFAULT_SAMPLES);
 }
 
@@ -49,6 +51,8 @@ static int quantize_onnx(int argc, char **argv)
         long long n;
         if (!strcmp(a, "--onnx"))
             o.onnx = v;
+        else if (!strcmp(a, "--spatial"))
+            o.spatial = v;
         else if (!strcmp(a, "--calib"))
             o.calib = v;
         else if (!strcmp(a, "--out"))
@@ -73,8 +77,8 @@ static int quantize_onnx(int argc, char **argv)
         } else
             return rq_cli_usage_error("quantize", "unknown option '%s' (with --onnx)", a);
     }
-    if (!o.onnx || !o.calib || !o.out)
-        return rq_cli_usage_error("quantize", "--onnx, --calib and --out are required");
+    if ((!o.onnx == !o.spatial) || !o.calib || !o.out)
+        return rq_cli_usage_error("quantize", "--onnx (or --spatial), --calib and --out are required");
     rq_error err = {{0}};
     return rq_quantize_onnx(&o, &err) < 0 ? rq_cli_fail(&err) : RQ_EXIT_OK;
 }
@@ -86,7 +90,7 @@ int cmd_quantize(int argc, char **argv)
         return RQ_EXIT_OK;
     }
     for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--onnx"))
+        if (!strcmp(argv[i], "--onnx") || !strcmp(argv[i], "--calib"))
             return quantize_onnx(argc, argv);
     rq_quantize_opts o = {.calib_windows = RQ_CALIB_DEFAULT_WINDOWS, .method = RQ_CALIB_MINMAX,
                           .seed = RQ_CALIB_DEFAULT_SEED, .log = stdout};

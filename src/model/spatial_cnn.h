@@ -61,6 +61,15 @@ int rq_spatial_from_params(const rq_conv_bn_params p[RQ_SPATIAL_CONVS], rq_spati
 /* Loads a spatial checkpoint (dict with model_state_dict, or a bare state_dict; keys
  * features.{0,1,4,5,8,9}.*) and its optional input_contract. Errors name file and key. */
 int rq_spatial_load(const char *path, rq_spatial_cnn *m, rq_error *err);
+
+/* The checkpoint's layers as stored (unfolded) and its input contract: what the checkpoint
+ * front end builds the graph IR from. Free with rq_spatial_params_free. */
+typedef struct rq_spatial_params {
+    rq_conv_bn_params layer[RQ_SPATIAL_CONVS]; /* arrays owned */
+    rppg_contract contract;
+} rq_spatial_params;
+int rq_spatial_load_params(const char *path, rq_spatial_params *sp, rq_error *err);
+void rq_spatial_params_free(rq_spatial_params *sp);
 void rq_spatial_free(rq_spatial_cnn *m);
 
 int rq_spatial_in_channels(const rq_spatial_cnn *m);

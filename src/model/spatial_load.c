@@ -125,38 +125,58 @@ static void free_layer(layer_buf *b)
     free(b->weight), free(b->bias), free(b->gamma), free(b->beta), free(b->mean), free(b->var);
 }
 
-int rq_spatial_load(const char *path, rq_spatial_cnn *m, rq_error *err)
+void rq_spatial_params_free(rq_spatial_params *sp)
 {
-    memset(m, 0, sizeof *m);
+    for (int l = 0; l < RQ_SPATIAL_CONVS; l++) {
+        rq_conv_bn_params *p = &sp->layer[l];
+        free((void *)p->weight), free((void *)p->bias), free((void *)p->gamma);
+        free((void *)p->beta), free((void *)p->mean), free((void *)p->var);
+    }
+    memset(sp, 0, sizeof *sp);
+}
+
+int rq_spatial_load_params(const char *path, rq_spatial_params *sp, rq_error *err)
+{
+    memset(sp, 0, sizeof *sp);
     rq_torch_file *f;
     if (rq_torch_open(path, &f, err) < 0)
         return -1;
     const rq_value *root = rq_torch_root(f);
     const rq_value *sd = rq_state_dict(root);
-    rq_conv_bn_params p[RQ_SPATIAL_CONVS];
     layer_buf bufs[RQ_SPATIAL_CONVS];
-    memset(p, 0, sizeof p);
     memset(bufs, 0, sizeof bufs);
     int rc = -1;
-    rppg_contract contract;
     if (!sd) {
         rq_fail(err, "%s: neither a dict with 'model_state_dict' nor a state_dict", path);
         goto out;
     }
     for (int l = 0; l < RQ_SPATIAL_CONVS; l++)
-        if (read_layer(f, sd, l, &p[l], &bufs[l], err) < 0)
+        if (read_layer(f, sd, l, &sp->layer[l], &bufs[l], err) < 0)
             goto out;
-    if (rq_contract_from_checkpoint(root, path, &contract, err) < 0)
+    if (rq_contract_from_checkpoint(root, path, &sp->contract, err) < 0)
         goto out;
-    if (rq_spatial_from_params(p, m, err) < 0) {
-        rq_fail_prefix(err, "%s: ", path);
-        goto out;
-    }
-    m->contract = contract;
     rc = 0;
 out:
-    for (int l = 0; l < RQ_SPATIAL_CONVS; l++)
-        free_layer(&bufs[l]);
+    if (rc < 0) {
+        for (int l = 0; l < RQ_SPATIAL_CONVS; l++)
+            free_layer(&bufs[l]);
+        memset(sp, 0, sizeof *sp);
+    }
     rq_torch_close(f);
+    return rc;
+}
+
+int rq_spatial_load(const char *path, rq_spatial_cnn *m, rq_error *err)
+{
+    memset(m, 0, sizeof *m);
+    rq_spatial_params sp;
+    if (rq_spatial_load_params(path, &sp, err) < 0)
+        return -1;
+    int rc = rq_spatial_from_params(sp.layer, m, err);
+    if (rc < 0)
+        rq_fail_prefix(err, "%s: ", path);
+    else
+        m->contract = sp.contract;
+    rq_spatial_params_free(&sp);
     return rc;
 }

@@ -145,8 +145,9 @@ static int permute_fc_weights(rq_ir_graph *g, int fc, const int64_t *s4, rq_erro
                 }
             }
     char name[300];
+    int64_t bshape[2] = {b->shape[0], b->shape[1]}; /* adding a tensor may move b */
     snprintf(name, sizeof name, "%.280s/nhwc", b->name);
-    int t = rq_ir_add_const(g, name, RQ_IR_F32, 2, b->shape, w, err);
+    int t = rq_ir_add_const(g, name, RQ_IR_F32, 2, bshape, w, err);
     free(w);
     if (t < 0)
         return -1;

@@ -80,8 +80,12 @@ static int fold_one_bn(rq_ir_graph *g, rq_ir_node *conv, rq_ir_node *bn, rq_erro
         nb[o] = (float)(((b ? (double)b[o] : 0.0) - mu[o]) * a + be[o]);
     }
     char name[300];
+    /* adding tensors may move g->tensors: copy what w points at first */
+    int64_t wshape[RQ_IR_MAX_DIMS];
+    int wrank = w->rank;
+    memcpy(wshape, w->shape, sizeof wshape);
     snprintf(name, sizeof name, "%.250s/folded_w", conv->name);
-    int tw = rq_ir_add_const(g, name, RQ_IR_F32, w->rank, w->shape, nw, err);
+    int tw = rq_ir_add_const(g, name, RQ_IR_F32, wrank, wshape, nw, err);
     snprintf(name, sizeof name, "%.250s/folded_b", conv->name);
     int64_t bs[1] = {cout};
     int tb = tw < 0 ? -1 : rq_ir_add_const(g, name, RQ_IR_F32, 1, bs, nb, err);

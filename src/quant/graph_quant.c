@@ -151,7 +151,41 @@ typedef struct lower {
     rq_gq_result *r;
     rq_tfl_model *m;
     rq_error *err;
+    char nn[64]; /* canonical name of the node being lowered */
 } lower;
+
+/* TFLite names come from the graph's structure, not from the front end's names: the same
+ * graph read from ONNX or from a checkpoint gives the same file, byte for byte.
+ * Node i is "<op type>_<i>" (lower case), its output the same; graph inputs and outputs
+ * are "input" and "output" (numbered when there are several). */
+static void canon_node(const rq_ir_graph *g, int i, char *buf, size_t size)
+{
+    char op[32];
+    const char *t = g->nodes[i].op_type;
+    size_t k = 0;
+    for (; t[k] && k < sizeof op - 1; k++)
+        op[k] = (char)(t[k] >= 'A' && t[k] <= 'Z' ? t[k] - 'A' + 'a' : t[k]);
+    op[k] = 0;
+    snprintf(buf, size, "%s_%d", op, i);
+}
+
+static void canon_tensor(const rq_ir_graph *g, int t, char *buf, size_t size)
+{
+    for (int i = 0; i < g->n_inputs; i++)
+        if (g->inputs[i] == t) {
+            snprintf(buf, size, g->n_inputs > 1 ? "input_%d" : "input", i);
+            return;
+        }
+    for (int i = 0; i < g->n_outputs; i++)
+        if (g->outputs[i] == t) {
+            snprintf(buf, size, g->n_outputs > 1 ? "output_%d" : "output", i);
+            return;
+        }
+    if (g->tensors[t].producer >= 0)
+        canon_node(g, g->tensors[t].producer, buf, size);
+    else
+        snprintf(buf, size, "tensor_%d", t);
+}
 
 static int node_fail(lower *L, const rq_ir_node *n, const char *why)
 {
@@ -189,7 +223,9 @@ static int tfl_of(lower *L, int t)
     if (!q->quantized || x->rank > RQ_TFL_MAX_DIMS || shape32(x, s) < 0)
         return rq_fail(L->err, "%s: tensor '%s' has no int8 parameters or an unsupported shape",
                        L->g->source, x->name);
-    q->tfl = act_tensor(L, x->name, x->rank, s, q->scale, q->zero_point);
+    char name[64];
+    canon_tensor(L->g, t, name, sizeof name);
+    q->tfl = act_tensor(L, name, x->rank, s, q->scale, q->zero_point);
     return q->tfl;
 }
 
@@ -277,13 +313,13 @@ static int weights_and_bias(lower *L, const rq_ir_node *n, const float *w, int64
         for (int64_t o = 0; o < cout; o++)
             for (int64_t k = 0; k < rest; k++)
                 qd[k * cout + o] = qw[o * rest + k];
-    snprintf(name, sizeof name, "%.250s/weights", n->name);
+    snprintf(name, sizeof name, "%.250s/weights", L->nn);
     int nq = per_channel ? (int)cout : 1;
     if ((*wt = const_tensor(L, name, RQ_TFL_INT8, wrank, wshape, depthwise ? qd : qw,
                             (size_t)(cout * rest))) < 0 ||
         rq_tfl_set_quant(L->m, *wt, nq, ws, zeros, qdim, L->err) < 0)
         goto done;
-    snprintf(name, sizeof name, "%.250s/bias", n->name);
+    snprintf(name, sizeof name, "%.250s/bias", L->nn);
     int32_t bshape[1] = {(int32_t)cout};
     if ((*bt = const_tensor(L, name, RQ_TFL_INT32, 1, bshape, qb, (size_t)cout * 4)) < 0 ||
         rq_tfl_set_quant(L->m, *bt, nq, bs, zeros, 0, L->err) < 0)
@@ -305,10 +341,10 @@ static int explicit_pad(lower *L, const rq_ir_node *n, const rq_ir_window *w, in
     int32_t s[4] = {xt->shape[0], xt->shape[1] + q[2] + q[3], xt->shape[2] + q[4] + q[5],
                     xt->shape[3]};
     char name[300];
-    snprintf(name, sizeof name, "%.250s/paddings", n->name);
+    snprintf(name, sizeof name, "%.250s/paddings", L->nn);
     int32_t ps[2] = {4, 2};
     int pt = const_tensor(L, name, RQ_TFL_INT32, 2, ps, q, sizeof q);
-    snprintf(name, sizeof name, "%.250s/padded", n->name);
+    snprintf(name, sizeof name, "%.250s/padded", L->nn);
     const rq_gq_tensor *in = &L->r->t[n->in[0]];
     int y = act_tensor(L, name, 4, s, in->scale, in->zero_point);
     if (pt < 0 || y < 0 || add_op(L, RQ_TFL_OP_PAD, 2, (int32_t[]){x, pt}, y, NULL) < 0)
@@ -398,7 +434,7 @@ static int lower_mean(lower *L, const rq_ir_node *n)
         o.keep_dims = (int)rq_ir_attr_int(n, "keepdims", 1);
     }
     int x = tfl_of(L, n->in[0]), y = tfl_of(L, n->out[0]);
-    int ax = i32_const(L, n->name, "axes", na, axes);
+    int ax = i32_const(L, L->nn, "axes", na, axes);
     if (x < 0 || y < 0 || ax < 0)
         return -1;
     return add_op(L, RQ_TFL_OP_MEAN, 2, (int32_t[]){x, ax}, y, &o);
@@ -447,7 +483,7 @@ static int lower_reshape(lower *L, const rq_ir_node *n)
     if (shape32(yt, s) < 0)
         return node_fail(L, n, "output too large");
     int x = tfl_of(L, n->in[0]), y = tfl_of(L, n->out[0]);
-    int st = i32_const(L, n->name, "shape", yt->rank, s);
+    int st = i32_const(L, L->nn, "shape", yt->rank, s);
     if (x < 0 || y < 0 || st < 0)
         return -1;
     rq_tfl_options o = rq_tfl_default_options();
@@ -465,7 +501,7 @@ static int lower_transpose(lower *L, const rq_ir_node *n)
     int32_t q[RQ_IR_MAX_DIMS];
     for (int i = 0; i < k; i++)
         q[i] = (int32_t)p[i];
-    int x = tfl_of(L, n->in[0]), y = tfl_of(L, n->out[0]), pt = i32_const(L, n->name, "perm", k, q);
+    int x = tfl_of(L, n->in[0]), y = tfl_of(L, n->out[0]), pt = i32_const(L, L->nn, "perm", k, q);
     if (x < 0 || y < 0 || pt < 0)
         return -1;
     return add_op(L, RQ_TFL_OP_TRANSPOSE, 2, (int32_t[]){x, pt}, y, NULL);
@@ -493,7 +529,7 @@ static int lower_concat(lower *L, const rq_ir_node *n)
         return node_fail(L, n, "too many inputs");
     int32_t in[RQ_TFL_MAX_OP_IO];
     for (int k = 0; k < n->n_in; k++)
-        if ((in[k] = requantized(L, n->in[k], &L->r->t[n->out[0]], n->name, k)) < 0)
+        if ((in[k] = requantized(L, n->in[k], &L->r->t[n->out[0]], L->nn, k)) < 0)
             return -1;
     int y = tfl_of(L, n->out[0]);
     int64_t axis = rq_ir_attr_int(n, "axis", 0);
@@ -520,7 +556,7 @@ static int lower_pad(lower *L, const rq_ir_node *n)
         q[2 * d] = (int32_t)p[d], q[2 * d + 1] = (int32_t)p[rank + d];
     }
     char name[300];
-    snprintf(name, sizeof name, "%.250s/paddings", n->name);
+    snprintf(name, sizeof name, "%.250s/paddings", L->nn);
     int32_t ps[2] = {rank, 2};
     int pt = const_tensor(L, name, RQ_TFL_INT32, 2, ps, q, (size_t)rank * 8);
     int x = tfl_of(L, n->in[0]), y = tfl_of(L, n->out[0]);
@@ -564,7 +600,7 @@ static int lower_resize(lower *L, const rq_ir_node *n)
                 return node_fail(L, n, "a scale that is not output size / input size");
     }
     int32_t size[2] = {(int32_t)yt->shape[1], (int32_t)yt->shape[2]};
-    int xi = tfl_of(L, n->in[0]), y = tfl_of(L, n->out[0]), st = i32_const(L, n->name, "size", 2, size);
+    int xi = tfl_of(L, n->in[0]), y = tfl_of(L, n->out[0]), st = i32_const(L, L->nn, "size", 2, size);
     if (xi < 0 || y < 0 || st < 0)
         return -1;
     return add_op(L, code, 2, (int32_t[]){xi, st}, y, &o);
@@ -594,7 +630,7 @@ static int const_operand(lower *L, const rq_ir_node *n, int t, int k)
     if (c->rank)
         shape32(c, s);
     char name[300];
-    snprintf(name, sizeof name, "%.250s/operand%d", n->name, k);
+    snprintf(name, sizeof name, "%.250s/operand%d", L->nn, k);
     int64_t z = zp;
     int i = const_tensor(L, name, RQ_TFL_INT8, rank, s, q, (size_t)cnt);
     free(q);
@@ -726,7 +762,8 @@ static int float_edge(lower *L, int t, int is_input, int32_t *io)
     const rq_ir_tensor *x = &L->g->tensors[t];
     int32_t s[RQ_IR_MAX_DIMS];
     char name[300];
-    snprintf(name, sizeof name, "%.280s_float", x->name);
+    canon_tensor(L->g, t, name, sizeof name);
+    strcat(name, "_float");
     shape32(x, s);
     int f = rq_tfl_add_tensor(L->m, name, RQ_TFL_FLOAT32, x->rank, s, L->err);
     int q = tfl_of(L, t);
@@ -741,7 +778,7 @@ int rq_gq_build(const rq_ir_graph *g, const rq_gq_opts *o, rq_gq_result *r, rq_t
                 rq_error *err)
 {
     rq_tfl_model_init(m);
-    lower L = {g, r, m, err};
+    lower L = {g, r, m, err, ""};
     if (g->layout != RQ_IR_NHWC)
         return rq_fail(err, "%s: the int8 path needs the NHWC graph", g->source);
     if (g->n_inputs != 1 || g->n_outputs < 1 || g->n_outputs > RQ_TFL_MAX_GRAPH_IO)
@@ -750,16 +787,16 @@ int rq_gq_build(const rq_ir_graph *g, const rq_gq_opts *o, rq_gq_result *r, rq_t
     int32_t in, out[RQ_TFL_MAX_GRAPH_IO];
     if (o->io_float ? float_edge(&L, g->inputs[0], 1, &in) < 0 : (in = tfl_of(&L, g->inputs[0])) < 0)
         return -1;
-    for (int i = 0; i < g->n_nodes; i++)
+    for (int i = 0; i < g->n_nodes; i++) {
+        canon_node(g, i, L.nn, sizeof L.nn);
         if (lower_node(&L, &g->nodes[i]) < 0)
             return -1;
+    }
     for (int i = 0; i < g->n_outputs; i++)
         if (o->io_float ? float_edge(&L, g->outputs[i], 0, &out[i]) < 0
                         : (out[i] = tfl_of(&L, g->outputs[i])) < 0)
             return -1;
-    char desc[512];
-    snprintf(desc, sizeof desc, "rppgq int8 from ONNX (opset %d), calibration %s", g->opset,
-             "per-tensor activations, per-channel weights");
+    const char *desc = "rppgq int8 (graph IR): per-channel weights, per-tensor activations";
     if (rq_tfl_set_graph_io(m, 1, &in, g->n_outputs, out, err) < 0 ||
         rq_tfl_set_description(m, desc, err) < 0)
         return -1;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frontend/spatial_ckpt.h"
 #include "io/sample_file.h"
 #include "passes/passes.h"
 #include "quant/graph_quant.h"
@@ -51,6 +52,22 @@ static float *chosen_samples(const rq_ir_graph *g, const rq_samples *s, const in
     return out;
 }
 
+/* The canonical NCHW graph from either front end (the checkpoint's input size comes from
+ * the samples). */
+static int load_canonical(const rq_onnx_quant_opts *o, const rq_samples *s, rq_ir_graph *g,
+                          rq_error *err)
+{
+    if (o->onnx)
+        return rq_load_onnx_graph(o->onnx, RQ_IR_NCHW, g, err);
+    if (s->rank != 3) {
+        rq_ir_init(g, o->spatial);
+        return rq_fail(err, "%s: the Spatial CNN takes samples of shape (N, C, H, W)", o->calib);
+    }
+    if (rq_spatial_ckpt_graph(o->spatial, (int)s->shape[1], (int)s->shape[2], g, err) < 0)
+        return -1;
+    return rq_passes_canonicalize(g, err);
+}
+
 int rq_quantize_onnx(const rq_onnx_quant_opts *o, rq_error *err)
 {
     rq_ir_graph g;
@@ -62,15 +79,20 @@ int rq_quantize_onnx(const rq_onnx_quant_opts *o, rq_error *err)
     float *cal = NULL;
     int rc = -1;
     rq_gq_opts go = {o->method, o->io_float};
+    const char *model = o->onnx ? o->onnx : o->spatial;
+    if (rq_samples_read(o->calib, &s, err) < 0) {
+        rq_ir_init(&g, model);
+        goto done;
+    }
     /* operators are checked on the canonical graph, before the TFLite rewrites need shapes */
-    if (rq_load_onnx_graph(o->onnx, RQ_IR_NCHW, &g, err) < 0 || rq_gq_check_ops(&g, err) < 0 ||
+    if (load_canonical(o, &s, &g, err) < 0 || rq_gq_check_ops(&g, err) < 0 ||
         rq_passes_for_tflite(&g, err) < 0)
         goto done;
     if (g.n_inputs != 1 || g.tensors[g.inputs[0]].dtype != RQ_IR_F32) {
-        rq_fail(err, "%s: the int8 path needs exactly one float32 input", o->onnx);
+        rq_fail(err, "%s: the int8 path needs exactly one float32 input", model);
         goto done;
     }
-    if (rq_samples_read(o->calib, &s, err) < 0 || check_sample_shape(&g, &s, o->calib, err) < 0)
+    if (check_sample_shape(&g, &s, o->calib, err) < 0)
         goto done;
     int64_t n = s.n < o->samples ? s.n : o->samples;
     if (rq_calib_pick(s.n, n, o->seed, &idx) < 0 || !(cal = chosen_samples(&g, &s, idx, n))) {

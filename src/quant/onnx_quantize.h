@@ -1,7 +1,7 @@
-/* `rppgq quantize --onnx`: an ONNX model + calibration samples -> fully int8 .tflite.
- * One pipeline: ONNX front end, canonical passes, NHWC, calibration on the float
- * executor, lowering (graph_quant.h), the TFLite writer, and the int8 engine for the
- * quantization report. */
+/* `rppgq quantize --onnx` (and `--spatial CKPT --calib`): a model + calibration samples ->
+ * fully int8 .tflite. One pipeline whichever the front end (ONNX, or the seed's
+ * checkpoint): canonical passes, NHWC, calibration on the float executor, lowering
+ * (graph_quant.h), the TFLite writer, and the int8 engine for the quantization report. */
 #ifndef RQ_ONNX_QUANTIZE_H
 #define RQ_ONNX_QUANTIZE_H
 
@@ -14,7 +14,8 @@
 #define RQ_ONNX_DEFAULT_SAMPLES 100
 
 typedef struct rq_onnx_quant_opts {
-    const char *onnx, *calib, *out, *json;
+    const char *onnx, *spatial; /* the model: one of the two */
+    const char *calib, *out, *json;
     rq_calib_method method;
     int64_t samples; /* at most this many calibration samples (seeded draw) */
     uint64_t seed;

@@ -48,7 +48,19 @@ assert all(x['sqnr_db'] is not None and x['sqnr_db'] > 20 for x in t), [x['sqnr_
 assert any(x['graph_output'] for x in t)
 PYEOF
 fi
-$PY -c "import numpy as np; np.zeros((4, 3, 20, 20), '<f4').tofile('/dev/null'); np.save('$T/wrong.npy', np.zeros((4, 3, 20, 20), '<f4'))"
+# One pipeline, two front ends: the seed's checkpoint read into the IR gives the same file,
+# byte for byte, as PyTorch's ONNX export of that model (BatchNorms kept, so both fold
+# them with the same pass); the export with BatchNorm folded by PyTorch differs only
+# through PyTorch's float rounding of the fold.
+if $RPPGQ quantize --spatial "$M.pth" --calib "$M.calib.npy" --out "$T/ckpt.tflite" >/dev/null &&
+    $RPPGQ quantize --onnx "${M}_bn.onnx" --calib "$M.calib.npy" --out "$T/bn.tflite" >/dev/null; then
+    cmp -s "$T/ckpt.tflite" "$T/bn.tflite" \
+        && pass "seed CNN: checkpoint and ONNX give the same .tflite ($(stat -c %s "$T/ckpt.tflite") bytes, 0 differ)" \
+        || fail "seed CNN: checkpoint and ONNX .tflite differ in $(cmp -l "$T/ckpt.tflite" "$T/bn.tflite" | wc -l) bytes"
+else
+    fail "quantize --spatial CKPT --calib or the BatchNorm-keeping export failed"
+fi
+$PY -c "import numpy as np; np.save('$T/wrong.npy', np.zeros((4, 3, 20, 20), '<f4'))"
 expect_fail "calibration shape" 1 "wrong.npy: samples of shape \(N,3,20,20\), but the model input 'input' takes \(N,3,36,36\)" \
     -- $RPPGQ quantize --onnx "$M.onnx" --calib "$T/wrong.npy" --out "$T/never.tflite"
 $PY -c "import numpy as np; a = np.zeros((2, 3, 36, 36), '<f4'); a[1, 0, 0, 0] = np.inf; np.save('$T/inf.npy', a)"
@@ -66,6 +78,6 @@ then
 else
     fail "PyTorch could not export the GELU model"
 fi
-expect_fail "missing --calib" 2 "--onnx, --calib and --out are required" -- $RPPGQ quantize --onnx "$M.onnx" --out "$T/never.tflite"
+expect_fail "missing --calib" 2 "--onnx \(or --spatial\), --calib and --out are required" -- $RPPGQ quantize --onnx "$M.onnx" --out "$T/never.tflite"
 [ ! -e "$T/never.tflite" ] && pass "nothing written on failure" || fail "never.tflite written"
 finish

@@ -11,6 +11,6 @@ zoo_make() {
         fi
         touch "$ZOO/.done"
     fi
-    ZOO_MODELS=$(cd "$ZOO" && ls *.onnx | sed 's/\.onnx$//')
+    ZOO_MODELS=$(cd "$ZOO" && ls *.shape | sed "s/\\.shape$//")
     return 0
 }

@@ -10,6 +10,9 @@ For every model NAME it writes (fixed seeds: the same files every run):
     NAME.calib.pt      torch.save of 64 calibration inputs (N, C, H, W) float32
     NAME.calib.npy     the same as .npy
     NAME.shape         "C H W OUT_ELEMS OPSET OUT_SHAPE" (OUT_SHAPE without the batch, "8,4,4")
+and for the seed's Spatial CNN also its checkpoint (seed_spatial.pth, as the seed saves it)
+and an export that keeps the BatchNormalization nodes (seed_spatial_bn.onnx,
+training=PRESERVE), which the checkpoint front end must reproduce byte for byte.
 Nothing here is committed: tests make the zoo once per run and share it (onnx_zoo.sh).
 """
 import os
@@ -196,6 +199,10 @@ def make(name):
     path = os.path.join(OUT, name)
     torch.onnx.export(model, x, path + '.onnx', opset_version=opset, input_names=['input'],
                       output_names=['output'])
+    if name == 'seed_spatial':
+        torch.save({'model_state_dict': model.state_dict(), 'num_params': 9904}, path + '.pth')
+        torch.onnx.export(model, x, path + '_bn.onnx', opset_version=opset, input_names=['input'],
+                          output_names=['output'], training=torch.onnx.TrainingMode.PRESERVE)
     held = inputs(g, 16, c, h, w, kind)
     calib = inputs(g, 64, c, h, w, kind)
     with torch.no_grad():
