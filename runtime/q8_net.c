@@ -32,6 +32,15 @@ static void run_layer(const rppg_q8_layer *l, const int8_t *const *src, int8_t *
     case RPPG_Q8_MOVES:
         rppg_q8_moves_run(&l->op.moves, src, dst);
         break;
+    case RPPG_Q8_BINARY:
+        rppg_q8_binary_run(&l->op.bin.q, &l->op.bin.g, src[0], src[1], dst);
+        break;
+    case RPPG_Q8_LUT:
+        rppg_q8_lut_run(l->op.lut, (const uint8_t *)src[0], (uint8_t *)dst, l->out_bytes);
+        break;
+    case RPPG_Q8_SOFTMAX:
+        rppg_q8_softmax_run(l->op.softmax, src[0], dst);
+        break;
     case RPPG_Q8_COPY:
     default:
         for (i = 0; i < l->out_bytes; i++)

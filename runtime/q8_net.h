@@ -20,6 +20,7 @@
 
 #include "int8_dwfc.h"
 #include "int8_kernels.h"
+#include "int8_ops.h"
 #include "q8_moves.h"
 
 typedef enum rppg_q8_kind {
@@ -30,8 +31,17 @@ typedef enum rppg_q8_kind {
     RPPG_Q8_COPY = 4, /* RESHAPE and friends: the bytes stay as they are */
     RPPG_Q8_DEPTHWISE = 5,
     RPPG_Q8_FULLY_CONNECTED = 6,
-    RPPG_Q8_MOVES = 7 /* data movement: q8_moves.h */
+    RPPG_Q8_MOVES = 7,  /* data movement: q8_moves.h */
+    RPPG_Q8_BINARY = 8, /* ADD, SUB, MUL, MAXIMUM, MINIMUM, PRELU with broadcasting */
+    RPPG_Q8_LUT = 9,    /* RELU, RELU6, LEAKY_RELU, HARD_SWISH, TANH, LOGISTIC: a table */
+    RPPG_Q8_SOFTMAX = 10
 } rppg_q8_kind;
+
+/* A two-input elementwise layer: the operator and its broadcast. */
+typedef struct rppg_q8_binary_layer {
+    rppg_q8_binary q;
+    rppg_q8_bcast g;
+} rppg_q8_binary_layer;
 
 #define RPPG_Q8_MAX_LAYER_IN 8
 #define RPPG_Q8_NET_IN (-1)  /* a layer reads the network's input buffer */
@@ -50,6 +60,9 @@ typedef struct rppg_q8_layer {
         rppg_q8_dwconv dw;    /* RPPG_Q8_DEPTHWISE */
         rppg_q8_fc fc;        /* RPPG_Q8_FULLY_CONNECTED */
         rppg_q8_moves moves;  /* RPPG_Q8_MOVES */
+        rppg_q8_binary_layer bin;          /* RPPG_Q8_BINARY */
+        const rppg_q8_lut *lut;            /* RPPG_Q8_LUT (out_bytes elements) */
+        const rppg_q8_softmax *softmax;    /* RPPG_Q8_SOFTMAX */
     } op;
 } rppg_q8_layer;
 

@@ -93,7 +93,7 @@ emit_part preprocess "$(stack rppg_preprocess_frame rppg_window_patch)" \
     "$(part_size runtime/preprocess.c runtime/input_contract.c)" runtime/preprocess.c runtime/input_contract.c
 echo ","
 emit_part int8_cpu_path "$(stack rppg_q8_net_run rppg_q8_conv2d)" \
-    "$(part_size runtime/int8_kernels.c runtime/int8_dwfc.c runtime/int8_movement.c runtime/q8_moves.c runtime/q8_net.c)" runtime/int8_kernels.c runtime/int8_dwfc.c runtime/int8_movement.c runtime/q8_moves.c runtime/q8_net.c
+    "$(part_size runtime/int8_kernels.c runtime/int8_dwfc.c runtime/int8_movement.c runtime/q8_moves.c runtime/int8_elementwise.c runtime/int8_fixedpoint.c runtime/int8_reduce.c runtime/q8_net.c)" runtime/int8_kernels.c runtime/int8_dwfc.c runtime/int8_movement.c runtime/q8_moves.c runtime/int8_elementwise.c runtime/int8_fixedpoint.c runtime/int8_reduce.c runtime/q8_net.c
 echo ","
 emit_part resample "$(stack rppg_resampler_push)" "$(part_size runtime/resample.c)" runtime/resample.c
 echo ","

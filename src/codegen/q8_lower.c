@@ -424,6 +424,47 @@ static int lower_moves(const rq_tfl_model *m, const rq_tfl_op *o, int k, const p
     return 0;
 }
 
+/* Operators whose prepared runtime parameters the MCU runs as they are. */
+static int is_prepared_op(int code)
+{
+    switch (code) {
+    case RQ_TFL_OP_ADD: case RQ_TFL_OP_SUB: case RQ_TFL_OP_MUL: case RQ_TFL_OP_MAXIMUM:
+    case RQ_TFL_OP_MINIMUM: case RQ_TFL_OP_PRELU: case RQ_TFL_OP_RELU: case RQ_TFL_OP_RELU6:
+    case RQ_TFL_OP_LEAKY_RELU: case RQ_TFL_OP_HARD_SWISH: case RQ_TFL_OP_TANH:
+    case RQ_TFL_OP_LOGISTIC: case RQ_TFL_OP_SOFTMAX:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ADD/SUB/MUL/MAXIMUM/MINIMUM/PRELU, the int8 activations and SOFTMAX: the engine's
+ * prepared parameters (TFLite Micro's Prepare math) copied into the layer. */
+static int lower_prepared(const rq_tfl_op *o, int k, const prep_op *p, rq_q8_lowered *out,
+                          rppg_q8_layer *l, const char *what, rq_error *err)
+{
+    const rppg_q8_lut *lut = lut_export(p);
+    const rppg_q8_softmax *sm = softmax_export(p);
+    if (binary_export(p, &l->op.bin.q, &l->op.bin.g) == 0) {
+        if (l->n_in != 2)
+            return rq_fail(err, "%s: operator %d (%s): a constant operand is not supported by "
+                           "the MCU CPU path", what, k, op_name(o));
+        l->kind = RPPG_Q8_BINARY;
+    } else if (lut) {
+        out->luts[k] = *lut;
+        l->kind = RPPG_Q8_LUT;
+        l->op.lut = &out->luts[k];
+    } else if (sm) {
+        out->softmaxes[k] = *sm;
+        l->kind = RPPG_Q8_SOFTMAX;
+        l->op.softmax = &out->softmaxes[k];
+    } else {
+        return rq_fail(err, "%s: operator %d (%s) on these types is not supported by the MCU "
+                       "CPU path", what, k, op_name(o));
+    }
+    return 0;
+}
+
 /* QUANTIZE int8 -> int8 (a requantization): one flat copy that requantizes each byte,
  * TFLite's Requantize with (multiplier, shift) of s_in / s_out. */
 static int lower_requantize(const rq_tfl_model *m, const rq_tfl_op *o, int k,
@@ -532,6 +573,14 @@ static int lower_layers(const rq_tfl_model *m, rppg_q8_rounding rounding, const 
         const rq_tfl_op *o = &m->ops[k];
         rppg_q8_layer *l = &out->layers[k];
         act_info in, y;
+        if (is_prepared_op(o->code)) {
+            if (layer_inputs(m, o, k, ref, l, what, err) ||
+                int8_tensor(m, o->inputs[0], what, k, &l->in_bytes, err) ||
+                int8_tensor(m, o->outputs[0], what, k, &l->out_bytes, err) ||
+                lower_prepared(o, k, rq_engine_op(e, k), out, l, what, err))
+                return -1;
+            continue;
+        }
         if (is_moves_op(o->code) || o->code == RQ_TFL_OP_QUANTIZE) {
             if (layer_inputs(m, o, k, ref, l, what, err) ||
                 int8_tensor(m, o->inputs[0], what, k, &l->in_bytes, err) ||
@@ -620,8 +669,10 @@ int rq_q8_lower(const rq_tfl_model *m, rppg_q8_rounding rounding, const char *wh
     out->params = calloc((size_t)(unsigned)(n_params > 0 ? n_params : 1), sizeof *out->params);
     ref = calloc((size_t)m->n_tensors + 1, sizeof *ref);
     out->moves = calloc((size_t)(unsigned)m->n_ops * RQ_TFL_MAX_OP_IO, sizeof *out->moves);
+    out->luts = calloc((size_t)(unsigned)m->n_ops, sizeof *out->luts);
+    out->softmaxes = calloc((size_t)(unsigned)m->n_ops, sizeof *out->softmaxes);
     rq_tfl_engine *e = NULL;
-    int rc = !out->layers || !out->params || !ref || !out->moves
+    int rc = !out->layers || !out->params || !ref || !out->moves || !out->luts || !out->softmaxes
                  ? rq_fail(err, "%s: out of memory", what) : 0;
     if (!rc)
         rc = rq_tfl_validate(m, what, err) || check_order(m, what, err) ||
@@ -651,6 +702,10 @@ void rq_q8_lowered_free(rq_q8_lowered *l)
     free(l->layers);
     free(l->params);
     free(l->moves);
+    free(l->luts);
+    free(l->softmaxes);
+    l->luts = NULL;
+    l->softmaxes = NULL;
     l->layers = NULL;
     l->params = NULL;
     l->moves = NULL;

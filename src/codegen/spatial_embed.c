@@ -21,6 +21,10 @@ __asm__(RQ_SP_EMBED("rq_sp_mv_h", "runtime/int8_movement.h"));
 __asm__(RQ_SP_EMBED("rq_sp_mv_c", "runtime/int8_movement.c"));
 __asm__(RQ_SP_EMBED("rq_sp_qm_h", "runtime/q8_moves.h"));
 __asm__(RQ_SP_EMBED("rq_sp_qm_c", "runtime/q8_moves.c"));
+__asm__(RQ_SP_EMBED("rq_sp_op_h", "runtime/int8_ops.h"));
+__asm__(RQ_SP_EMBED("rq_sp_ew_c", "runtime/int8_elementwise.c"));
+__asm__(RQ_SP_EMBED("rq_sp_fx_c", "runtime/int8_fixedpoint.c"));
+__asm__(RQ_SP_EMBED("rq_sp_rd_c", "runtime/int8_reduce.c"));
 __asm__(RQ_SP_EMBED("rq_sp_n_h", "runtime/q8_net.h"));
 __asm__(RQ_SP_EMBED("rq_sp_n_c", "runtime/q8_net.c"));
 __asm__(RQ_SP_EMBED("rq_sp_pre_h", "runtime/preprocess.h"));
@@ -35,7 +39,7 @@ DECL(rq_sp_ic_h); DECL(rq_sp_ic_c); DECL(rq_sp_k_h); DECL(rq_sp_k_c); DECL(rq_sp
 DECL(rq_sp_n_c); DECL(rq_sp_pre_h); DECL(rq_sp_pre_c); DECL(rq_sp_post_h); DECL(rq_sp_post_c);
 DECL(rq_sp_rs_h); DECL(rq_sp_rs_c);
 DECL(rq_sp_dw_h); DECL(rq_sp_dw_c); DECL(rq_sp_mv_h); DECL(rq_sp_mv_c); DECL(rq_sp_qm_h);
-DECL(rq_sp_qm_c);
+DECL(rq_sp_qm_c); DECL(rq_sp_op_h); DECL(rq_sp_ew_c); DECL(rq_sp_fx_c); DECL(rq_sp_rd_c);
 
 #define FILE_OF(name, s) {name, s, (size_t)(s##_end - s)}
 
@@ -47,6 +51,8 @@ void rq_spatial_runtime_files(rq_embedded_file files[RQ_SPATIAL_RUNTIME_NFILES])
         FILE_OF("int8_dwfc.h", rq_sp_dw_h),      FILE_OF("int8_dwfc.c", rq_sp_dw_c),
         FILE_OF("int8_movement.h", rq_sp_mv_h),  FILE_OF("int8_movement.c", rq_sp_mv_c),
         FILE_OF("q8_moves.h", rq_sp_qm_h),       FILE_OF("q8_moves.c", rq_sp_qm_c),
+        FILE_OF("int8_ops.h", rq_sp_op_h),       FILE_OF("int8_elementwise.c", rq_sp_ew_c),
+        FILE_OF("int8_fixedpoint.c", rq_sp_fx_c), FILE_OF("int8_reduce.c", rq_sp_rd_c),
         FILE_OF("q8_net.h", rq_sp_n_h),          FILE_OF("q8_net.c", rq_sp_n_c),
         FILE_OF("preprocess.h", rq_sp_pre_h),    FILE_OF("preprocess.c", rq_sp_pre_c),
         FILE_OF("resample.h", rq_sp_rs_h),       FILE_OF("resample.c", rq_sp_rs_c),

@@ -50,6 +50,9 @@ static const char *kind_name(rppg_q8_kind k)
     case RPPG_Q8_DEPTHWISE: return "RPPG_Q8_DEPTHWISE";
     case RPPG_Q8_FULLY_CONNECTED: return "RPPG_Q8_FULLY_CONNECTED";
     case RPPG_Q8_MOVES: return "RPPG_Q8_MOVES";
+    case RPPG_Q8_BINARY: return "RPPG_Q8_BINARY";
+    case RPPG_Q8_LUT: return "RPPG_Q8_LUT";
+    case RPPG_Q8_SOFTMAX: return "RPPG_Q8_SOFTMAX";
     case RPPG_Q8_MAX_POOL: return "RPPG_Q8_MAX_POOL";
     case RPPG_Q8_AVG_POOL: return "RPPG_Q8_AVG_POOL";
     case RPPG_Q8_MEAN_HW: return "RPPG_Q8_MEAN_HW";
@@ -85,6 +88,10 @@ static size_t layer_const_bytes(const rppg_q8_layer *y)
         break;
     case RPPG_Q8_MOVES:
         return (size_t)y->op.moves.n_moves * sizeof(rppg_q8_move);
+    case RPPG_Q8_LUT:
+        return sizeof(rppg_q8_lut);
+    case RPPG_Q8_SOFTMAX:
+        return sizeof(rppg_q8_softmax);
     default:
         return 0;
     }
@@ -148,9 +155,56 @@ static void write_moves(FILE *f, int i, const rppg_q8_moves *mv)
     fputs("};\n\n", f);
 }
 
+static void write_i32_list(FILE *f, const int32_t *v, int n)
+{
+    fputc('{', f);
+    for (int d = 0; d < n; d++)
+        fprintf(f, "%s%ld", d ? ", " : "", (long)v[d]);
+    fputc('}', f);
+}
+
+static const char *binary_kind_name(rppg_q8_binary_kind k)
+{
+    switch (k) {
+    case RPPG_Q8_ADD: return "RPPG_Q8_ADD";
+    case RPPG_Q8_SUB: return "RPPG_Q8_SUB";
+    case RPPG_Q8_MUL: return "RPPG_Q8_MUL";
+    case RPPG_Q8_MAXIMUM: return "RPPG_Q8_MAXIMUM";
+    case RPPG_Q8_MINIMUM: return "RPPG_Q8_MINIMUM";
+    default: return "RPPG_Q8_PRELU";
+    }
+}
+
+static void write_lut(FILE *f, int i, const rppg_q8_lut *t)
+{
+    fprintf(f, "static const rppg_q8_lut layer%d_lut = {{", i);
+    for (int v = 0; v < 256; v++)
+        fprintf(f, "%s%u,", v % 24 ? " " : "\n    ", (unsigned)t->table[v]);
+    fputs("\n}};\n\n", f);
+}
+
+static void write_softmax(FILE *f, int i, const rppg_q8_softmax *p)
+{
+    fprintf(f, "static const rppg_q8_softmax layer%d_softmax = {%ld, %ld, %ld, {", i,
+            (long)p->rows, (long)p->depth, (long)p->diff_min);
+    for (int v = 0; v < 256; v++) {
+        if (p->exp_q0[v] == INT32_MIN)
+            fprintf(f, "%s(-2147483647 - 1),", v % 8 ? " " : "\n    ");
+        else
+            fprintf(f, "%s%ld,", v % 8 ? " " : "\n    ", (long)p->exp_q0[v]);
+    }
+    fputs("\n}};\n\n", f);
+}
+
 static void write_arrays(FILE *f, int i, const rppg_q8_layer *y)
 {
     switch (y->kind) {
+    case RPPG_Q8_LUT:
+        write_lut(f, i, y->op.lut);
+        break;
+    case RPPG_Q8_SOFTMAX:
+        write_softmax(f, i, y->op.softmax);
+        break;
     case RPPG_Q8_MOVES:
         write_moves(f, i, &y->op.moves);
         break;
@@ -247,6 +301,32 @@ static void write_op(FILE *f, int i, const rppg_q8_layer *y)
                 p->stride_w, p->pad_top, p->pad_left, (long)p->act_min, (long)p->act_max);
         break;
     }
+    case RPPG_Q8_BINARY: {
+        const rppg_q8_binary *q = &y->op.bin.q;
+        const rppg_q8_bcast *g = &y->op.bin.g;
+        fprintf(f, ",\n     .op.bin = {.q = {.kind = %s, .a_offset = %ld, .b_offset = %ld, "
+                   ".out_offset = %ld, .left_shift = %d,\n              .a_mult = %ld, "
+                   ".b_mult = %ld, .out_mult = %ld, .a_shift = %d, .b_shift = %d, "
+                   ".out_shift = %d,\n              .act_min = %ld, .act_max = %ld, "
+                   ".rounding = %s},\n              .g = {.rank = %d, .dims = ",
+                binary_kind_name(q->kind), (long)q->a_offset, (long)q->b_offset,
+                (long)q->out_offset, q->left_shift, (long)q->a_mult, (long)q->b_mult,
+                (long)q->out_mult, q->a_shift, q->b_shift, q->out_shift, (long)q->act_min,
+                (long)q->act_max, rounding_name(q->rounding), g->rank);
+        write_i32_list(f, g->dims, g->rank);
+        fputs(", .a_stride = ", f);
+        write_i32_list(f, g->a_stride, g->rank);
+        fputs(", .b_stride = ", f);
+        write_i32_list(f, g->b_stride, g->rank);
+        fputs("}}", f);
+        break;
+    }
+    case RPPG_Q8_LUT:
+        fprintf(f, ",\n     .op.lut = &layer%d_lut", i);
+        break;
+    case RPPG_Q8_SOFTMAX:
+        fprintf(f, ",\n     .op.softmax = &layer%d_softmax", i);
+        break;
     case RPPG_Q8_MOVES: {
         const rppg_q8_moves *p = &y->op.moves;
         fprintf(f, ",\n     .op.moves = {.n_moves = %d, .moves = layer%d_moves, .fill = %d, "

@@ -27,6 +27,8 @@ typedef struct rq_q8_lowered {
     rppg_q8_layer *layers;
     int32_t *params; /* multipliers and shifts of every layer, one allocation */
     rppg_q8_move *moves; /* the copies of every data-movement layer, one allocation */
+    rppg_q8_lut *luts;         /* one slot per layer, used by RPPG_Q8_LUT layers */
+    rppg_q8_softmax *softmaxes; /* one slot per layer, used by RPPG_Q8_SOFTMAX layers */
     rppg_contract contract;
     int has_contract; /* the model description names its input contract */
 } rq_q8_lowered;
@@ -38,7 +40,7 @@ void rq_q8_lowered_free(rq_q8_lowered *l);
 
 /* The runtime files the export copies beside the network (byte for byte from runtime/):
  * input contract, int8 kernels and net runner, preprocessing, resampling, postprocessing. */
-#define RQ_SPATIAL_RUNTIME_NFILES 18
+#define RQ_SPATIAL_RUNTIME_NFILES 22
 void rq_spatial_runtime_files(rq_embedded_file files[RQ_SPATIAL_RUNTIME_NFILES]);
 
 /* Writes DIR/spatial_cnn_int8.h and DIR/spatial_cnn_int8.c plus the runtime files above

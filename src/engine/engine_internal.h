@@ -155,8 +155,17 @@ int op_multiplier(prep_ctx *c, const prep_op *p, double real, const char *what, 
 /* Frees what a prepare allocated into p (multipliers, weights, state). */
 void rq_prep_op_release(prep_op *p);
 
-/* For back ends that reuse what prepare computed (export-c --spatial): operator i. */
+/* For back ends that reuse what prepare computed (export-c --spatial): operator i, and
+ * the runtime parameters of the operator families the MCU path runs as prepared (each
+ * NULL, or -1, when p is not of that family). */
 const prep_op *rq_engine_op(const rq_tfl_engine *e, int i);
+struct rppg_q8_binary;
+struct rppg_q8_bcast;
+struct rppg_q8_lut;
+struct rppg_q8_softmax;
+int binary_export(const prep_op *p, struct rppg_q8_binary *q, struct rppg_q8_bcast *g);
+const struct rppg_q8_lut *lut_export(const prep_op *p);
+const struct rppg_q8_softmax *softmax_export(const prep_op *p);
 
 /* The prepare function of a builtin code, NULL when the engine does not run it. */
 prepare_fn rq_engine_prepare_fn(int code);

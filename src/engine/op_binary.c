@@ -31,6 +31,16 @@ static void run_binary_f32(const prep_op *p, uint8_t *arena)
                         (float *)(void *)mptr(&p->out, arena));
 }
 
+int binary_export(const prep_op *p, rppg_q8_binary *q, rppg_q8_bcast *g)
+{
+    if (p->run != run_binary_int8)
+        return -1;
+    const binary_state *s = p->state;
+    *q = s->q;
+    *g = s->g;
+    return 0;
+}
+
 static rppg_q8_binary_kind kind_of(int code)
 {
     switch (code) {

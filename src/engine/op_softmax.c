@@ -15,6 +15,11 @@ static void run_softmax(const prep_op *p, uint8_t *arena)
                         (int8_t *)mptr(&p->out, arena));
 }
 
+const rppg_q8_softmax *softmax_export(const prep_op *p)
+{
+    return p->run == run_softmax ? p->state : NULL;
+}
+
 int prepare_softmax(prep_ctx *c, prep_op *p)
 {
     if (check_counts(c, 1, 1))

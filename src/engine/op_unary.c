@@ -15,6 +15,11 @@ static void run_lut(const prep_op *p, uint8_t *arena)
     rppg_q8_lut_run(p->state, cptr(&p->in, arena), mptr(&p->out, arena), p->count);
 }
 
+const rppg_q8_lut *lut_export(const prep_op *p)
+{
+    return p->run == run_lut ? p->state : NULL;
+}
+
 static void run_unary_f32(const prep_op *p, uint8_t *arena)
 {
     rppg_f32_unary_run(p->state, (const float *)(const void *)cptr(&p->in, arena),

@@ -337,11 +337,11 @@ int rq_tfl_build_two_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err)
     return rq_tfl_set_description(m, "two_branch", err);
 }
 
-/* A graph with branches for the MCU path: the input feeds a depthwise convolution and a
- * 1x1 convolution whose outputs (quantized differently) are concatenated, padded and
- * convolved again.
- *   x [1,10,9,4] -> DEPTHWISE 3x3 SAME RELU6 -> d [1,10,9,4]
- *   x            -> CONV 1x1                 -> c [1,10,9,6]
+/* A graph with branches for the MCU path: the input feeds a depthwise convolution (with a
+ * residual ADD of the input) and a 1x1 convolution (with HARD_SWISH) whose outputs
+ * (quantized differently) are concatenated, padded and convolved again.
+ *   x [1,10,9,4] -> DEPTHWISE 3x3 SAME RELU6 -> d0 -> ADD(d0, x) -> d [1,10,9,4]
+ *   x            -> CONV 1x1 -> HARD_SWISH   -> c [1,10,9,6]
  *   QUANTIZE each to the join's parameters, CONCATENATION(axis 3) -> [1,10,9,10]
  *   (the converter's form: TFLite Micro wants one scale and zero point for all)
  *   -> PAD (1,1)(0,1) -> [1,12,10,10]
@@ -349,7 +349,7 @@ int rq_tfl_build_two_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err)
 int rq_tfl_build_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err)
 {
     rng r = {seed};
-    act x, d, c, dq, cq, cat, pad, y;
+    act x, d0, d, c0, c, dq, cq, cat, pad, y;
     rq_tfl_model_init(m);
     int32_t xs[4] = {1, 10, 9, 4}, cs[4] = {1, 10, 9, 10}, ps[4] = {1, 12, 10, 10};
     if (add_act(m, "x", 4, xs, (float)uniform(&r, 0.01, 0.05), irange(&r, -30, 30), &x, err))
@@ -359,16 +359,23 @@ int rq_tfl_build_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err)
     int wt, bt;
     double typ;
     if (add_weights(m, "dw", &r, 4, dw_shape, 3, 4, x.scale, &wt, &bt, &typ, err) ||
-        add_act(m, "d", 4, xs, (float)(typ / 30.0), -128, &d, err))
+        add_act(m, "d0", 4, xs, (float)(typ / 30.0), -128, &d0, err))
         return -1;
     rq_tfl_options o = rq_tfl_default_options();
     o.activation = RQ_TFL_ACT_RELU6;
-    if (rq_tfl_add_op(m, RQ_TFL_OP_DEPTHWISE_CONV_2D, 3, (int32_t[]){x.t, wt, bt}, 1, &d.t, &o,
+    if (rq_tfl_add_op(m, RQ_TFL_OP_DEPTHWISE_CONV_2D, 3, (int32_t[]){x.t, wt, bt}, 1, &d0.t, &o,
                       err) < 0)
         return -1;
-    /* 1x1 branch from the same input */
+    /* residual: the sum's range spans both terms */
+    if (add_act(m, "d", 4, xs, (d0.scale + x.scale) * 1.1f, irange(&r, -20, 20), &d, err) ||
+        rq_tfl_add_op(m, RQ_TFL_OP_ADD, 2, (int32_t[]){d0.t, x.t}, 1, &d.t, NULL, err) < 0)
+        return -1;
+    /* 1x1 branch from the same input, then HARD_SWISH */
     o = rq_tfl_default_options();
-    if (conv_layer(m, "c", &r, &x, 10, 9, 4, 6, 1, &o, 10, 9, 0, &c, err))
+    int32_t c6s[4] = {1, 10, 9, 6};
+    if (conv_layer(m, "c0", &r, &x, 10, 9, 4, 6, 1, &o, 10, 9, 0, &c0, err) ||
+        add_act(m, "c", 4, c6s, c0.scale * 0.7f, irange(&r, -30, 0), &c, err) ||
+        rq_tfl_add_op(m, RQ_TFL_OP_HARD_SWISH, 1, &c0.t, 1, &c.t, NULL, err) < 0)
         return -1;
     /* join: the output range covers both inputs, each requantized to it first */
     float s = (d.scale > c.scale ? d.scale : c.scale) * 1.25f;

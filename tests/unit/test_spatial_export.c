@@ -9,6 +9,7 @@
 #include "harness.h"
 #include "engine/engine.h"
 #include "tflite/tfl_testmodels.h"
+#include "tflite/tfl_testmodels_arith.h"
 
 static void test_spatial_cnn_lowers(void)
 {
@@ -48,7 +49,7 @@ static int supported(const char *name)
     static const char *const ok[] = {"conv_valid_stride2", "depthwise_mult2", "maxpool_same3",
                                      "avgpool_same3", "avgpool_valid2", "mean_hw",
                                      "fully_connected", "fully_connected_per_channel",
-                                     "quantize_requant", NULL};
+                                     "quantize_requant", "logistic", NULL};
     int i;
     for (i = 0; ok[i]; i++)
         if (!strcmp(ok[i], name))
@@ -78,7 +79,7 @@ static void test_op_models_lower_or_are_refused(void)
         }
         rq_tfl_model_free(&m);
     }
-    CHECK(n_ok == 9 && n_refused >= 4);
+    CHECK(n_ok == 10 && n_refused >= 3);
 }
 
 static uint64_t seed = 0x9e3779b97f4a7c15ull;
@@ -93,7 +94,8 @@ static void test_cpu_path_matches_engine(void)
 {
     const char *names[] = {"spatial", "conv_valid_stride2", "depthwise_mult2", "maxpool_same3",
                            "avgpool_same3", "avgpool_valid2", "mean_hw", "fully_connected",
-                           "fully_connected_per_channel", "quantize_requant", "branches", NULL};
+                           "fully_connected_per_channel", "quantize_requant", "logistic",
+                           "branches", NULL};
     int i, r, k, compared = 0;
     for (i = 0; names[i]; i++)
         for (r = 0; r < 2; r++) {
@@ -139,31 +141,34 @@ static void test_cpu_path_matches_engine(void)
             rq_q8_lowered_free(&l);
             rq_tfl_model_free(&m);
         }
-    CHECK(compared == 11 * 2 * 20);
+    CHECK(compared == 12 * 2 * 20);
 }
 
-/* Every single-input data-movement model the MCU path accepts gives the engine's bytes;
- * the copy operators must be among them. */
-static void test_movement_models_match_engine(void)
+/* Every single-input model of a family that the MCU path accepts gives the engine's
+ * bytes (both roundings); the names in must have to be among them. Returns how many. */
+static int family_matches_engine(const char *(*name_of)(int),
+                                 int (*build)(rq_tfl_model *, const char *, rq_error *),
+                                 const char *const *must)
 {
-    static const char *const must[] = {"pad_hw", "pad_all", "padv2", "transpose_nchw",
-                                       "ss_steps", "ss_reverse", "slice_4d", "d2s_2", "s2d_3",
-                                       "tile_4d", "squeeze_all", "expand_mid", NULL};
     int lowered = 0;
-    for (int i = 0; rq_tfl_movement_model_name(i); i++) {
-        const char *name = rq_tfl_movement_model_name(i);
+    for (int i = 0; name_of(i); i++)
+        for (int r = 0; r < 2; r++) {
+        const char *name = name_of(i);
         rq_tfl_model m;
         rq_q8_lowered l;
         rq_tfl_engine *e = NULL;
         rq_error err = {{0}};
-        if (rq_tfl_build_movement_model(&m, name, &err)) {
+        if (build(&m, name, &err)) {
             rq_tfl_model_free(&m);
             continue; /* hidden reference-only cases */
         }
-        int ok = rq_q8_lower(&m, RPPG_Q8_ROUND_DOUBLE, name, &l, &err) == 0;
+        int ok = rq_q8_lower(&m, (rppg_q8_rounding)r, name, &l, &err) == 0;
         for (int k = 0; !ok && must[k]; k++)
-            CHECK_MSG(strcmp(must[k], name), "%s: %.200s", name, err.msg);
-        if (ok && rq_tfl_prepare(&m, RQ_TFL_ROUND_DOUBLE, &e, &err) == 0) {
+            if (!strcmp(must[k], name)) {
+                printf("FAIL %s: not lowered: %.200s\n", name, err.msg);
+                rq_t_failed_case = 1;
+            }
+        if (ok && rq_tfl_prepare(&m, r ? RQ_TFL_ROUND_SINGLE : RQ_TFL_ROUND_DOUBLE, &e, &err) == 0) {
             rq_tfl_scratch *s = rq_tfl_scratch_new(e);
             size_t n_in = rq_tfl_tensor_bytes(e, m.inputs[0]);
             int8_t *in = malloc(n_in), *got = malloc((size_t)l.net.n_out + 1);
@@ -177,7 +182,10 @@ static void test_movement_models_match_engine(void)
                 rppg_q8_net_run(&l.net, in, cpu, arena);
                 int same = !memcmp(cpu, want, (size_t)l.net.n_out);
                 free(cpu);
-                CHECK_MSG(same, "%s: CPU path differs from the engine", name);
+                if (!same) {
+                    printf("FAIL %s: CPU path differs from the engine (rounding %d)\n", name, r);
+                    rq_t_failed_case = 1;
+                }
             }
             free(in), free(got), free(arena);
             rq_tfl_scratch_free(s);
@@ -187,8 +195,36 @@ static void test_movement_models_match_engine(void)
         if (ok)
             rq_q8_lowered_free(&l);
         rq_tfl_model_free(&m);
-    }
-    CHECK(lowered >= 12);
+        }
+    return lowered;
+}
+
+static int build_movement(rq_tfl_model *m, const char *name, rq_error *err)
+{
+    return rq_tfl_build_movement_model(m, name, err);
+}
+
+static int build_arith(rq_tfl_model *m, const char *name, rq_error *err)
+{
+    return rq_tfl_build_arith_model(m, name, 3, err);
+}
+
+static void test_movement_models_match_engine(void)
+{
+    static const char *const must[] = {"pad_hw", "pad_all", "padv2", "transpose_nchw",
+                                       "ss_steps", "ss_reverse", "slice_4d", "d2s_2", "s2d_3",
+                                       "tile_4d", "squeeze_all", "expand_mid", NULL};
+    int n = family_matches_engine(rq_tfl_movement_model_name, build_movement, must);
+    CHECK_MSG(n >= 2 * 12, "%d lowered", n);
+}
+
+static void test_arith_models_match_engine(void)
+{
+    static const char *const must[] = {"relu", "relu6", "leaky_relu", "leaky_relu_neg_alpha",
+                                       "hard_swish", "tanh", "softmax", "softmax_long",
+                                       "softmax_tiny_scale", NULL};
+    int n = family_matches_engine(rq_tfl_arith_model_name, build_arith, must);
+    CHECK_MSG(n >= 2 * 9, "%d lowered", n);
 }
 
 int main(void)
@@ -197,5 +233,6 @@ int main(void)
     RUN(test_op_models_lower_or_are_refused);
     RUN(test_cpu_path_matches_engine);
     RUN(test_movement_models_match_engine);
+    RUN(test_arith_models_match_engine);
     TEST_EXIT();
 }
