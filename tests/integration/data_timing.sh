@@ -14,7 +14,7 @@ Q="$RPPGQ quantize --spatial $T/sp4.pth --calib-windows 6"
 
 # a dataset that states nothing: one warning line naming the assumed values, then it works
 if $Q --data $T/bare.pt --out $T/a.tflite >/dev/null 2>$T/a.err && [ -s $T/a.tflite ] &&
-   [ "$(wc -l <$T/a.err)" -eq 1 ] &&
+   [ "$(grep -c warning $T/a.err)" -eq 1 ] &&
    grep -q "bare.pt states no 'fps' or 'frame_stride': assuming 30 fps, every 4th frame (7.5 Hz)" $T/a.err; then
     pass "unstated sampling: one warning naming 30 fps, every 4th frame, 7.5 Hz"
 else
