@@ -84,7 +84,11 @@ BENCHES    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all deps deps-build check check-fast bench fuzz clean run m55-test
 # Test and bench objects are intermediate files: keep them, or every make check rebuilds
-# them. (Only these: a bare .SECONDARY would make missing library objects "up to date".)
+# them (and read their header dependencies, or a kept object goes stale). Only these: a
+# bare .SECONDARY would make missing library objects "up to date".
+-include $(patsubst tests/unit/%.c,$(BUILD)/obj/tests/unit/%.d,$(TEST_SRC)) \
+	$(patsubst tests/unit/%.c,$(BUILD)/asan/obj/tests/unit/%.d,$(TEST_SRC)) \
+	$(patsubst bench/%.c,$(BUILD)/obj/bench/%.d,$(BENCH_SRC))
 .SECONDARY: $(patsubst tests/unit/%.c,$(BUILD)/obj/tests/unit/%.o,$(TEST_SRC)) \
 	$(patsubst tests/unit/%.c,$(BUILD)/asan/obj/tests/unit/%.o,$(TEST_SRC)) \
 	$(patsubst bench/%.c,$(BUILD)/obj/bench/%.o,$(BENCH_SRC))

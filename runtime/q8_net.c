@@ -7,8 +7,10 @@ static const int8_t *source(long ref, const int8_t *in, const int8_t *out, const
     return ref == RPPG_Q8_NET_IN ? in : ref == RPPG_Q8_NET_OUT ? out : arena + ref;
 }
 
-static void run_layer(const rppg_q8_layer *l, const int8_t *const *src, int8_t *dst)
+static void run_layer(const rppg_q8_layer *l, const int8_t *const *src, int8_t *dst,
+                      int8_t *arena)
 {
+    int32_t *acc = (int32_t *)(void *)(arena + l->tmp); /* used by SUM, TRANSPOSE_CONV */
     size_t i;
     switch (l->kind) {
     case RPPG_Q8_CONV2D:
@@ -41,6 +43,25 @@ static void run_layer(const rppg_q8_layer *l, const int8_t *const *src, int8_t *
     case RPPG_Q8_SOFTMAX:
         rppg_q8_softmax_run(l->op.softmax, src[0], dst);
         break;
+    case RPPG_Q8_GATHER:
+        rppg_mv_gather_run(&l->op.gather.g, src[0], l->op.gather.indices, dst);
+        break;
+    case RPPG_Q8_RESIZE_BILINEAR:
+        rppg_mv_resize_bilinear_s8(&l->op.resize.r, src[0], dst);
+        break;
+    case RPPG_Q8_RESIZE_NEAREST:
+        rppg_mv_resize_nearest(&l->op.resize.r, l->op.resize.y_index, l->op.resize.x_index, 1,
+                               src[0], dst);
+        break;
+    case RPPG_Q8_SUM:
+        rppg_q8_reduce_sum_run(&l->op.reduce, src[0], dst, acc);
+        break;
+    case RPPG_Q8_REDUCE_MAX:
+        rppg_q8_reduce_max_run(&l->op.reduce, src[0], dst);
+        break;
+    case RPPG_Q8_TRANSPOSE_CONV:
+        rppg_q8_transpose_conv_run(&l->op.tconv, src[0], dst, acc);
+        break;
     case RPPG_Q8_COPY:
     default:
         for (i = 0; i < l->out_bytes; i++)
@@ -57,7 +78,7 @@ void rppg_q8_net_run(const rppg_q8_net *net, const int8_t *in, int8_t *out, int8
         const int8_t *src[RPPG_Q8_MAX_LAYER_IN];
         for (k = 0; k < l->n_in && k < RPPG_Q8_MAX_LAYER_IN; k++)
             src[k] = source(l->in[k], in, out, arena);
-        run_layer(l, src, l->out == RPPG_Q8_NET_OUT ? out : arena + l->out);
+        run_layer(l, src, l->out == RPPG_Q8_NET_OUT ? out : arena + l->out, arena);
     }
 }
 

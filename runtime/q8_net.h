@@ -10,8 +10,8 @@
  * alive together share bytes), so branches (a residual ADD, a CONCATENATION of earlier
  * tensors) need no copies.
  *
- * Memory: the caller passes one scratch arena of net->arena_bytes; nothing else is
- * written. Reentrant: one arena per concurrent caller. C99, no heap, no globals. */
+ * Memory: the caller passes one scratch arena of net->arena_bytes, aligned to 4 bytes
+ * (SUM and TRANSPOSE_CONV keep int32 accumulators in it); nothing else is written. Reentrant: one arena per concurrent caller. C99, no heap, no globals. */
 #ifndef RPPG_Q8_NET_H
 #define RPPG_Q8_NET_H
 
@@ -34,7 +34,13 @@ typedef enum rppg_q8_kind {
     RPPG_Q8_MOVES = 7,  /* data movement: q8_moves.h */
     RPPG_Q8_BINARY = 8, /* ADD, SUB, MUL, MAXIMUM, MINIMUM, PRELU with broadcasting */
     RPPG_Q8_LUT = 9,    /* RELU, RELU6, LEAKY_RELU, HARD_SWISH, TANH, LOGISTIC: a table */
-    RPPG_Q8_SOFTMAX = 10
+    RPPG_Q8_SOFTMAX = 10,
+    RPPG_Q8_GATHER = 11,           /* constant indices */
+    RPPG_Q8_RESIZE_BILINEAR = 12,
+    RPPG_Q8_RESIZE_NEAREST = 13,
+    RPPG_Q8_SUM = 14,              /* int32 accumulators at arena + tmp */
+    RPPG_Q8_REDUCE_MAX = 15,
+    RPPG_Q8_TRANSPOSE_CONV = 16    /* int32 accumulators at arena + tmp */
 } rppg_q8_kind;
 
 /* A two-input elementwise layer: the operator and its broadcast. */
@@ -53,6 +59,7 @@ typedef struct rppg_q8_layer {
     int n_in;
     long in[RPPG_Q8_MAX_LAYER_IN]; /* arena offset, or RPPG_Q8_NET_IN / RPPG_Q8_NET_OUT */
     long out;                      /* arena offset, or RPPG_Q8_NET_OUT */
+    long tmp;                      /* SUM, TRANSPOSE_CONV: arena offset of int32 scratch */
     union {
         rppg_q8_conv conv;    /* RPPG_Q8_CONV2D */
         rppg_q8_pool pool;    /* RPPG_Q8_MAX_POOL, RPPG_Q8_AVG_POOL */
@@ -63,6 +70,16 @@ typedef struct rppg_q8_layer {
         rppg_q8_binary_layer bin;          /* RPPG_Q8_BINARY */
         const rppg_q8_lut *lut;            /* RPPG_Q8_LUT (out_bytes elements) */
         const rppg_q8_softmax *softmax;    /* RPPG_Q8_SOFTMAX */
+        struct {
+            rppg_mv_gather g;
+            const int32_t *indices;
+        } gather;                          /* RPPG_Q8_GATHER */
+        struct {
+            rppg_mv_resize r;
+            const int32_t *y_index, *x_index; /* nearest neighbour only */
+        } resize;                          /* RPPG_Q8_RESIZE_* */
+        rppg_q8_reduce reduce;             /* RPPG_Q8_SUM, RPPG_Q8_REDUCE_MAX */
+        rppg_q8_transpose_conv tconv;      /* RPPG_Q8_TRANSPOSE_CONV */
     } op;
 } rppg_q8_layer;
 
@@ -82,7 +99,7 @@ typedef struct rppg_q8_net {
 } rppg_q8_net;
 
 /* Runs the network on one input. out receives n_out bytes; arena must hold arena_bytes
- * (any alignment). in and out may not overlap the arena. */
+ * and be 4-byte aligned. in and out may not overlap the arena. */
 void rppg_q8_net_run(const rppg_q8_net *net, const int8_t *in, int8_t *out, int8_t *arena);
 
 /* Float helpers at the network's boundaries (TFLite's QUANTIZE / DEQUANTIZE arithmetic). */

@@ -46,6 +46,7 @@ typedef struct rppg_app {
     float resampler_prev[RPPG_FRAME_FLOATS]; /* the resampler's copy of the frame before */
     rppg_resampler resampler;
     int8_t patch[RPPG_PATCH_BYTES];          /* one network input */
+    int32_t arena_align; /* keeps arena 4-byte aligned, as q8_net.h asks */
     int8_t arena[RPPG_SPATIAL_ARENA_BYTES];  /* CPU path scratch (unused with the NPU) */
     float features[WINDOW * RPPG_ROIS * FEATS];
     rppg_smoother smoother;

@@ -305,7 +305,8 @@ static int lower_mean(const rq_tfl_model *m, const rq_tfl_op *o, int k, const ac
 
 /* Where each tensor lives on the MCU: the caller's input or output buffer, or an arena
  * offset of the lifetime plan (graph input and output take no arena bytes). */
-static int plan_refs(const rq_tfl_model *m, long *ref, size_t *arena_bytes, rq_error *err)
+static int plan_refs(const rq_tfl_model *m, long *ref, long *op_tmp, size_t *arena_bytes,
+                     rq_error *err)
 {
     size_t *bytes = calloc((size_t)m->n_tensors + 1, sizeof *bytes);
     size_t *tmp = calloc((size_t)m->n_ops + 1, sizeof *tmp);
@@ -317,6 +318,9 @@ static int plan_refs(const rq_tfl_model *m, long *ref, size_t *arena_bytes, rq_e
         for (int t = 0; t < m->n_tensors; t++)
             if (t != m->inputs[0] && t != m->outputs[0] && !m->tensors[t].data)
                 bytes[t] = (size_t)rq_tfl_num_elements(&m->tensors[t]);
+        for (int k = 0; k < m->n_ops; k++) /* int32 accumulators, one per output element */
+            if (m->ops[k].code == RQ_TFL_OP_SUM || m->ops[k].code == RQ_TFL_OP_TRANSPOSE_CONV)
+                tmp[k] = 4 * (size_t)rq_tfl_num_elements(&m->tensors[m->ops[k].outputs[0]]);
         rc = rq_plan_arena(m, bytes, tmp, 0, off, tmp_off, &mem, err);
     } else {
         rq_fail(err, "out of memory planning the arena");
@@ -324,6 +328,8 @@ static int plan_refs(const rq_tfl_model *m, long *ref, size_t *arena_bytes, rq_e
     for (int t = 0; !rc && t < m->n_tensors; t++)
         ref[t] = t == m->inputs[0] ? RPPG_Q8_NET_IN : t == m->outputs[0] ? RPPG_Q8_NET_OUT
                                                                          : (long)off[t];
+    for (int k = 0; !rc && k < m->n_ops; k++)
+        op_tmp[k] = (long)tmp_off[k];
     if (!rc)
         *arena_bytes = mem.arena;
     free(bytes);
@@ -357,6 +363,21 @@ static int params_needed(const rq_tfl_model *m, const char *what, rq_error *err)
     return (int)n;
 }
 
+/* Operators the engine runs as strided copies (op_movement.c); the MCU runs the same. */
+static int is_moves_op(int code)
+{
+    switch (code) {
+    case RQ_TFL_OP_CONCATENATION: case RQ_TFL_OP_PAD: case RQ_TFL_OP_PADV2:
+    case RQ_TFL_OP_TRANSPOSE: case RQ_TFL_OP_SLICE: case RQ_TFL_OP_STRIDED_SLICE:
+    case RQ_TFL_OP_PACK: case RQ_TFL_OP_TILE: case RQ_TFL_OP_DEPTH_TO_SPACE:
+    case RQ_TFL_OP_SPACE_TO_DEPTH: case RQ_TFL_OP_SQUEEZE: case RQ_TFL_OP_EXPAND_DIMS:
+    case RQ_TFL_OP_SPLIT: case RQ_TFL_OP_SPLIT_V: case RQ_TFL_OP_UNPACK:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* The activation inputs of operator k (constants are parameters, not inputs). */
 static int layer_inputs(const rq_tfl_model *m, const rq_tfl_op *o, int k, const long *ref,
                         rppg_q8_layer *l, const char *what, rq_error *err)
@@ -371,7 +392,7 @@ static int layer_inputs(const rq_tfl_model *m, const rq_tfl_op *o, int k, const 
                            RPPG_Q8_MAX_LAYER_IN);
         l->in[l->n_in++] = ref[t];
     }
-    if (l->n_in == 0 || o->n_outputs != 1)
+    if (l->n_in == 0 || (o->n_outputs != 1 && !is_moves_op(o->code)))
         return rq_fail(err, "%s: operator %d (%s): %d activation inputs and %d outputs (the MCU "
                        "path runs single-output operators on computed tensors)", what, k,
                        op_name(o), l->n_in, o->n_outputs);
@@ -379,26 +400,15 @@ static int layer_inputs(const rq_tfl_model *m, const rq_tfl_op *o, int k, const 
     return 0;
 }
 
-/* Operators the engine runs as strided copies (op_movement.c); the MCU runs the same. */
-static int is_moves_op(int code)
-{
-    switch (code) {
-    case RQ_TFL_OP_CONCATENATION: case RQ_TFL_OP_PAD: case RQ_TFL_OP_PADV2:
-    case RQ_TFL_OP_TRANSPOSE: case RQ_TFL_OP_SLICE: case RQ_TFL_OP_STRIDED_SLICE:
-    case RQ_TFL_OP_PACK: case RQ_TFL_OP_TILE: case RQ_TFL_OP_DEPTH_TO_SPACE:
-    case RQ_TFL_OP_SPACE_TO_DEPTH: case RQ_TFL_OP_SQUEEZE: case RQ_TFL_OP_EXPAND_DIMS:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 /* The engine's prepared copies of operator k as the layer's const program. */
-static int lower_moves(const rq_tfl_model *m, const rq_tfl_op *o, int k, const prep_op *p,
-                       rppg_q8_move *pool, rppg_q8_layer *l, const char *what, rq_error *err)
+/* Output `which` of operator k: its share of the prepared copies (SPLIT, SPLIT_V and UNPACK
+ * become one layer per output). */
+static int lower_moves(const rq_tfl_model *m, const rq_tfl_op *o, int k, int which,
+                       const prep_op *p, rppg_q8_move *pool, rppg_q8_layer *l, const char *what,
+                       rq_error *err)
 {
     const mv_state *st = mv_state_of(p);
-    int layer_in[RQ_TFL_MAX_OP_IO], n = 0;
+    int layer_in[RQ_TFL_MAX_OP_IO], n = 0, n_moves = 0;
     if (!st)
         return rq_fail(err, "%s: operator %d (%s) is not supported by the MCU CPU path", what, k,
                        op_name(o));
@@ -406,16 +416,19 @@ static int lower_moves(const rq_tfl_model *m, const rq_tfl_op *o, int k, const p
         layer_in[i] = o->inputs[i] >= 0 && !m->tensors[o->inputs[i]].data ? n++ : -1;
     for (int j = 0; j < st->n_moves; j++) {
         const mv_move *mv = &st->moves[j];
-        if (mv->out != 0 || mv->in < 0 || mv->in >= o->n_inputs || layer_in[mv->in] < 0)
+        if (mv->out != which)
+            continue;
+        if (mv->in < 0 || mv->in >= o->n_inputs || layer_in[mv->in] < 0)
             return rq_fail(err, "%s: operator %d (%s): copies from a constant input are not "
                            "supported by the MCU CPU path", what, k, op_name(o));
-        pool[j].in = layer_in[mv->in];
-        pool[j].requant = mv->requant;
-        pool[j].v = mv->v;
-        pool[j].q = mv->q;
+        pool[n_moves].in = layer_in[mv->in];
+        pool[n_moves].requant = mv->requant;
+        pool[n_moves].v = mv->v;
+        pool[n_moves].q = mv->q;
+        n_moves++;
     }
     l->kind = RPPG_Q8_MOVES;
-    l->op.moves.n_moves = st->n_moves;
+    l->op.moves.n_moves = n_moves;
     l->op.moves.moves = pool;
     l->op.moves.fill = st->fill;
     l->op.moves.fill_n = st->fill_n;
@@ -431,7 +444,9 @@ static int is_prepared_op(int code)
     case RQ_TFL_OP_ADD: case RQ_TFL_OP_SUB: case RQ_TFL_OP_MUL: case RQ_TFL_OP_MAXIMUM:
     case RQ_TFL_OP_MINIMUM: case RQ_TFL_OP_PRELU: case RQ_TFL_OP_RELU: case RQ_TFL_OP_RELU6:
     case RQ_TFL_OP_LEAKY_RELU: case RQ_TFL_OP_HARD_SWISH: case RQ_TFL_OP_TANH:
-    case RQ_TFL_OP_LOGISTIC: case RQ_TFL_OP_SOFTMAX:
+    case RQ_TFL_OP_LOGISTIC: case RQ_TFL_OP_SOFTMAX: case RQ_TFL_OP_GATHER:
+    case RQ_TFL_OP_RESIZE_BILINEAR: case RQ_TFL_OP_RESIZE_NEAREST_NEIGHBOR: case RQ_TFL_OP_SUM:
+    case RQ_TFL_OP_REDUCE_MAX: case RQ_TFL_OP_TRANSPOSE_CONV:
         return 1;
     default:
         return 0;
@@ -440,8 +455,83 @@ static int is_prepared_op(int code)
 
 /* ADD/SUB/MUL/MAXIMUM/MINIMUM/PRELU, the int8 activations and SOFTMAX: the engine's
  * prepared parameters (TFLite Micro's Prepare math) copied into the layer. */
-static int lower_prepared(const rq_tfl_op *o, int k, const prep_op *p, rq_q8_lowered *out,
-                          rppg_q8_layer *l, const char *what, rq_error *err)
+/* n int32 values copied into the lowered network's own storage (the engine's go away). */
+static const int32_t *keep_ints(rq_q8_lowered *out, const int32_t *v, size_t n)
+{
+    if (!v || out->n_tables + n > out->cap_tables)
+        return NULL;
+    int32_t *dst = out->tables + out->n_tables;
+    memcpy(dst, v, n * sizeof *v);
+    out->n_tables += n;
+    return dst;
+}
+
+/* Upper bound of keep_ints' needs: nearest-neighbour index tables and transposed
+ * convolutions' per-channel multipliers and shifts. */
+static size_t tables_needed(const rq_tfl_model *m)
+{
+    size_t n = 0;
+    for (int k = 0; k < m->n_ops; k++) {
+        const rq_tfl_op *o = &m->ops[k];
+        if (o->n_outputs < 1 || o->outputs[0] < 0)
+            continue;
+        const rq_tfl_tensor *y = &m->tensors[o->outputs[0]];
+        if (y->rank >= 1 && y->rank <= RQ_TFL_MAX_DIMS)
+            for (int d = 0; d < y->rank; d++)
+                n += y->shape[d] > 0 ? 2 * (size_t)y->shape[d] : 0;
+    }
+    return n + 1;
+}
+
+/* GATHER (constant indices), RESIZE_*, SUM, REDUCE_MAX, TRANSPOSE_CONV. */
+static int lower_prepared_more(const rq_tfl_model *m, const rq_tfl_op *o, int k,
+                               const prep_op *p, rq_q8_lowered *out, rppg_q8_layer *l,
+                               const char *what, rq_error *err)
+{
+    const rppg_mv_gather *g = gather_export(p);
+    const int32_t *yi, *xi;
+    const rppg_mv_resize *rs = resize_export(p, &yi, &xi);
+    int is_sum;
+    const rppg_q8_reduce *rd = reduce_export(p, &is_sum);
+    const rppg_q8_transpose_conv *tc = transpose_conv_export(p);
+    if (g) {
+        const rq_tfl_tensor *ix = &m->tensors[o->inputs[1]];
+        if (!ix->data || ix->type != RQ_TFL_INT32 || g->elem != 1)
+            return rq_fail(err, "%s: operator %d (GATHER): the MCU CPU path wants int8 data and "
+                           "constant int32 indices", what, k);
+        l->kind = RPPG_Q8_GATHER;
+        l->op.gather.g = *g;
+        l->op.gather.indices = (const int32_t *)(const void *)ix->data;
+    } else if (rs) {
+        l->kind = yi ? RPPG_Q8_RESIZE_NEAREST : RPPG_Q8_RESIZE_BILINEAR;
+        l->op.resize.r = *rs;
+        if (yi) {
+            l->op.resize.y_index = keep_ints(out, yi, (size_t)rs->out_h);
+            l->op.resize.x_index = keep_ints(out, xi, (size_t)rs->out_w);
+            if (!l->op.resize.y_index || !l->op.resize.x_index)
+                return rq_fail(err, "%s: operator %d (%s): index tables do not fit", what, k,
+                               op_name(o));
+        }
+    } else if (rd) {
+        l->kind = is_sum ? RPPG_Q8_SUM : RPPG_Q8_REDUCE_MAX;
+        l->op.reduce = *rd;
+    } else if (tc) {
+        l->kind = RPPG_Q8_TRANSPOSE_CONV;
+        l->op.tconv = *tc;
+        l->op.tconv.multiplier = keep_ints(out, tc->multiplier, (size_t)tc->out_c);
+        l->op.tconv.shift = keep_ints(out, tc->shift, (size_t)tc->out_c);
+        if (!l->op.tconv.multiplier || !l->op.tconv.shift)
+            return rq_fail(err, "%s: operator %d (TRANSPOSE_CONV): multipliers do not fit", what,
+                           k);
+    } else {
+        return rq_fail(err, "%s: operator %d (%s) on these types is not supported by the MCU "
+                       "CPU path", what, k, op_name(o));
+    }
+    return 0;
+}
+
+static int lower_prepared(const rq_tfl_model *m, const rq_tfl_op *o, int k, const prep_op *p,
+                          rq_q8_lowered *out, rppg_q8_layer *l, const char *what, rq_error *err)
 {
     const rppg_q8_lut *lut = lut_export(p);
     const rppg_q8_softmax *sm = softmax_export(p);
@@ -459,8 +549,7 @@ static int lower_prepared(const rq_tfl_op *o, int k, const prep_op *p, rq_q8_low
         l->kind = RPPG_Q8_SOFTMAX;
         l->op.softmax = &out->softmaxes[k];
     } else {
-        return rq_fail(err, "%s: operator %d (%s) on these types is not supported by the MCU "
-                       "CPU path", what, k, op_name(o));
+        return lower_prepared_more(m, o, k, p, out, l, what, err);
     }
     return 0;
 }
@@ -564,37 +653,57 @@ static int check_order(const rq_tfl_model *m, const char *what, rq_error *err)
     return rc;
 }
 
+/* One layer per operator (one per output of SPLIT, SPLIT_V, UNPACK); returns the count. */
 static int lower_layers(const rq_tfl_model *m, rppg_q8_rounding rounding, const long *ref,
-                        const rq_tfl_engine *e, const char *what, rq_q8_lowered *out,
-                        int n_params_cap, rq_error *err)
+                        const long *op_tmp, const rq_tfl_engine *e, const char *what,
+                        rq_q8_lowered *out, int n_params_cap, rq_error *err)
 {
-    int n_params = 0, n_moves = 0;
+    int n_params = 0, n_moves = 0, nl = 0;
     for (int k = 0; k < m->n_ops; k++) {
         const rq_tfl_op *o = &m->ops[k];
-        rppg_q8_layer *l = &out->layers[k];
+        rppg_q8_layer *l = &out->layers[nl];
         act_info in, y;
+        if (layer_inputs(m, o, k, ref, l, what, err))
+            return -1;
+        l->tmp = op_tmp[k];
         if (is_prepared_op(o->code)) {
-            if (layer_inputs(m, o, k, ref, l, what, err) ||
-                int8_tensor(m, o->inputs[0], what, k, &l->in_bytes, err) ||
+            if (int8_tensor(m, o->inputs[o->code == RQ_TFL_OP_TRANSPOSE_CONV ? 2 : 0], what, k,
+                            &l->in_bytes, err) ||
                 int8_tensor(m, o->outputs[0], what, k, &l->out_bytes, err) ||
-                lower_prepared(o, k, rq_engine_op(e, k), out, l, what, err))
+                lower_prepared(m, o, k, rq_engine_op(e, k), out, l, what, err))
                 return -1;
+            nl++;
             continue;
         }
-        if (is_moves_op(o->code) || o->code == RQ_TFL_OP_QUANTIZE) {
-            if (layer_inputs(m, o, k, ref, l, what, err) ||
-                int8_tensor(m, o->inputs[0], what, k, &l->in_bytes, err) ||
-                int8_tensor(m, o->outputs[0], what, k, &l->out_bytes, err))
-                return -1;
-            if (o->code == RQ_TFL_OP_QUANTIZE
-                    ? lower_requantize(m, o, k, rounding, out->moves + n_moves, l, what, err)
-                    : lower_moves(m, o, k, rq_engine_op(e, k), out->moves + n_moves, l, what, err))
+        if (o->code == RQ_TFL_OP_QUANTIZE) {
+            if (int8_tensor(m, o->inputs[0], what, k, &l->in_bytes, err) ||
+                int8_tensor(m, o->outputs[0], what, k, &l->out_bytes, err) ||
+                lower_requantize(m, o, k, rounding, out->moves + n_moves, l, what, err))
                 return -1;
             n_moves += l->op.moves.n_moves;
+            nl++;
             continue;
         }
-        if (layer_inputs(m, o, k, ref, l, what, err) ||
-            int8_activation(m, o->inputs[0], what, k, &in, err) ||
+        if (is_moves_op(o->code)) {
+            const rppg_q8_layer first = *l;
+            int data = 0; /* SPLIT's first input is its axis */
+            while (data + 1 < o->n_inputs && (o->inputs[data] < 0 || m->tensors[o->inputs[data]].data))
+                data++;
+            for (int j = 0; j < o->n_outputs; j++) {
+                l = &out->layers[nl];
+                *l = first;
+                l->out = ref[o->outputs[j]];
+                if (int8_tensor(m, o->inputs[data], what, k, &l->in_bytes, err) ||
+                    int8_tensor(m, o->outputs[j], what, k, &l->out_bytes, err) ||
+                    lower_moves(m, o, k, j, rq_engine_op(e, k), out->moves + n_moves, l, what,
+                                err))
+                    return -1;
+                n_moves += l->op.moves.n_moves;
+                nl++;
+            }
+            continue;
+        }
+        if (int8_activation(m, o->inputs[0], what, k, &in, err) ||
             int8_activation(m, o->outputs[0], what, k, &y, err))
             return -1;
         const int need = has_channel_params(o->code) ? 2 * y.c : 0;
@@ -605,8 +714,9 @@ static int lower_layers(const rq_tfl_model *m, rppg_q8_rounding rounding, const 
         n_params += need;
         l->in_bytes = (size_t)in.h * in.w * in.c;
         l->out_bytes = (size_t)y.h * y.w * y.c;
+        nl++;
     }
-    return 0;
+    return nl;
 }
 
 static void set_contract(const rq_tfl_model *m, rq_q8_lowered *out)
@@ -665,28 +775,34 @@ int rq_q8_lower(const rq_tfl_model *m, rppg_q8_rounding rounding, const char *wh
     int n_params = params_needed(m, what, err);
     if (n_params < 0)
         return -1;
-    out->layers = calloc((size_t)(unsigned)m->n_ops, sizeof *out->layers);
+    out->layers = calloc((size_t)(unsigned)m->n_ops * RQ_TFL_MAX_OP_IO, sizeof *out->layers);
     out->params = calloc((size_t)(unsigned)(n_params > 0 ? n_params : 1), sizeof *out->params);
     ref = calloc((size_t)m->n_tensors + 1, sizeof *ref);
+    long *op_tmp = calloc((size_t)m->n_ops + 1, sizeof *op_tmp);
     out->moves = calloc((size_t)(unsigned)m->n_ops * RQ_TFL_MAX_OP_IO, sizeof *out->moves);
     out->luts = calloc((size_t)(unsigned)m->n_ops, sizeof *out->luts);
     out->softmaxes = calloc((size_t)(unsigned)m->n_ops, sizeof *out->softmaxes);
+    out->cap_tables = tables_needed(m);
+    out->tables = calloc(out->cap_tables, sizeof *out->tables);
     rq_tfl_engine *e = NULL;
-    int rc = !out->layers || !out->params || !ref || !out->moves || !out->luts || !out->softmaxes
+    int rc = !out->layers || !out->params || !ref || !op_tmp || !out->moves || !out->luts ||
+                     !out->softmaxes || !out->tables
                  ? rq_fail(err, "%s: out of memory", what) : 0;
     if (!rc)
         rc = rq_tfl_validate(m, what, err) || check_order(m, what, err) ||
-             plan_refs(m, ref, &out->net.arena_bytes, err) ||
-             prepare_engine(m, rounding, what, &e, err) ||
-             lower_layers(m, rounding, ref, e, what, out, n_params, err);
+             plan_refs(m, ref, op_tmp, &out->net.arena_bytes, err) ||
+             prepare_engine(m, rounding, what, &e, err);
+    int n_layers = rc ? -1 : lower_layers(m, rounding, ref, op_tmp, e, what, out, n_params, err);
+    rc = rc || n_layers < 0;
     rq_tfl_engine_free(e);
     free(ref);
+    free(op_tmp);
     if (rc) {
         rq_q8_lowered_free(out);
         return -1;
     }
     out->net.name = "spatial_cnn_int8";
-    out->net.n_layers = m->n_ops;
+    out->net.n_layers = n_layers;
     out->net.layers = out->layers;
     out->net.in_h = in.h, out->net.in_w = in.w, out->net.in_c = in.c;
     out->net.in_scale = in.scale, out->net.in_zp = in.zp;
@@ -704,6 +820,8 @@ void rq_q8_lowered_free(rq_q8_lowered *l)
     free(l->moves);
     free(l->luts);
     free(l->softmaxes);
+    free(l->tables);
+    l->tables = NULL;
     l->luts = NULL;
     l->softmaxes = NULL;
     l->layers = NULL;

@@ -53,6 +53,12 @@ static const char *kind_name(rppg_q8_kind k)
     case RPPG_Q8_BINARY: return "RPPG_Q8_BINARY";
     case RPPG_Q8_LUT: return "RPPG_Q8_LUT";
     case RPPG_Q8_SOFTMAX: return "RPPG_Q8_SOFTMAX";
+    case RPPG_Q8_GATHER: return "RPPG_Q8_GATHER";
+    case RPPG_Q8_RESIZE_BILINEAR: return "RPPG_Q8_RESIZE_BILINEAR";
+    case RPPG_Q8_RESIZE_NEAREST: return "RPPG_Q8_RESIZE_NEAREST";
+    case RPPG_Q8_SUM: return "RPPG_Q8_SUM";
+    case RPPG_Q8_REDUCE_MAX: return "RPPG_Q8_REDUCE_MAX";
+    case RPPG_Q8_TRANSPOSE_CONV: return "RPPG_Q8_TRANSPOSE_CONV";
     case RPPG_Q8_MAX_POOL: return "RPPG_Q8_MAX_POOL";
     case RPPG_Q8_AVG_POOL: return "RPPG_Q8_AVG_POOL";
     case RPPG_Q8_MEAN_HW: return "RPPG_Q8_MEAN_HW";
@@ -90,6 +96,11 @@ static size_t layer_const_bytes(const rppg_q8_layer *y)
         return (size_t)y->op.moves.n_moves * sizeof(rppg_q8_move);
     case RPPG_Q8_LUT:
         return sizeof(rppg_q8_lut);
+    case RPPG_Q8_TRANSPOSE_CONV:
+        n = (size_t)y->op.tconv.out_c;
+        w = n * y->op.tconv.k_h * y->op.tconv.k_w * y->op.tconv.in_c;
+        has_bias = y->op.tconv.bias != NULL;
+        break;
     case RPPG_Q8_SOFTMAX:
         return sizeof(rppg_q8_softmax);
     default:
@@ -196,9 +207,32 @@ static void write_softmax(FILE *f, int i, const rppg_q8_softmax *p)
     fputs("\n}};\n\n", f);
 }
 
+static void write_named_i32(FILE *f, int i, const char *what, const int32_t *v, size_t n)
+{
+    char name[64];
+    snprintf(name, sizeof name, "layer%d_%s", i, what);
+    write_i32(f, name, v, n);
+    fputc('\n', f);
+}
+
 static void write_arrays(FILE *f, int i, const rppg_q8_layer *y)
 {
     switch (y->kind) {
+    case RPPG_Q8_GATHER: {
+        const rppg_mv_gather *g = &y->op.gather.g;
+        write_named_i32(f, i, "indices", y->op.gather.indices, (size_t)g->batch * g->coords);
+        break;
+    }
+    case RPPG_Q8_RESIZE_NEAREST:
+        write_named_i32(f, i, "y_index", y->op.resize.y_index, (size_t)y->op.resize.r.out_h);
+        write_named_i32(f, i, "x_index", y->op.resize.x_index, (size_t)y->op.resize.r.out_w);
+        break;
+    case RPPG_Q8_TRANSPOSE_CONV: {
+        const rppg_q8_transpose_conv *p = &y->op.tconv;
+        write_layer_arrays(f, i, p->weights, (size_t)p->out_c * p->k_h * p->k_w * p->in_c,
+                           p->bias, p->multiplier, p->shift, (size_t)p->out_c);
+        break;
+    }
     case RPPG_Q8_LUT:
         write_lut(f, i, y->op.lut);
         break;
@@ -324,6 +358,52 @@ static void write_op(FILE *f, int i, const rppg_q8_layer *y)
     case RPPG_Q8_LUT:
         fprintf(f, ",\n     .op.lut = &layer%d_lut", i);
         break;
+    case RPPG_Q8_GATHER: {
+        const rppg_mv_gather *g = &y->op.gather.g;
+        fprintf(f, ",\n     .op.gather = {.g = {.batch = %ld, .outer = %ld, .axis_size = %ld, "
+                   ".coords = %ld, .inner = %ld, .elem = %d}, .indices = layer%d_indices}",
+                (long)g->batch, (long)g->outer, (long)g->axis_size, (long)g->coords,
+                (long)g->inner, g->elem, i);
+        break;
+    }
+    case RPPG_Q8_RESIZE_BILINEAR:
+    case RPPG_Q8_RESIZE_NEAREST: {
+        const rppg_mv_resize *r = &y->op.resize.r;
+        fprintf(f, ",\n     .op.resize = {.r = {.batches = %ld, .in_h = %ld, .in_w = %ld, "
+                   ".depth = %ld, .out_h = %ld, .out_w = %ld,\n              .align_corners = %d, "
+                   ".half_pixel_centers = %d, .rounding = %s}",
+                (long)r->batches, (long)r->in_h, (long)r->in_w, (long)r->depth, (long)r->out_h,
+                (long)r->out_w, r->align_corners, r->half_pixel_centers, rounding_name(r->rounding));
+        if (y->kind == RPPG_Q8_RESIZE_NEAREST)
+            fprintf(f, ", .y_index = layer%d_y_index, .x_index = layer%d_x_index", i, i);
+        fputc('}', f);
+        break;
+    }
+    case RPPG_Q8_SUM:
+    case RPPG_Q8_REDUCE_MAX: {
+        const rppg_q8_reduce *r = &y->op.reduce;
+        fprintf(f, ",\n     .op.reduce = {.rank = %d, .in_dims = ", r->rank);
+        write_i32_list(f, r->in_dims, r->rank);
+        fputs(", .out_stride = ", f);
+        write_i32_list(f, r->out_stride, r->rank);
+        fprintf(f, ",\n              .n_out = %ld, .n_reduce = %ld, .in_zp = %ld, .out_zp = %ld, "
+                   ".mult = %ld, .shift = %d, .rounding = %s}",
+                (long)r->n_out, (long)r->n_reduce, (long)r->in_zp, (long)r->out_zp,
+                (long)r->mult, r->shift, rounding_name(r->rounding));
+        break;
+    }
+    case RPPG_Q8_TRANSPOSE_CONV: {
+        const rppg_q8_transpose_conv *p = &y->op.tconv;
+        fprintf(f, ",\n     .op.tconv = {.batches = %d, .in_h = %d, .in_w = %d, .in_c = %d, "
+                   ".out_h = %d, .out_w = %d, .out_c = %d, .k_h = %d, .k_w = %d,\n              "
+                   ".stride_h = %d, .stride_w = %d, .pad_top = %d, .pad_left = %d, .in_zp = %ld, "
+                   ".out_zp = %ld, .act_min = %ld, .act_max = %ld,\n              ",
+                p->batches, p->in_h, p->in_w, p->in_c, p->out_h, p->out_w, p->out_c, p->k_h,
+                p->k_w, p->stride_h, p->stride_w, p->pad_top, p->pad_left, (long)p->in_zp,
+                (long)p->out_zp, (long)p->act_min, (long)p->act_max);
+        write_array_refs(f, i, p->bias, p->rounding);
+        break;
+    }
     case RPPG_Q8_SOFTMAX:
         fprintf(f, ",\n     .op.softmax = &layer%d_softmax", i);
         break;
@@ -386,6 +466,7 @@ static void write_source(FILE *f, const rq_q8_lowered *l, const char *source_nam
         }
         fputs("}, .out = ", f);
         write_ref(f, y->out);
+        fprintf(f, ", .tmp = %ld", y->tmp);
         write_op(f, i, y);
         fprintf(f, "},\n");
     }

@@ -29,6 +29,8 @@ typedef struct rq_q8_lowered {
     rppg_q8_move *moves; /* the copies of every data-movement layer, one allocation */
     rppg_q8_lut *luts;         /* one slot per layer, used by RPPG_Q8_LUT layers */
     rppg_q8_softmax *softmaxes; /* one slot per layer, used by RPPG_Q8_SOFTMAX layers */
+    int32_t *tables;   /* copied index tables and multipliers (RESIZE, TRANSPOSE_CONV) */
+    size_t n_tables, cap_tables;
     rppg_contract contract;
     int has_contract; /* the model description names its input contract */
 } rq_q8_lowered;

@@ -163,7 +163,18 @@ struct rppg_q8_binary;
 struct rppg_q8_bcast;
 struct rppg_q8_lut;
 struct rppg_q8_softmax;
+struct rppg_mv_gather;
+struct rppg_mv_resize;
+struct rppg_q8_reduce;
+struct rppg_q8_transpose_conv;
 int binary_export(const prep_op *p, struct rppg_q8_binary *q, struct rppg_q8_bcast *g);
+const struct rppg_mv_gather *gather_export(const prep_op *p);
+/* the index tables are NULL for bilinear */
+const struct rppg_mv_resize *resize_export(const prep_op *p, const int32_t **y_index,
+                                           const int32_t **x_index);
+/* SUM (*is_sum 1: needs an int32 accumulator per output) or REDUCE_MAX */
+const struct rppg_q8_reduce *reduce_export(const prep_op *p, int *is_sum);
+const struct rppg_q8_transpose_conv *transpose_conv_export(const prep_op *p);
 const struct rppg_q8_lut *lut_export(const prep_op *p);
 const struct rppg_q8_softmax *softmax_export(const prep_op *p);
 

@@ -22,6 +22,11 @@ static void run_gather(const prep_op *p, uint8_t *arena)
     rppg_mv_gather_run(&s->g, cptr(&p->ins[0], arena), idx, mptr(&p->out, arena));
 }
 
+const rppg_mv_gather *gather_export(const prep_op *p)
+{
+    return p->run == run_gather ? &((const gather_state *)p->state)->g : NULL;
+}
+
 int prepare_gather(prep_ctx *c, prep_op *p)
 {
     if (check_counts(c, 2, 2))
@@ -109,6 +114,22 @@ static void run_nearest(const prep_op *p, uint8_t *arena)
     const resize_state *s = p->state;
     rppg_mv_resize_nearest(&s->r, s->y_index, s->x_index, s->elem, cptr(&p->in, arena),
                            mptr(&p->out, arena));
+}
+
+const rppg_mv_resize *resize_export(const prep_op *p, const int32_t **y_index,
+                                    const int32_t **x_index)
+{
+    const resize_state *s = p->state;
+    if (p->run == run_bilinear) {
+        *y_index = *x_index = NULL;
+        return &s->r;
+    }
+    if (p->run == run_nearest && s->elem == 1) {
+        *y_index = s->y_index;
+        *x_index = s->x_index;
+        return &s->r;
+    }
+    return NULL;
 }
 
 int prepare_resize(prep_ctx *c, prep_op *p)

@@ -32,6 +32,13 @@ static void run_arg_max(const prep_op *p, uint8_t *arena)
     rppg_q8_arg_max_run(&s->a, cptr(&p->in, arena), mptr(&p->out, arena));
 }
 
+const rppg_q8_reduce *reduce_export(const prep_op *p, int *is_sum)
+{
+    *is_sum = p->run == run_sum;
+    return p->run == run_sum || p->run == run_reduce_max ? &((const reduce_state *)p->state)->r
+                                                         : NULL;
+}
+
 static int prepare_reduction_shape(prep_ctx *c, const rq_tfl_tensor *in, const rq_tfl_tensor *out,
                                    rppg_q8_reduce *r)
 {

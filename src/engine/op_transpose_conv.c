@@ -21,6 +21,11 @@ static void run_transpose_conv(const prep_op *p, uint8_t *arena)
                                (int32_t *)(void *)(arena + p->tmp_off));
 }
 
+const rppg_q8_transpose_conv *transpose_conv_export(const prep_op *p)
+{
+    return p->run == run_transpose_conv ? &((const tconv_state *)p->state)->t : NULL;
+}
+
 static int check_output_shape(prep_ctx *c, const rq_tfl_tensor *shape, const rq_tfl_tensor *out)
 {
     if (shape->type != RQ_TFL_INT32 || !shape->data || rq_tfl_num_elements(shape) != 4)

@@ -344,14 +344,16 @@ int rq_tfl_build_two_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err)
  *   x            -> CONV 1x1 -> HARD_SWISH   -> c [1,10,9,6]
  *   QUANTIZE each to the join's parameters, CONCATENATION(axis 3) -> [1,10,9,10]
  *   (the converter's form: TFLite Micro wants one scale and zero point for all)
- *   -> PAD (1,1)(0,1) -> [1,12,10,10]
+ *   -> SPLIT (axis 3, 2) -> s0, s1 [1,10,9,5] -> ADD(s0, s1) -> sum [1,10,9,5]
+ *   -> PAD (1,1)(0,1) -> [1,12,10,5]
  *   -> CONV 3x3 VALID stride 2 -> y [1,5,4,8] */
 int rq_tfl_build_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err)
 {
     rng r = {seed};
-    act x, d0, d, c0, c, dq, cq, cat, pad, y;
+    act x, d0, d, c0, c, dq, cq, cat, s0, s1, sum, pad, y;
     rq_tfl_model_init(m);
-    int32_t xs[4] = {1, 10, 9, 4}, cs[4] = {1, 10, 9, 10}, ps[4] = {1, 12, 10, 10};
+    int32_t xs[4] = {1, 10, 9, 4}, cs[4] = {1, 10, 9, 10}, hs[4] = {1, 10, 9, 5},
+            ps[4] = {1, 12, 10, 5};
     if (add_act(m, "x", 4, xs, (float)uniform(&r, 0.01, 0.05), irange(&r, -30, 30), &x, err))
         return -1;
     /* depthwise branch */
@@ -390,18 +392,31 @@ int rq_tfl_build_branch_model(rq_tfl_model *m, uint64_t seed, rq_error *err)
     o.axis = 3;
     if (rq_tfl_add_op(m, RQ_TFL_OP_CONCATENATION, 2, (int32_t[]){dq.t, cq.t}, 1, &cat.t, &o, err) < 0)
         return -1;
+    /* two halves of the channels, summed */
+    int axis = rq_tfl_add_tensor(m, "split_axis", RQ_TFL_INT32, 0, NULL, err);
+    if (axis < 0 || rq_tfl_set_data(m, axis, (int32_t[]){3}, 4, err) ||
+        add_act(m, "s0", 4, hs, cat.scale, cat.zp, &s0, err) ||
+        add_act(m, "s1", 4, hs, cat.scale, cat.zp, &s1, err) ||
+        add_act(m, "sum", 4, hs, cat.scale * 1.6f, irange(&r, -10, 10), &sum, err))
+        return -1;
+    o = rq_tfl_default_options();
+    o.count = 2;
+    if (rq_tfl_add_op(m, RQ_TFL_OP_SPLIT, 2, (int32_t[]){axis, cat.t}, 2, (int32_t[]){s0.t, s1.t},
+                      &o, err) < 0 ||
+        rq_tfl_add_op(m, RQ_TFL_OP_ADD, 2, (int32_t[]){s0.t, s1.t}, 1, &sum.t, NULL, err) < 0)
+        return -1;
     int pads = add_i32_const(m, "paddings", 8, (int32_t[]){0, 0, 1, 1, 0, 1, 0, 0}, err);
     if (pads < 0)
         return -1;
     m->tensors[pads].rank = 2, m->tensors[pads].shape[0] = 4, m->tensors[pads].shape[1] = 2;
-    if (add_act(m, "pad", 4, ps, cat.scale, cat.zp, &pad, err) ||
-        rq_tfl_add_op(m, RQ_TFL_OP_PAD, 2, (int32_t[]){cat.t, pads}, 1, &pad.t, NULL, err) < 0)
+    if (add_act(m, "pad", 4, ps, sum.scale, sum.zp, &pad, err) ||
+        rq_tfl_add_op(m, RQ_TFL_OP_PAD, 2, (int32_t[]){sum.t, pads}, 1, &pad.t, NULL, err) < 0)
         return -1;
     o = rq_tfl_default_options();
     o.padding = RQ_TFL_PAD_VALID;
     o.stride_h = o.stride_w = 2;
     /* (12-3)/2+1 = 5, (10-3)/2+1 = 4 */
-    if (conv_layer(m, "y", &r, &pad, 12, 10, 10, 8, 3, &o, 5, 4, 0, &y, err))
+    if (conv_layer(m, "y", &r, &pad, 12, 10, 5, 8, 3, &o, 5, 4, 0, &y, err))
         return -1;
     if (rq_tfl_set_graph_io(m, 1, &x.t, 1, &y.t, err))
         return -1;

@@ -35,7 +35,10 @@ int main(void)
     return 0;
 }
 #else
-static int8_t arena[RPPG_SPATIAL_ARENA_BYTES + 1];
+static union { /* the arena must be 4-byte aligned (q8_net.h) */
+    int32_t align;
+    int8_t bytes[RPPG_SPATIAL_ARENA_BYTES + 1];
+} arena;
 static int8_t output[RPPG_SPATIAL_FEATURES];
 
 int main(void)
@@ -45,7 +48,7 @@ int main(void)
     printf("kernels %s\n", rppg_q8_kernels_path());
     for (k = 0; k < N_INPUTS; k++) {
         fill_input(&state);
-        rppg_q8_net_run(&rppg_spatial_cnn, input, output, arena);
+        rppg_q8_net_run(&rppg_spatial_cnn, input, output, arena.bytes);
         for (i = 0; i < RPPG_SPATIAL_FEATURES; i++)
             printf("%02x", (unsigned)(uint8_t)output[i]);
         printf("\n");

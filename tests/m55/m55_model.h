@@ -2,7 +2,11 @@
  * (rppgq export-c --spatial): the features come from the const network in flash. */
 #include "spatial_cnn_int8.h"
 
-static int8_t model_arena[RPPG_SPATIAL_ARENA_BYTES];
+static union { /* the arena must be 4-byte aligned (q8_net.h) */
+    int32_t align;
+    int8_t bytes[RPPG_SPATIAL_ARENA_BYTES];
+} model_arena_mem;
+#define model_arena model_arena_mem.bytes
 
 static void m55_features(const int8_t *patch, int8_t *out)
 {
