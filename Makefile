@@ -76,7 +76,7 @@ $(addprefix $(BUILD)/obj/,$(ONNX_USERS)) $(addprefix $(BUILD)/asan/obj/,$(ONNX_U
 $(BUILD)/obj/src/codegen/runtime_embed.o $(BUILD)/asan/obj/src/codegen/runtime_embed.o: \
 	runtime/temporal_fusion.c runtime/temporal_fusion.h runtime/float_ops.c runtime/float_ops.h
 $(BUILD)/obj/src/codegen/spatial_embed.o $(BUILD)/asan/obj/src/codegen/spatial_embed.o: \
-	$(wildcard runtime/input_contract.* runtime/int8_kernels.* runtime/int8_dwfc.* runtime/int8_movement.* runtime/q8_moves.* runtime/int8_ops.h runtime/int8_elementwise.c runtime/int8_fixedpoint.c runtime/int8_reduce.c runtime/q8_net.* runtime/preprocess.* runtime/resample.* runtime/postprocess.*)
+	$(wildcard runtime/input_contract.* runtime/int8_kernels.* runtime/int8_dwfc.* runtime/int8_movement.* runtime/q8_moves.* runtime/int8_ops.h runtime/int8_elementwise.c runtime/int8_fixedpoint.c runtime/int8_reduce.c runtime/q8_net.* runtime/preprocess.* runtime/resample.* runtime/postprocess.* runtime/quality.*)
 
 REL_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 ASAN_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))

@@ -1,24 +1,49 @@
-/* Postprocessing of the heart-rate stream: a small streaming smoother with a confidence
- * flag. Each prediction (one window) pushes one BPM estimate; the smoother reports the
- * median of the last `window` valid estimates, their spread (max - min) and whether the
- * estimate can be trusted: enough estimates seen and a spread within max_spread_bpm.
- * Non-finite or out-of-range estimates (outside [min_bpm, max_bpm]) are not stored; they
- * count as a gap, and after `max_gap` consecutive gaps the history is cleared (the face
- * was lost, old estimates no longer describe the subject).
+/* Postprocessing of the heart-rate stream: the rate the device displays. Each window pushes
+ * one BPM estimate, with the window's signal quality (quality.h) when it is known; the
+ * smoother reports the median of the last `window` kept estimates, their spread (max - min)
+ * and whether the rate is shown. When it is not shown, `why` says which of these held:
+ *
+ *   RPPG_HR_FEW        fewer than min_count estimates kept (start, or after a lost face)
+ *   RPPG_HR_DISAGREE   the kept estimates spread more than max_spread_bpm (successive
+ *                      estimates do not agree)
+ *   RPPG_HR_NO_ESTIMATE this window's estimate was missing, NaN or outside [min_bpm, max_bpm]
+ *   RPPG_HR_CLIPPED    too many of the window's contract values at the clip
+ *                      (clip_share > max_clip_share): the input is outside the training data
+ *   RPPG_HR_BRIGHTNESS an ROI's brightness jumped between frames (brightness_step >
+ *                      max_brightness_step)
+ *
+ * The estimate of a window with NO_ESTIMATE, CLIPPED or BRIGHTNESS is not kept; it counts as
+ * a gap, and after `max_gap` consecutive gaps the history is cleared (old estimates no
+ * longer describe the subject). A pulse oximeter shows "--" in the same cases.
+ *
+ * The default configuration was tuned on the default model's predictions for its training
+ * subjects only (tools/tune_smoother.py; docs/mcu.md says how).
  *
  * All state lives in the caller's rppg_smoother (no globals, no heap): one per stream.
  * C99; stack use below 200 bytes. */
 #ifndef RPPG_POSTPROCESS_H
 #define RPPG_POSTPROCESS_H
 
+#include "quality.h"
+
 #define RPPG_SMOOTH_MAX 16
 
+enum {
+    RPPG_HR_FEW = 1,
+    RPPG_HR_DISAGREE = 2,
+    RPPG_HR_NO_ESTIMATE = 4,
+    RPPG_HR_CLIPPED = 8,
+    RPPG_HR_BRIGHTNESS = 16
+};
+
 typedef struct rppg_smoother_config {
-    int window;           /* estimates kept, 1..RPPG_SMOOTH_MAX (e.g. 5) */
-    int min_count;        /* estimates needed before confident, 1..window (e.g. 3) */
-    float max_spread_bpm; /* confident only if max - min of the kept estimates <= this */
+    int window;           /* estimates kept, 1..RPPG_SMOOTH_MAX */
+    int min_count;        /* estimates needed before a rate is shown, 1..window */
+    float max_spread_bpm; /* shown only if max - min of the kept estimates <= this */
     float min_bpm, max_bpm; /* plausible range; the model's output range is [30, 180] */
-    int max_gap;          /* invalid estimates in a row that clear the history (e.g. 3) */
+    int max_gap;          /* windows without a kept estimate in a row that clear the history */
+    float max_clip_share;      /* a window with more contract values at the clip is withheld */
+    float max_brightness_step; /* a window with a larger ROI brightness step is withheld */
 } rppg_smoother_config;
 
 typedef struct rppg_smoother {
@@ -31,15 +56,19 @@ typedef struct rppg_hr {
     float bpm;    /* median of the kept estimates; 0 when there are none */
     float spread; /* max - min of the kept estimates */
     int count;    /* estimates kept */
-    int confident;
+    int confident; /* the rate is shown: why == 0 */
+    int why;      /* RPPG_HR_* flags: why the rate is withheld; 0 when shown */
 } rppg_hr;
 
-/* Window 5, min_count 3, spread 10 BPM, range [30, 180], max_gap 3. */
+/* The tuned defaults (see above); limits in postprocess.c. */
 rppg_smoother_config rppg_smoother_default_config(void);
 /* Returns 0, or -1 if the configuration is out of range (s is then left unusable). */
 int rppg_smoother_init(rppg_smoother *s, const rppg_smoother_config *cfg);
 void rppg_smoother_reset(rppg_smoother *s);
-/* Adds one estimate and returns the smoothed heart rate. */
+/* Adds one window's estimate and its quality (NULL: not known, only the estimate is
+ * checked) and returns the rate to display. */
+rppg_hr rppg_smoother_push_window(rppg_smoother *s, float bpm, const rppg_quality *q);
+/* rppg_smoother_push_window without quality. */
 rppg_hr rppg_smoother_push(rppg_smoother *s, float bpm);
 /* The current smoothed heart rate without adding anything. */
 rppg_hr rppg_smoother_get(const rppg_smoother *s);

@@ -97,7 +97,8 @@ emit_part int8_cpu_path "$(stack rppg_q8_net_run rppg_q8_conv2d)" \
 echo ","
 emit_part resample "$(stack rppg_resampler_push)" "$(part_size runtime/resample.c)" runtime/resample.c
 echo ","
-emit_part postprocess "$(stack rppg_smoother_push)" "$(part_size runtime/postprocess.c)" runtime/postprocess.c
+emit_part postprocess "$(stack rppg_smoother_push rppg_window_quality)" \
+    "$(part_size runtime/postprocess.c runtime/quality.c)" runtime/postprocess.c runtime/quality.c
 if [ -f runtime/temporal_fusion.c ]; then
     echo ","
     tf_files="runtime/temporal_fusion.c"

@@ -11,9 +11,12 @@ by `rppgq synth`, on the CPU with Debian's PyTorch.
   atomically every --ckpt-minutes; rerunning the same command continues from it.
 - The time budget (--minutes of training) drives a cosine learning-rate schedule; the model at
   the end of the budget is the result (no selection on the test set).
+- --init DIR starts from DIR/spatial_cnn.pth + DIR/temporal_fusion.pth (e.g. the bundled model)
+  instead of a random initialisation: fine-tuning with a fresh, usually lower, learning rate.
 
 At the end it writes OUT/spatial_cnn.pth, OUT/temporal_fusion.pth in the seed's layout and a
-JSON summary of the held-out metrics.
+JSON summary of the held-out metrics. The spatial checkpoint also records `label_mean`, the
+training labels' mean: the fair baseline a trivial predictor would answer with.
 """
 import argparse
 import collections
@@ -114,6 +117,19 @@ def metrics(p, y, train_mean):
             'mean_predictor_mae': float((y - train_mean).abs().mean())}
 
 
+def init_model(spatial, temporal, directory, contract):
+    """Loads a trained pair (the layout this script writes); its contract must be ours."""
+    sp = torch.load(os.path.join(directory, 'spatial_cnn.pth'))
+    tp = torch.load(os.path.join(directory, 'temporal_fusion.pth'))
+    theirs = sp.get('input_contract', {})
+    for k in ('representation', 'scale', 'clip', 'frame_stride'):
+        if k in theirs and theirs[k] != contract[k]:
+            sys.exit(f'{directory}/spatial_cnn.pth: input contract {k}={theirs[k]!r}, '
+                     f'the data and options give {contract[k]!r}')
+    spatial.load_state_dict(sp['model_state_dict'])
+    temporal.load_state_dict(tp['model_state_dict'])
+
+
 def atomic_save(obj, path):
     tmp = path + '.tmp'
     torch.save(obj, tmp)
@@ -139,6 +155,8 @@ def main():
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--ckpt-minutes', type=float, default=3.0)
     ap.add_argument('--eval-every', type=int, default=400, help='steps between validation logs')
+    ap.add_argument('--init', help='directory with spatial_cnn.pth and temporal_fusion.pth to start '
+                    'from (fine-tuning) instead of a random initialisation')
     ap.add_argument('--export-only', action='store_true',
                     help='evaluate and export the checkpoint in --work as it is, without training')
     a = ap.parse_args()
@@ -170,10 +188,14 @@ def main():
     spatial, temporal = SpatialCNN(), TemporalFusion()
     params = list(spatial.parameters()) + list(temporal.parameters())
     opt = torch.optim.Adam(params, lr=a.lr)
-    # Start the output bias at the training mean so early steps are not spent getting there.
-    with torch.no_grad():
-        m = (train_mean - 30.0) / 150.0
-        temporal.fc[2].bias.fill_(math.log(m / (1 - m)))
+    if a.init:
+        init_model(spatial, temporal, a.init, contract)
+        say(f'initialised from {a.init}')
+    else:
+        # Start the output bias at the training mean so early steps are not spent getting there.
+        with torch.no_grad():
+            m = (train_mean - 30.0) / 150.0
+            temporal.fc[2].bias.fill_(math.log(m / (1 - m)))
     step, elapsed, t_first = 0, 0.0, time.time()
     ckpt_path = os.path.join(a.work, 'train_ckpt.pt')
     if os.path.exists(ckpt_path):
@@ -237,7 +259,8 @@ def main():
     sp = collections.OrderedDict(spatial.state_dict())
     tp = collections.OrderedDict(temporal.state_dict())
     atomic_save({'model_state_dict': sp, 'num_params': sum(p.numel() for p in spatial.parameters()),
-                 'input_contract': contract}, os.path.join(a.out, 'spatial_cnn.pth'))
+                 'input_contract': contract, 'label_mean': train_mean},
+                os.path.join(a.out, 'spatial_cnn.pth'))
     atomic_save({'model_state_dict': tp, 'num_params': sum(p.numel() for p in temporal.parameters())},
                 os.path.join(a.out, 'temporal_fusion.pth'))
     with open(os.path.join(a.work, 'result.json'), 'w') as f:

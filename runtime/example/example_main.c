@@ -4,7 +4,7 @@
  * below are what your firmware provides.
  *
  * Files to add to the firmware project (all C99, no heap, no mutable globals):
- *   runtime/{input_contract,preprocess,resample,int8_kernels,q8_net,postprocess,
+ *   runtime/{input_contract,preprocess,resample,int8_kernels,q8_net,postprocess,quality,
  *            temporal_fusion}.{c,h}
  *   spatial_cnn_int8.{c,h}                  rppgq export-c --spatial MODEL.tflite
  *   temporal_fusion_weights_exported.{c,h}  rppgq export-c --temporal CKPT.pth
@@ -16,6 +16,7 @@
 #include "postprocess.h"
 #include "preprocess.h"
 #include "q8_net.h"
+#include "quality.h"
 #include "resample.h"
 #include "spatial_cnn_int8.h"
 #include "temporal_fusion.h"
@@ -62,14 +63,16 @@ static void spatial_features(rppg_app *app, int8_t *out)
 #endif
 }
 
-/* One prediction over the ring: 24 patches -> 24 x FEATS features -> Temporal Fusion. */
-static float predict(rppg_app *app)
+/* One prediction over the ring: 24 patches -> 24 x FEATS features -> Temporal Fusion; and
+ * the window's signal quality, which decides whether the smoother may show the estimate. */
+static float predict(rppg_app *app, rppg_quality *quality)
 {
     const float *window[WINDOW];
     int8_t q[FEATS];
     int t, r, i;
     for (t = 0; t < WINDOW; t++) /* oldest first */
         window[t] = app->frames[(app->next + t) % WINDOW];
+    rppg_window_quality(&rppg_spatial_contract, window, WINDOW, RPPG_ROIS, RPPG_PATCH_FLOATS, quality);
     for (t = 0; t < WINDOW; t++)
         for (r = 0; r < RPPG_ROIS; r++) {
             rppg_window_patch(&rppg_spatial_contract, window, WINDOW, t, r,
@@ -129,8 +132,12 @@ static int on_frame(rppg_app *app, const rppg_frame *frame, int64_t t_us)
     if (app->filled < WINDOW || app->since_prediction < HOP)
         return 0;
     app->since_prediction = 0;
-    hr = rppg_smoother_push(&app->smoother, predict(app));
-    report_heart_rate(&hr); /* hr.bpm, hr.confident */
+    {
+        rppg_quality quality;
+        const float bpm = predict(app, &quality);
+        hr = rppg_smoother_push_window(&app->smoother, bpm, &quality);
+    }
+    report_heart_rate(&hr); /* show hr.bpm if hr.confident, else "--" (hr.why says why) */
     return 1;
 }
 

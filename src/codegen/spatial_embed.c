@@ -33,6 +33,8 @@ __asm__(RQ_SP_EMBED("rq_sp_rs_h", "runtime/resample.h"));
 __asm__(RQ_SP_EMBED("rq_sp_rs_c", "runtime/resample.c"));
 __asm__(RQ_SP_EMBED("rq_sp_post_h", "runtime/postprocess.h"));
 __asm__(RQ_SP_EMBED("rq_sp_post_c", "runtime/postprocess.c"));
+__asm__(RQ_SP_EMBED("rq_sp_qual_h", "runtime/quality.h"));
+__asm__(RQ_SP_EMBED("rq_sp_qual_c", "runtime/quality.c"));
 
 #define DECL(s) extern const char s[], s##_end[]
 DECL(rq_sp_ic_h); DECL(rq_sp_ic_c); DECL(rq_sp_k_h); DECL(rq_sp_k_c); DECL(rq_sp_n_h);
@@ -40,6 +42,7 @@ DECL(rq_sp_n_c); DECL(rq_sp_pre_h); DECL(rq_sp_pre_c); DECL(rq_sp_post_h); DECL(
 DECL(rq_sp_rs_h); DECL(rq_sp_rs_c);
 DECL(rq_sp_dw_h); DECL(rq_sp_dw_c); DECL(rq_sp_mv_h); DECL(rq_sp_mv_c); DECL(rq_sp_qm_h);
 DECL(rq_sp_qm_c); DECL(rq_sp_op_h); DECL(rq_sp_ew_c); DECL(rq_sp_fx_c); DECL(rq_sp_rd_c);
+DECL(rq_sp_qual_h); DECL(rq_sp_qual_c);
 
 #define FILE_OF(name, s) {name, s, (size_t)(s##_end - s)}
 
@@ -57,6 +60,7 @@ void rq_spatial_runtime_files(rq_embedded_file files[RQ_SPATIAL_RUNTIME_NFILES])
         FILE_OF("preprocess.h", rq_sp_pre_h),    FILE_OF("preprocess.c", rq_sp_pre_c),
         FILE_OF("resample.h", rq_sp_rs_h),       FILE_OF("resample.c", rq_sp_rs_c),
         FILE_OF("postprocess.h", rq_sp_post_h),  FILE_OF("postprocess.c", rq_sp_post_c),
+        FILE_OF("quality.h", rq_sp_qual_h),      FILE_OF("quality.c", rq_sp_qual_c),
     };
     int i;
     for (i = 0; i < RQ_SPATIAL_RUNTIME_NFILES; i++)

@@ -41,8 +41,9 @@ int rq_q8_lower(const rq_tfl_model *m, rppg_q8_rounding rounding, const char *wh
 void rq_q8_lowered_free(rq_q8_lowered *l);
 
 /* The runtime files the export copies beside the network (byte for byte from runtime/):
- * input contract, int8 kernels and net runner, preprocessing, resampling, postprocessing. */
-#define RQ_SPATIAL_RUNTIME_NFILES 22
+ * input contract, int8 kernels and net runner, preprocessing, resampling, postprocessing,
+ * signal quality. */
+#define RQ_SPATIAL_RUNTIME_NFILES 24
 void rq_spatial_runtime_files(rq_embedded_file files[RQ_SPATIAL_RUNTIME_NFILES]);
 
 /* Writes DIR/spatial_cnn_int8.h and DIR/spatial_cnn_int8.c plus the runtime files above

@@ -199,6 +199,7 @@ static const char *const companion_files[] = {
     "int8_kernels.h",     "int8_kernels.c",     "q8_net.h",         "q8_net.c",
     "preprocess.h",       "preprocess.c",       "postprocess.h",    "postprocess.c",
     "resample.h",         "resample.c",
+    "quality.h",          "quality.c",
     NULL,
 };
 

@@ -266,6 +266,7 @@ static void subject_limits(size_t m, double *const yv[3], double *lo, double *hi
 
 int rq_plot_hr_over_time(const rq_plot_preds *p, int max_subjects, const char *path, rq_error *err)
 {
+    enum { NV = 5 }; /* true, FP32, INT8, displayed FP32, displayed INT8 */
     int64_t ids[16];
     if (max_subjects > 16)
         max_subjects = 16;
@@ -273,19 +274,25 @@ int rq_plot_hr_over_time(const rq_plot_preds *p, int max_subjects, const char *p
     int cols = k > 1 ? 2 : 1, rows = (k + cols - 1) / cols;
     if (rows < 1)
         rows = 1;
+    int shown = p->shown_fp32 && p->shown_int8;
+    double thin = shown ? 0.9 : 1.6;
     double pw = cols == 2 ? 485 : 970, ph = 300;
     rq_fig *f = rq_fig_new(cols == 2 ? 980 : 990, 62 + ph * rows, "Heart rate over time, held-out subjects");
     if (f) {
         rq_fig_legend_line(f, "true", RQ_COL_TRUE, 2.2, 0);
-        rq_fig_legend_line(f, "FP32", RQ_COL_FP32, 1.6, 0);
-        rq_fig_legend_line(f, "INT8", RQ_COL_INT8, 1.6, 1);
+        rq_fig_legend_line(f, shown ? "FP32 window" : "FP32", RQ_COL_FP32, thin, 0);
+        rq_fig_legend_line(f, shown ? "INT8 window" : "INT8", RQ_COL_INT8, thin, 1);
+        if (shown) {
+            rq_fig_legend_line(f, "FP32 displayed", RQ_COL_FP32, 2.6, 0);
+            rq_fig_legend_line(f, "INT8 displayed", RQ_COL_INT8, 2.6, 1);
+        }
     }
     size_t n = p->n;
-    double *x = malloc((n ? n : 1) * sizeof *x), *yv[3];
-    for (int j = 0; j < 3; j++)
+    double *x = malloc((n ? n : 1) * sizeof *x), *yv[NV];
+    for (int j = 0; j < NV; j++)
         yv[j] = malloc((n ? n : 1) * sizeof(double));
     int rc = -1;
-    if (!f || !x || !yv[0] || !yv[1] || !yv[2]) {
+    if (!f || !x || !yv[0] || !yv[1] || !yv[2] || !yv[3] || !yv[4]) {
         rq_fail(err, "%s: out of memory", path);
         goto out;
     }
@@ -299,6 +306,8 @@ int rq_plot_hr_over_time(const rq_plot_preds *p, int max_subjects, const char *p
             yv[0][m] = p->truth[i];
             yv[1][m] = p->fp32[i];
             yv[2][m] = p->int8[i];
+            yv[3][m] = shown ? p->shown_fp32[i] : NAN;
+            yv[4][m] = shown ? p->shown_int8[i] : NAN;
             m++;
         }
         rq_axes *ax = rq_fig_add_axes(f, 10 + (s % cols) * pw, 56 + (s / cols) * ph, pw - 15, ph - 6);
@@ -312,14 +321,18 @@ int rq_plot_hr_over_time(const rq_plot_preds *p, int max_subjects, const char *p
         subject_limits(m, yv, &lo, &hi);
         rq_axes_ylim(ax, lo, hi);
         rq_axes_line(ax, m, x, yv[0], RQ_COL_TRUE, 2.2, 0, "true");
-        rq_axes_line(ax, m, x, yv[1], RQ_COL_FP32, 1.6, 0, "FP32");
-        rq_axes_line(ax, m, x, yv[2], RQ_COL_INT8, 1.6, 1, "INT8");
+        rq_axes_line(ax, m, x, yv[1], RQ_COL_FP32, thin, 0, "FP32");
+        rq_axes_line(ax, m, x, yv[2], RQ_COL_INT8, thin, 1, "INT8");
+        if (shown) {
+            rq_axes_line(ax, m, x, yv[3], RQ_COL_FP32, 2.6, 0, "FP32 displayed");
+            rq_axes_line(ax, m, x, yv[4], RQ_COL_INT8, 2.6, 1, "INT8 displayed");
+        }
     }
     rc = rq_fig_write(f, path, err);
 out:
     rq_fig_free(f);
     free(x);
-    for (int j = 0; j < 3; j++)
+    for (int j = 0; j < NV; j++)
         free(yv[j]);
     return rc;
 }

@@ -3,7 +3,9 @@
  *   bland_altman:   difference (predicted - true) vs mean of the two, with the mean bias
  *                   and the limits of agreement bias +- 1.96 SD;
  *   layer_sqnr:     per-layer signal-to-quantization-noise ratio of the INT8 model;
- *   hr_over_time:   true, FP32 and INT8 heart rate along the windows of a few subjects. */
+ *   hr_over_time:   true, FP32 and INT8 heart rate along the windows of a few subjects: each
+ *                   window's estimate (thin) and the displayed rate (thick, broken where the
+ *                   smoother withholds it). */
 #ifndef RQ_PLOT_REPORT_H
 #define RQ_PLOT_REPORT_H
 
@@ -17,6 +19,7 @@ typedef struct rq_plot_preds {
     const float *truth, *fp32, *int8; /* BPM, n each */
     const int64_t *subject;           /* n subject ids, or NULL */
     double window_step_s;             /* seconds between a subject's windows; 0: unknown */
+    const float *shown_fp32, *shown_int8; /* displayed rate, NaN when withheld; NULL: none */
 } rq_plot_preds;
 
 /* Bland-Altman statistics of pred against ref over the finite pairs: mean difference and

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "common/error.h"
+#include "eval/displayed.h"
 
 typedef struct rq_report_metrics {
     double mae, rmse, mape, pearson, r2;
@@ -48,6 +49,12 @@ typedef struct rq_report {
     const int64_t *subject;   /* may be NULL */
     const int64_t *window;    /* index of each in the dataset; NULL: 0..n-1 */
     double window_step_s;     /* seconds between a subject's consecutive windows, 0 unknown */
+
+    /* the displayed rate (eval/displayed.h): summary, and per window the shown BPM of each
+     * path, NaN when withheld (not owned); has_display 0: not measured */
+    int has_display;
+    rq_display_summary display;
+    const float *shown_fp32, *shown_int8;
 
     rq_report_metrics fp32_m, int8_m, baseline_m;
     double baseline_bpm;      /* the constant the baseline predicts (mean calibration label) */

@@ -46,8 +46,8 @@ typedef struct run_ctx {
     rppg_contract contract;           /* of the spatial checkpoint */
     float *features;                  /* FP32 features of the evaluated windows (validate) */
     size_t feature_floats;            /* a window's */
-    /* owned arrays behind rep->truth, fp32, int8, subject */
-    float *truth, *fp32, *int8;
+    /* owned arrays behind rep->truth, fp32, int8, subject, shown_fp32, shown_int8 */
+    float *truth, *fp32, *int8, *shown_fp32, *shown_int8;
     int64_t *subject, *window;
 } run_ctx;
 
@@ -323,6 +323,14 @@ static int take_predictions(run_ctx *c, const rq_validate_result *vr, rq_error *
     r->int8 = c->int8;
     r->subject = c->subject;
     r->window = c->window;
+    c->shown_fp32 = dup_floats(vr->shown_fp32, n);
+    c->shown_int8 = dup_floats(vr->shown_int8, n);
+    if (!c->shown_fp32 || !c->shown_int8)
+        return rq_fail(err, "out of memory keeping %zu displayed rates", n);
+    r->has_display = 1;
+    r->display = vr->display;
+    r->shown_fp32 = c->shown_fp32;
+    r->shown_int8 = c->shown_int8;
     return 0;
 }
 
@@ -627,6 +635,8 @@ out:
     rep->int8 = c->int8;
     rep->subject = c->subject;
     rep->window = c->window;
+    rep->shown_fp32 = c->shown_fp32;
+    rep->shown_int8 = c->shown_int8;
     free(c->features);
     free(c);
     return rc;
@@ -639,6 +649,8 @@ void rq_run_free(rq_report *rep)
     free((void *)rep->int8);
     free((void *)rep->subject);
     free((void *)rep->window);
-    rep->truth = rep->fp32 = rep->int8 = NULL;
+    free((void *)rep->shown_fp32);
+    free((void *)rep->shown_int8);
+    rep->truth = rep->fp32 = rep->int8 = rep->shown_fp32 = rep->shown_int8 = NULL;
     rep->subject = rep->window = NULL;
 }

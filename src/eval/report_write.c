@@ -69,6 +69,8 @@ static json_object *report_json(const rq_report *r)
     json_object_object_add(o, "int8", jmetrics(&r->int8_m));
     json_object_object_add(o, "baseline_mean", jmetrics(&r->baseline_m));
     json_object_object_add(o, "baseline_value", jnum(r->baseline_bpm));
+    if (r->has_display)
+        rq_display_add_json(&r->display, o);
     json_object_object_add(o, "int8_vs_fp32_mae", jnum(r->int8_vs_fp32_mae));
     json_object_object_add(o, "mae_increase", jnum(r->mae_increase));
     json_object_object_add(o, "grade", jstr(r->grade));
@@ -178,7 +180,8 @@ int rq_report_write_predictions(const rq_report *r, const char *path, rq_error *
 
 int rq_report_write_plots(const rq_report *r, const char *dir, rq_error *err)
 {
-    rq_plot_preds p = {(size_t)r->n_windows, r->truth, r->fp32, r->int8, r->subject, r->window_step_s};
+    rq_plot_preds p = {(size_t)r->n_windows, r->truth, r->fp32, r->int8, r->subject, r->window_step_s,
+                       r->has_display ? r->shown_fp32 : NULL, r->has_display ? r->shown_int8 : NULL};
     char path[4096];
     snprintf(path, sizeof path, "%s/pred_vs_true.svg", dir);
     if (rq_plot_pred_vs_true(&p, path, err))
@@ -317,6 +320,49 @@ static void write_bins(FILE *fp, const rq_report *r)
     fprintf(fp, "\n");
 }
 
+static void displayed_row(FILE *fp, const char *name, const rq_displayed_metrics *m)
+{
+    char a[32], b[32], c[32], d[32];
+    fmt_num(a, sizeof a, m->mae, "%.2f");
+    fmt_num(b, sizeof b, m->rmse, "%.2f");
+    fmt_num(c, sizeof c, 100 * m->within5, "%.1f %%");
+    fmt_num(d, sizeof d, 100 * m->coverage, "%.1f %%");
+    fprintf(fp, "| %s | %s | %s | %s | %s |\n", name, a, b, c, d);
+}
+
+/* What the device shows: the smoother's output, with the share of time it shows a rate. */
+static void write_displayed(FILE *fp, const rq_report *r)
+{
+    const rq_display_summary *d = &r->display;
+    fprintf(fp, "## The displayed heart rate\n\n");
+    fprintf(fp, "A window is short and its estimate noisy; the device displays the output of the MCU smoother "
+                "(`runtime/postprocess.c`, run here as on the device over each %s): the median of the last %d "
+                "kept estimates, shown when at least %d are kept and they spread at most %.0f BPM, withheld "
+                "(\"--\") otherwise and when the window's input is unlike the training data (more than %.2g %% of its input "
+                "values at the clip, or an ROI brightness step over %.2g %%). Errors are over the time a "
+                "rate is shown.\n\n",
+            d->per_subject ? "subject's consecutive windows" : "run of windows", d->smoother.window,
+            d->smoother.min_count, (double)d->smoother.max_spread_bpm, 100 * (double)d->smoother.max_clip_share,
+            100 * (double)d->smoother.max_brightness_step);
+    fprintf(fp, "| displayed rate | MAE (BPM) | RMSE (BPM) | within 5 BPM | rate shown |\n");
+    fprintf(fp, "| --- | ---: | ---: | ---: | ---: |\n");
+    displayed_row(fp, "FP32", &d->fp32);
+    displayed_row(fp, "INT8 (what the device shows)", &d->int8);
+    fprintf(fp, "\nInput quality: %.2f %% of the input values at the clip on average; %.1f %% of the windows "
+                "over the clip limit, %.1f %% over the brightness-step limit.\n\n",
+            100 * d->clip_share_mean, 100 * d->windows_at_clip, 100 * d->windows_brightness_jump);
+}
+
+static void write_quality_warning(FILE *fp, const rq_report *r)
+{
+    char w[512];
+    if (!r->has_display)
+        return;
+    rq_display_warning(&r->display, w, sizeof w);
+    if (w[0])
+        fprintf(fp, "> **Warning:** %s.\n\n", w + strlen("warning: "));
+}
+
 static void write_body(FILE *fp, const rq_report *r)
 {
     fprintf(fp, "# rppgq run report\n\n");
@@ -325,6 +371,7 @@ static void write_body(FILE *fp, const rq_report *r)
                 "evaluated on **%lld windows of %lld held-out subjects** (subjects never used for calibration).\n\n",
             (long long)r->n_windows, (long long)r->n_subjects);
     fprintf(fp, "## Verdict\n\n");
+    write_quality_warning(fp, r);
     write_verdict(fp, r);
 
     fprintf(fp, "## Heart-rate accuracy\n\n");
@@ -348,7 +395,11 @@ static void write_body(FILE *fp, const rq_report *r)
     fprintf(fp, "Error by true heart rate:\n\n");
     write_bins(fp, r);
     fprintf(fp, "![Heart rate over time](hr_over_time.svg)\n\n");
-    fprintf(fp, "Subjects chosen to span the range of heart rates in the evaluation set.\n\n");
+    fprintf(fp, "Subjects chosen to span the range of heart rates in the evaluation set%s.\n\n",
+            r->has_display ? "; thin lines are the windows' estimates, thick lines the displayed rate (broken "
+                             "where it is withheld)" : "");
+    if (r->has_display)
+        write_displayed(fp, r);
 
     fprintf(fp, "## Quantization: per-layer SQNR\n\n");
     fprintf(fp, "Signal-to-quantization-noise ratio of each INT8 layer output against the FP32 model on the "
@@ -441,6 +492,16 @@ void rq_report_print_summary(const rq_report *r, const char *out_dir, FILE *out)
     fprintf(out, "  MAE   FP32 %.2f BPM, INT8 %.2f BPM, increase %+.2f BPM -> %s\n", r->fp32_m.mae, r->int8_m.mae,
             r->mae_increase, r->grade);
     fprintf(out, "        (always predicting the calibration mean: %.2f BPM)\n", r->baseline_m.mae);
+    if (r->has_display) {
+        char w[512];
+        const rq_display_summary *s = &r->display;
+        fprintf(out, "  Shown FP32 %.2f BPM, INT8 %.2f BPM MAE of the displayed rate; shown %.0f %% of the time, "
+                "within 5 BPM %.0f %% of it (INT8)\n", s->fp32.mae, s->int8.mae, 100 * s->int8.coverage,
+                100 * s->int8.within5);
+        rq_display_warning(s, w, sizeof w);
+        if (w[0])
+            fprintf(out, "  %s\n", w);
+    }
     if (r->c_ran)
         fprintf(out, "  C     max diff %.3g BPM, mean %.3g BPM vs float reference (%lld windows)\n", r->c_max_abs_bpm,
                 r->c_mean_abs_bpm, (long long)r->c_n);

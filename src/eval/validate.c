@@ -17,6 +17,7 @@
 #include "quant/spatial_quantize.h"
 
 #define BATCH 4 /* windows a worker takes at a time */
+#define RQ_MAX_QUALITY_FRAMES 32 /* rppg_window_quality's limit */
 
 typedef struct ctx {
     const rq_spatial_cnn *sm;
@@ -34,6 +35,7 @@ typedef struct ctx {
     float layer_scale[RQ_VALIDATE_LAYERS];
     int32_t layer_zp[RQ_VALIDATE_LAYERS];
     float *features; /* n_eval * T*R*F FP32 features, or NULL when not kept */
+    rppg_quality *quality; /* n_eval: each window's signal quality */
     double *pred_fp, *pred_q, *sig, *noise; /* n_eval, n_eval, n_eval*layers (x2) */
     const char *data_path;
     pthread_mutex_t mu;
@@ -56,12 +58,23 @@ typedef struct worker {
     float *xin, *feat_fp, *feat_q, *work;
 } worker;
 
+/* The MCU's quality measure (runtime/quality.c) on the window's frames. */
+static void window_quality(const ctx *c, const float *raw, rppg_quality *q)
+{
+    const float *frames[RQ_MAX_QUALITY_FRAMES];
+    int n = c->T < RQ_MAX_QUALITY_FRAMES ? c->T : RQ_MAX_QUALITY_FRAMES;
+    for (int t = 0; t < n; t++)
+        frames[t] = raw + (size_t)t * c->plane;
+    rppg_window_quality(&c->sm->contract, frames, n, c->R, (int)(c->plane / (size_t)c->R), q);
+}
+
 static void process_window(worker *wk, const float *raw, int64_t pos)
 {
     ctx *c = wk->c;
     rq_spatial_ws *ws = &wk->ws;
     double sig[RQ_VALIDATE_LAYERS] = {0}, noise[RQ_VALIDATE_LAYERS] = {0};
     rppg_contract_apply(&c->sm->contract, (size_t)c->T, c->plane, raw, wk->xin);
+    window_quality(c, raw, &c->quality[pos]);
     for (int p = 0; p < c->T * c->R; p++) {
         const float *patch = wk->xin + (size_t)p * c->patch;
         rq_spatial_forward(c->sm, ws, patch, wk->feat_fp + (size_t)p * (size_t)c->F);
@@ -347,10 +360,38 @@ static int keep_predictions(const ctx *c, rq_validate_result *r, rq_error *err)
     return 0;
 }
 
+/* Runs the MCU smoother over each subject's windows, FP32 and INT8 (eval/displayed.h). */
+static int measure_displayed(ctx *c, rq_validate_result *r, rq_error *err)
+{
+    size_t n = (size_t)c->n_eval;
+    rq_display_summary *d = &r->display;
+    d->smoother = rppg_smoother_default_config();
+    d->per_subject = r->subject != NULL;
+    r->quality = c->quality;
+    c->quality = NULL;
+    r->shown_fp32 = malloc(n * sizeof(float));
+    r->shown_int8 = malloc(n * sizeof(float));
+    r->why_fp32 = malloc(n * sizeof(int));
+    r->why_int8 = malloc(n * sizeof(int));
+    if (!r->shown_fp32 || !r->shown_int8 || !r->why_fp32 || !r->why_int8)
+        return rq_fail(err, "out of memory for the displayed rate of %zu windows", n);
+    if (rq_display_run(&d->smoother, n, r->pred_fp32, r->quality, r->subject, r->shown_fp32,
+                       r->why_fp32, err) < 0 ||
+        rq_display_run(&d->smoother, n, r->pred_int8, r->quality, r->subject, r->shown_int8,
+                       r->why_int8, err) < 0)
+        return -1;
+    d->fp32 = rq_displayed_measure(n, r->truth, r->shown_fp32);
+    d->int8 = rq_displayed_measure(n, r->truth, r->shown_int8);
+    rq_display_summarize_quality(d, n, r->quality);
+    return 0;
+}
+
 void rq_validate_result_free(rq_validate_result *r)
 {
     free(r->windows), free(r->truth), free(r->pred_fp32), free(r->pred_int8), free(r->subject);
     free(r->features);
+    free(r->shown_fp32), free(r->shown_int8), free(r->why_fp32), free(r->why_int8), free(r->quality);
+    r->shown_fp32 = r->shown_int8 = NULL, r->why_fp32 = r->why_int8 = NULL, r->quality = NULL;
     r->features = NULL;
     r->windows = NULL, r->truth = r->pred_fp32 = r->pred_int8 = NULL, r->subject = NULL;
 }
@@ -477,7 +518,8 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     c.pred_q = malloc((size_t)c.n_eval * sizeof(double));
     c.sig = calloc((size_t)c.n_eval * RQ_VALIDATE_LAYERS, sizeof(double));
     c.noise = calloc((size_t)c.n_eval * RQ_VALIDATE_LAYERS, sizeof(double));
-    if (!c.pred_fp || !c.pred_q || !c.sig || !c.noise) {
+    c.quality = calloc((size_t)c.n_eval, sizeof(rppg_quality));
+    if (!c.pred_fp || !c.pred_q || !c.sig || !c.noise || !c.quality) {
         rq_fail(err, "out of memory for %lld predictions", (long long)c.n_eval);
         goto out;
     }
@@ -502,7 +544,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
         goto out;
     summarize(&c, &plan, res);
     res->n_subjects = count_subjects(&ds, eval, c.n_eval);
-    if (keep_predictions(&c, res, err) < 0)
+    if (keep_predictions(&c, res, err) < 0 || measure_displayed(&c, res, err) < 0)
         goto out;
     res->features = c.features;
     res->feature_floats = c.features ? per_window : 0;
@@ -514,7 +556,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
 out:
     if (rc < 0)
         rq_validate_result_free(res);
-    free(c.pred_fp), free(c.pred_q), free(c.sig), free(c.noise), free(c.features);
+    free(c.pred_fp), free(c.pred_q), free(c.sig), free(c.noise), free(c.features), free(c.quality);
     free(eval);
     rq_calib_plan_free(&plan);
     rq_spatial_ws_free(&ws);
@@ -549,6 +591,7 @@ void rq_validate_print(const rq_validate_result *r, FILE *out)
     char base[32];
     snprintf(base, sizeof base, "mean %.1f", r->baseline_value);
     print_row(out, base, &r->baseline);
+    rq_display_print(&r->display, out);
     fprintf(out, "INT8 vs FP32 MAE: %.4f BPM\n", r->int8_vs_fp32_mae);
     fprintf(out, "MAE increase: %+.4f BPM: %s\n", r->mae_increase, r->grade);
     fprintf(out, "per-layer SQNR (dB):");
@@ -582,6 +625,7 @@ int rq_validate_write_json(const rq_validate_result *r, const char *path, rq_err
     json_object_object_add(o, "int8", metrics_json(&r->int8));
     json_object_object_add(o, "baseline_mean", metrics_json(&r->baseline));
     json_object_object_add(o, "baseline_value", num(r->baseline_value));
+    rq_display_add_json(&r->display, o);
     json_object_object_add(o, "int8_vs_fp32_mae", num(r->int8_vs_fp32_mae));
     json_object_object_add(o, "mae_increase", num(r->mae_increase));
     json_object_object_add(o, "grade", json_object_new_string(r->grade ? r->grade : ""));

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "common/error.h"
+#include "eval/displayed.h"
 #include "eval/metrics.h"
 #include "model/contract.h"
 #include "model/spatial_cnn.h"
@@ -51,6 +52,13 @@ typedef struct rq_validate_result {
     int64_t *windows;
     float *truth, *pred_fp32, *pred_int8;
     int64_t *subject;        /* NULL when the dataset has no subjects */
+    /* The displayed rate (eval/displayed.h, default smoother configuration): per window the
+     * shown BPM (NaN when withheld) and the RPPG_HR_* flags, FP32 and INT8 paths, and each
+     * window's signal quality (owned); the summary of both. */
+    rq_display_summary display;
+    float *shown_fp32, *shown_int8;
+    int *why_fp32, *why_int8;
+    rppg_quality *quality;
     /* With keep_features: the Temporal Fusion's FP32 input of each evaluated window,
      * feature_floats (T*R*F) floats a window, in the order above; else NULL. */
     float *features;

@@ -6,6 +6,7 @@
 #include "int8_dwfc.h"
 #include "int8_kernels.h"
 #include "postprocess.h"
+#include "quality.h"
 #include "preprocess.h"
 #include "q8_net.h"
 #include "resample.h"
@@ -627,6 +628,45 @@ static int case_resample(const rq_case_io *io, uint32_t seed)
     return fails;
 }
 
+/* The signal quality of the window in window_buf, as it is and with brightness jumps put into
+ * some frames (auto exposure), and the smoother's answer to each: bits of both measures and
+ * the withheld flags. */
+static int case_quality(const rq_case_io *io, const rppg_contract *c)
+{
+    const float *frames[WINDOW];
+    const float gain[4] = {1.0f, 1.02f, 1.25f, 0.6f};
+    rppg_smoother s;
+    rppg_smoother_config cfg = rppg_smoother_default_config();
+    size_t peak = 0;
+    int t, i, k, fails = 0;
+    if (rppg_smoother_init(&s, &cfg) != 0)
+        return 1;
+    for (t = 0; t < WINDOW; t++)
+        frames[t] = window_buf[t];
+    for (k = 0; k < 4; k++) {
+        rppg_quality q;
+        rppg_hr hr;
+        int rc;
+        if (k > 0) /* frame 5 brighter or darker than the rest */
+            for (i = 0; i < RPPG_FRAME_FLOATS; i++)
+                window_buf[5][i] = window_buf[5][i] / gain[k - 1] * gain[k];
+        if (io->stack_begin)
+            io->stack_begin();
+        rc = rppg_window_quality(c, frames, WINDOW, RPPG_ROIS, RPPG_PATCH_FLOATS, &q);
+        if (io->stack_end) {
+            size_t st = io->stack_end();
+            peak = st > peak ? st : peak;
+        }
+        fails += rc != 0;
+        hr = rppg_smoother_push_window(&s, 70.0f + (float)k, &q);
+        emitf(io, "quality gain=%d clip=%08lx step=%08lx why=%d count=%d", k,
+              (unsigned long)float_bits(q.clip_share), (unsigned long)float_bits(q.brightness_step),
+              hr.why, hr.count);
+    }
+    stack_report(io, "rppg_window_quality", peak);
+    return fails;
+}
+
 int rq_run_cases(const rq_case_io *io)
 {
     const rppg_contract raw = {RPPG_REPR_RAW, 0.0f, 0.0f, 1};
@@ -644,6 +684,7 @@ int rq_run_cases(const rq_case_io *io)
     }
     fails += case_synth_frames(io);
     fails += case_resample(io, 0x7e5a3b1u);
+    fails += case_quality(io, &ratio);
     fails += case_kernels(io, 0x5eed5eedu);
     fails += case_smoother(io, 0xfeedbeefu);
     fails += case_temporal_shapes(io, 0x7e3a9a11u);

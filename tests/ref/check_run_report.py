@@ -10,7 +10,8 @@ import sys
 import numpy as np
 
 KEYS = ["n_windows", "n_subjects", "fp32", "int8", "baseline_mean", "int8_vs_fp32_mae",
-        "mae_increase", "grade", "tflite_bytes", "layer_sqnr_db", "c_vs_reference", "timings_s"]
+        "mae_increase", "grade", "tflite_bytes", "layer_sqnr_db", "c_vs_reference", "timings_s",
+        "displayed", "input_quality"]
 METRICS = ["mae", "rmse", "mape", "pearson", "r2"]
 
 
@@ -26,6 +27,34 @@ def metrics(pred, label):
     ss_tot = np.sum((label - label.mean()) ** 2)
     out["r2"] = 1 - np.sum(err ** 2) / ss_tot if ss_tot > 0 else None
     return out
+
+
+def displayed(pred, label, subject, sm):
+    """The smoother's definition, written again: per subject in file order, the median of
+    the last `window` estimates in [30, 180], shown when at least min_count are kept and
+    they spread at most max_spread_bpm (valid when no window is over a quality limit)."""
+    shown = np.full(len(pred), np.nan)
+    hist, gap = [], 0
+    for i, p in enumerate(pred):
+        if i > 0 and subject[i] != subject[i - 1]:
+            hist, gap = [], 0
+        if not (30.0 <= p <= 180.0):
+            gap += 1
+            if gap >= 3:
+                hist, gap = [], 0
+            continue
+        gap = 0
+        hist = (hist + [p])[-sm["window"]:]
+        v = np.sort(np.array(hist, dtype=np.float32))
+        if len(v) >= sm["min_count"] and v[-1] - v[0] <= sm["max_spread_bpm"]:
+            n = len(v)
+            shown[i] = v[n // 2] if n % 2 else np.float32(0.5) * (v[n // 2 - 1] + v[n // 2])
+    ok = ~np.isnan(shown)
+    err = np.abs(shown[ok] - label[ok])
+    if not ok.any():
+        return {"mae": None, "rmse": None, "within5": None, "coverage": 0.0}
+    return {"mae": err.mean(), "rmse": np.sqrt(np.mean(err ** 2)), "within5": np.mean(err <= 5.0),
+            "coverage": ok.mean()}
 
 
 def grade(inc):
@@ -87,6 +116,16 @@ def main():
             bad.append(f"layer SQNR {v} not in (0, 200) dB")
     if len(r.get("layer_names", [])) != len(layers):
         bad.append("layer_names does not match layer_sqnr_db")
+    q = r["input_quality"]
+    if q["windows_at_clip"] == 0 and q["windows_brightness_jump"] == 0:
+        sm = r["displayed"]["smoother"]
+        subject = d["subject"]
+        for name, pred in (("fp32", fp32), ("int8", int8)):
+            m = displayed(pred.astype(np.float32), label, subject, sm)
+            for k in ("mae", "rmse", "within5", "coverage"):
+                close(f"displayed.{name}.{k}", r["displayed"][name][k], m[k], 1e-5)
+    else:
+        bad.append(f"the synthetic data has windows over the quality limits: {q}")
     c = r["c_vs_reference"]
     for k in ("n", "max_abs_bpm", "mean_abs_bpm", "max_ulp"):
         if k not in c or c[k] is None:

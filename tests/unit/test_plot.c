@@ -82,7 +82,7 @@ static void bland_altman_matches_definition(void)
 
 static void subjects_span_heart_rate_range(void)
 {
-    rq_plot_preds p = {NW, truth, fp32, int8v, subj, 0};
+    rq_plot_preds p = {NW, truth, fp32, int8v, subj, 0, NULL, NULL};
     int64_t ids[10];
     int k = rq_plot_pick_subjects(&p, 4, ids);
     CHECK(k == 4);
@@ -93,7 +93,7 @@ static void subjects_span_heart_rate_range(void)
 
 static void report_charts_are_valid_svg(void)
 {
-    rq_plot_preds p = {NW, truth, fp32, int8v, subj, 1.0};
+    rq_plot_preds p = {NW, truth, fp32, int8v, subj, 1.0, NULL, NULL};
     char path[600];
     rq_error err = {{0}};
     path_of(path, sizeof path, "pred_vs_true.svg");
@@ -105,6 +105,10 @@ static void report_charts_are_valid_svg(void)
     path_of(path, sizeof path, "hr_over_time.svg");
     CHECK_MSG(rq_plot_hr_over_time(&p, 4, path, &err) == 0, "%.300s", err.msg);
     CHECK(check_svg(path, "--axes 4 --min-lines 12") == 0);
+    /* with the displayed rate: two more lines a subject */
+    p.shown_fp32 = int8v, p.shown_int8 = fp32;
+    CHECK_MSG(rq_plot_hr_over_time(&p, 4, path, &err) == 0, "%.300s", err.msg);
+    CHECK(check_svg(path, "--axes 4 --min-lines 20") == 0);
     const char *names[] = {"conv1 (features.0+1)", "conv2 (features.4+5)", "conv3 (features.8+9)",
                            "mean", "output"};
     double sq[] = {38.2, 31.7, 27.9, 33.0, 29.4};
@@ -131,7 +135,7 @@ static void hostile_values_stay_inside(void)
     rq_fig_free(f);
     CHECK(check_svg(path, "--axes 1 --min-points 3") == 0);
 
-    rq_plot_preds empty = {0, truth, fp32, int8v, NULL, 0};
+    rq_plot_preds empty = {0, truth, fp32, int8v, NULL, 0, NULL, NULL};
     path_of(path, sizeof path, "empty.svg");
     CHECK(rq_plot_pred_vs_true(&empty, path, &err) == 0);
     CHECK(check_svg(path, "--axes 2") == 0);
@@ -139,7 +143,7 @@ static void hostile_values_stay_inside(void)
 
 static void unwritable_path_fails_with_name(void)
 {
-    rq_plot_preds p = {NW, truth, fp32, int8v, subj, 0};
+    rq_plot_preds p = {NW, truth, fp32, int8v, subj, 0, NULL, NULL};
     rq_error err = {{0}};
     CHECK(rq_plot_bland_altman(&p, "/nonexistent-dir/ba.svg", &err) != 0);
     CHECK(strstr(err.msg, "/nonexistent-dir/ba.svg") != NULL);

@@ -60,6 +60,43 @@ static void test_invalid_estimates_are_gaps(void)
     CHECK(hr.count == 0);
 }
 
+/* Low quality withholds the rate, says why, and is not kept: a run of max_gap such windows
+ * clears the history. A missing quality (NULL) checks the estimate only. */
+static void test_low_quality_is_withheld(void)
+{
+    rppg_smoother s;
+    rppg_smoother_config cfg = rppg_smoother_default_config();
+    const rppg_quality good = {0.0f, 0.0f};
+    rppg_quality clipped = good, jump = good;
+    rppg_hr hr;
+    int i;
+    cfg.window = 5, cfg.min_count = 3, cfg.max_spread_bpm = 10.0f, cfg.max_gap = 3;
+    cfg.max_clip_share = 0.02f, cfg.max_brightness_step = 0.03f;
+    clipped.clip_share = 0.5f;
+    jump.brightness_step = 0.031f;
+    CHECK(rppg_smoother_init(&s, &cfg) == 0);
+    hr = rppg_smoother_push_window(&s, 70.0f, &good);
+    CHECK(!hr.confident && hr.why == RPPG_HR_FEW);
+    rppg_smoother_push_window(&s, 71.0f, &good);
+    hr = rppg_smoother_push_window(&s, 72.0f, &good);
+    CHECK(hr.confident && hr.why == 0 && hr.bpm == 71.0f);
+    hr = rppg_smoother_push_window(&s, 150.0f, &clipped);
+    CHECK(!hr.confident && hr.why == RPPG_HR_CLIPPED && hr.count == 3 && hr.bpm == 71.0f);
+    hr = rppg_smoother_push_window(&s, 0.0f / 0.0f * 1.0f, &jump);
+    CHECK(!hr.confident && hr.why == (RPPG_HR_BRIGHTNESS | RPPG_HR_NO_ESTIMATE) && hr.count == 3);
+    hr = rppg_smoother_push_window(&s, 73.0f, &good); /* a good one ends the gap run */
+    CHECK(hr.confident && hr.count == 4);
+    hr = rppg_smoother_push(&s, 74.0f); /* quality unknown */
+    CHECK(hr.confident && hr.count == 5);
+    hr = rppg_smoother_push_window(&s, 120.0f, &good); /* {71,72,73,74,120}: spread 49 */
+    CHECK(!hr.confident && hr.why == RPPG_HR_DISAGREE && hr.bpm == 73.0f);
+    for (i = 0; i < 3; i++)
+        hr = rppg_smoother_push_window(&s, 70.0f, &jump);
+    CHECK(hr.count == 0 && hr.why == (RPPG_HR_FEW | RPPG_HR_BRIGHTNESS));
+    cfg.max_clip_share = -0.1f;
+    CHECK(rppg_smoother_init(&s, &cfg) == -1);
+}
+
 static void test_bad_config_is_refused(void)
 {
     rppg_smoother s;
@@ -83,6 +120,7 @@ int main(void)
 {
     RUN(test_median_and_spread_of_last_window);
     RUN(test_invalid_estimates_are_gaps);
+    RUN(test_low_quality_is_withheld);
     RUN(test_bad_config_is_refused);
     TEST_EXIT();
 }
