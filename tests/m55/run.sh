@@ -105,7 +105,7 @@ for pv in $M55_PATHS; do
         fail "m55 ($pn): qemu exit $st, host exit $hst, $(grep '^kernels' "$work/m55_$pn.out"): $(tail -n 3 "$work/m55_$pn.out") $(head -c 300 "$work/qemu.err")"
     fi
     if [ "$n" -gt 100 ] && verdict=$(same_results "$work/host.out" "$work/m55_$pn.out"); then
-        pass "m55: $n result lines identical to the host build ($pn kernels: ROIs, camera streams at 15-60 fps resampled to 7.5 Hz, patches, convolutions, pools, MEANs, smoother; Temporal Fusion of 7 shapes: $verdict)"
+        pass "m55: $n result lines identical to the host build ($pn kernels: ROIs, camera streams at 15-60 fps resampled to 7.5 Hz, patches, convolutions, pools, MEANs, signal quality, smoother; Temporal Fusion of 7 shapes: $verdict)"
     else
         fail "m55: results differ from host ($pn kernels): ${verdict:-}"
     fi
