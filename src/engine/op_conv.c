@@ -7,13 +7,14 @@
 #include <string.h>
 
 #include "engine/engine_internal.h"
+#include "int8_ops.h"
 
 HOT DOT_CLONES static int32_t dot16(const int16_t *restrict a, const int16_t *restrict b, int n)
 {
-    int32_t acc = 0;
+    uint32_t acc = 0; /* wraps like the reference's int32 accumulator, without UB */
     for (int i = 0; i < n; i++)
-        acc += (int32_t)a[i] * b[i];
-    return acc;
+        acc += (uint32_t)((int32_t)a[i] * b[i]);
+    return (int32_t)acc;
 }
 
 /* Four output channels against one patch: the patch is loaded once for all four. */
@@ -24,15 +25,15 @@ HOT DOT_CLONES static void dot16x4(const int16_t *restrict w, int k_pad, const i
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     for (int k = 0; k < k_pad; k++) {
         int32_t v = x[k];
-        a0 += v * w0[k];
-        a1 += v * w1[k];
-        a2 += v * w2[k];
-        a3 += v * w3[k];
+        a0 += (uint32_t)(v * w0[k]);
+        a1 += (uint32_t)(v * w1[k]);
+        a2 += (uint32_t)(v * w2[k]);
+        a3 += (uint32_t)(v * w3[k]);
     }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+    acc[0] = (int32_t)a0;
+    acc[1] = (int32_t)a1;
+    acc[2] = (int32_t)a2;
+    acc[3] = (int32_t)a3;
 }
 
 /* Requantizes one pixel's accumulators (all output channels) in one tight loop: the same
@@ -47,22 +48,22 @@ HOT DOT_CLONES static void requant_row(const prep_op *restrict p, const int32_t 
     if (p->single) {
         for (int c = 0; c < n; c++) {
             int total = 31 - p->shift[c];
-            int64_t r = ((int64_t)(acc[c] + p->bias_adj[c]) * p->mult[c] +
+            int64_t r = ((int64_t)rppg_q8_wrap_add(acc[c], p->bias_adj[c]) * p->mult[c] +
                          ((int64_t)1 << (total - 1))) >> total;
-            int32_t v = (int32_t)r + zp;
+            int32_t v = rppg_q8_wrap_add((int32_t)r, zp);
             out[c] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
         }
         return;
     }
     for (int c = 0; c < n; c++) {
-        int32_t x = (int32_t)((uint32_t)(acc[c] + p->bias_adj[c]) << p->lshift[c]);
+        int32_t x = (int32_t)((uint32_t)rppg_q8_wrap_add(acc[c], p->bias_adj[c]) << p->lshift[c]);
         int64_t ab = (int64_t)x * p->mult[c];
         int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
         int32_t h = (int32_t)((ab + nudge) / ((int64_t)1 << 31));
         int e = p->rshift[c];
         int32_t mask = (int32_t)(((int64_t)1 << e) - 1);
         int32_t threshold = (mask >> 1) + (h < 0);
-        int32_t v = (h >> e) + ((h & mask) > threshold) + zp;
+        int32_t v = rppg_q8_wrap_add((h >> e) + ((h & mask) > threshold), zp);
         out[c] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
     }
 }
@@ -147,17 +148,17 @@ HOT static void run_depthwise(const prep_op *p, uint8_t *arena)
                 int8_t *o = out + (((size_t)b * p->out_h + oy) * p->out_w + ox) * p->out_c;
                 for (int oc = 0; oc < p->out_c; oc++) {
                     int ic = oc / mult;
-                    int32_t acc = p->bias_adj[oc];
+                    uint32_t acc = (uint32_t)p->bias_adj[oc]; /* wraps as the reference */
                     for (int ky = 0; ky < p->k_h; ky++) {
                         int y = oy * p->stride_h + ky * p->dil_h;
                         for (int kx = 0; kx < p->k_w; kx++) {
                             int x = ox * p->stride_w + kx * p->dil_w;
-                            acc += (int32_t)src[((size_t)y * src_w + x) * cin + ic] *
-                                   p->w16[(size_t)oc * p->k_pad + ky * p->k_w + kx];
+                            acc += (uint32_t)((int32_t)src[((size_t)y * src_w + x) * cin + ic] *
+                                   p->w16[(size_t)oc * p->k_pad + ky * p->k_w + kx]);
                         }
                     }
-                    acc = rq_mbqm(acc, p->mult[oc], p->shift[oc], p->single) + p->out_zp;
-                    o[oc] = clamp8(acc, p->act_min, p->act_max);
+                    int32_t v = rq_mbqm((int32_t)acc, p->mult[oc], p->shift[oc], p->single);
+                    o[oc] = clamp8(rppg_q8_wrap_add(v, p->out_zp), p->act_min, p->act_max);
                 }
             }
     }
@@ -175,8 +176,9 @@ HOT static void run_fully_connected(const prep_op *p, uint8_t *arena)
         for (int k = 0; k < p->k_len; k++)
             row[k] = in[(size_t)b * p->k_len + k];
         for (int u = 0; u < p->out_c; u++) {
-            int32_t acc = p->bias_adj[u] + dot16(p->w16 + (size_t)u * p->k_pad, row, p->k_pad);
-            acc = rq_mbqm(acc, p->mult[u], p->shift[u], p->single) + p->out_zp;
+            int32_t acc = rppg_q8_wrap_add(p->bias_adj[u],
+                                           dot16(p->w16 + (size_t)u * p->k_pad, row, p->k_pad));
+            acc = rppg_q8_wrap_add(rq_mbqm(acc, p->mult[u], p->shift[u], p->single), p->out_zp);
             out[(size_t)b * p->out_c + u] = clamp8(acc, p->act_min, p->act_max);
         }
     }
