@@ -122,23 +122,170 @@ void rqf_binary(rqf_binop op, const rqf_bcast *p, const float *a, const float *b
     }
 }
 
-static float sigmoid(float x)
+/* ---- PyTorch's transcendental functions ----
+ * PyTorch's AVX2 kernels evaluate exp and tanh with Sleef's u10 algorithms (Sleef is
+ * Boost-licensed; the algorithm and its coefficients are reproduced here), built with FMA:
+ * a Cody-Waite reduction by ln 2, a polynomial, a scaling by 2^q; tanh through exp in
+ * double-float arithmetic. fmaf is exact everywhere (one instruction on the Cortex-M55),
+ * so these give PyTorch's bits on any IEEE-754 target, unlike libm's expf/tanhf. */
+
+/* x * 2^q for -300 < q < 300 in two exact steps (Sleef's ldexp2) */
+static float scale_pow2(float x, int q)
 {
-    /* PyTorch's scalar path; its vector path uses Sleef's expf instead of libm's */
+    const int a = q >= 0 ? q / 2 : -((1 - q) / 2); /* floor(q / 2) */
+    const int b = q - a;
+    union { unsigned int u; float f; } pa, pb;
+    pa.u = (unsigned int)(a + 127) << 23;
+    pb.u = (unsigned int)(b + 127) << 23;
+    return x * pa.f * pb.f;
+}
+
+static const float R_LN2F = 1.442695040888963407359924681001892137426645954152985934135449406931f;
+static const float L2UF = 0.693145751953125f;
+static const float L2LF = 1.428606765330187045e-06f;
+
+/* Sleef_expf8_u10 */
+static float torch_expf(float d)
+{
+    if (d != d)
+        return d;
+    if (d < -104.0f)
+        return 0.0f;
+    if (d > 100.0f)
+        return INFINITY;
+    const int q = (int)rintf(d * R_LN2F);
+    float s = fmaf((float)q, -L2UF, d);
+    s = fmaf((float)q, -L2LF, s);
+    float u = 0.000198527617612853646278381f;
+    u = fmaf(u, s, 0.00139304355252534151077271f);
+    u = fmaf(u, s, 0.00833336077630519866943359f);
+    u = fmaf(u, s, 0.0416664853692054748535156f);
+    u = fmaf(u, s, 0.166666671633720397949219f);
+    u = fmaf(u, s, 0.5f);
+    u = 1.0f + fmaf(s * s, u, s);
+    return scale_pow2(u, q);
+}
+
+/* double-float arithmetic (value x + y), Sleef's FMA variants */
+typedef struct dfl {
+    float x, y;
+} dfl;
+
+static dfl df_make(float x, float y)
+{
+    dfl r;
+    r.x = x;
+    r.y = y;
+    return r;
+}
+
+static dfl df_add_f(dfl a, float b)
+{
+    const float s = a.x + b, v = s - a.x;
+    const float t = (a.x - (s - v)) + (b - v);
+    return df_make(s, t + a.y);
+}
+
+static dfl df_add(dfl a, dfl b)
+{
+    const float s = a.x + b.x, v = s - a.x;
+    const float t = (a.x - (s - v)) + (b.x - v);
+    return df_make(s, t + (a.y + b.y));
+}
+
+static dfl df_mul_f(dfl a, float b)
+{
+    const float s = a.x * b;
+    return df_make(s, fmaf(a.y, b, fmaf(a.x, b, -s)));
+}
+
+static dfl df_mul(dfl a, dfl b)
+{
+    const float s = a.x * b.x;
+    return df_make(s, fmaf(a.x, b.y, fmaf(a.y, b.x, fmaf(a.x, b.x, -s))));
+}
+
+static dfl df_square(dfl a)
+{
+    const float s = a.x * a.x;
+    return df_make(s, fmaf(a.x + a.x, a.y, fmaf(a.x, a.x, -s)));
+}
+
+static dfl df_div(dfl n, dfl d)
+{
+    const float t = 1.0f / d.x, s = n.x * t;
+    const float u = fmaf(t, n.x, -s);
+    const float v = fmaf(-d.y, t, fmaf(-d.x, t, 1.0f));
+    return df_make(s, fmaf(s, v, fmaf(n.y, t, u)));
+}
+
+/* exp(d) in double-float for 0 <= d < 9 (Sleef's expk2f) */
+static dfl df_exp(float d)
+{
+    const int q = (int)rintf(d * R_LN2F);
+    dfl s = df_add_f(df_make(d, 0.0f), (float)q * -L2UF);
+    s = df_add_f(s, (float)q * -L2LF);
+    float u = 0.1980960224e-3f;
+    u = fmaf(u, s.x, 0.1394256484e-2f);
+    u = fmaf(u, s.x, 0.8333456703e-2f);
+    u = fmaf(u, s.x, 0.4166637361e-1f);
+    dfl t = df_add_f(df_mul_f(s, u), 0.166666659414234244790680580464e+0f);
+    t = df_add_f(df_mul(s, t), 0.5f);
+    t = df_add(s, df_mul(df_square(s), t));
+    {
+        const float one_s = 1.0f + t.x;
+        t = df_make(one_s, 1.0f - one_s + t.x + t.y);
+    }
+    return df_make(scale_pow2(t.x, q), scale_pow2(t.y, q));
+}
+
+/* Sleef_tanhf8_u10: (e - 1/e) / (e + 1/e) with e = exp(|x|) in double-float */
+static float torch_tanhf(float x)
+{
+    const float a = fabsf(x);
+    if (x != x)
+        return x;
+    if (a > 8.664339742f)
+        return x < 0.0f ? -1.0f : 1.0f;
+    const dfl e = df_exp(a);
+    const dfl r = df_div(df_make(1.0f, 0.0f), e);
+    const dfl q = df_div(df_add(e, df_make(-r.x, -r.y)), df_add(e, r));
+    const float y = q.x + q.y;
+    return x < 0.0f ? -y : y;
+}
+
+/* PyTorch's sigmoid: 1 / (1 + exp(-x)) with Sleef's exp in its vector loop, libm's expf
+ * (glibc) for the last n % 16 elements of a tensor, which its AVX2 loop (two 8-float
+ * vectors a step) leaves to the scalar code. */
+static float sigmoid_vector(float x)
+{
+    float e = torch_expf(-x);
+    float d = 1.0f + e;
+    return 1.0f / d;
+}
+
+static float sigmoid_scalar(float x)
+{
     float e = expf(-x);
     float d = 1.0f + e;
     return 1.0f / d;
+}
+
+/* Element i of an n-element sigmoid as PyTorch computes it. */
+static float sigmoid_at(float x, int i, int n)
+{
+    return i < n - n % 16 ? sigmoid_vector(x) : sigmoid_scalar(x);
 }
 
 static float unop(rqf_unop op, float x)
 {
     switch (op) {
     case RQF_RELU: return x < 0.0f ? 0.0f : x; /* NaN stays NaN, as in PyTorch */
-    case RQF_SIGMOID: return sigmoid(x);
-    case RQF_TANH: return tanhf(x);
+    case RQF_SIGMOID: return sigmoid_scalar(x);
+    case RQF_TANH: return torch_tanhf(x);
     case RQF_ERF: return erff(x);
     case RQF_SQRT: return sqrtf(x);
-    case RQF_EXP: return expf(x);
+    case RQF_EXP: return torch_expf(x);
     case RQF_NEG: return -x;
     case RQF_ABS: return fabsf(x);
     case RQF_RECIPROCAL: return 1.0f / x;
@@ -164,7 +311,7 @@ static float unop(rqf_unop op, float x)
 void rqf_unary(rqf_unop op, const float *x, int n, float *y)
 {
     for (int i = 0; i < n; i++)
-        y[i] = unop(op, x[i]);
+        y[i] = op == RQF_SIGMOID ? sigmoid_at(x[i], i, n) : unop(op, x[i]);
 }
 
 void rqf_leaky_relu(const float *x, int n, float alpha, float *y)
@@ -207,26 +354,27 @@ void rqf_hard_sigmoid(const float *x, int n, float alpha, float beta, float *y)
 
 /* ---- reductions ---- */
 
-/* PyTorch's AVX2 sum of n floats (at::vec::reduce_all): eight lanes, lane l adding the
- * elements l, l + 8, l + 16, ... in order, then the lanes added in lane order. Fewer than
- * eight floats are summed in order. */
+/* PyTorch's AVX2 sum of n floats (at::vec::reduce_all): fewer than eight summed in order;
+ * otherwise eight lanes, lane l adding the elements l, l + 8, l + 16, ... in order, then
+ * the lanes added as a tree: l + (l + 4), then + (l + 2), then + (l + 1). */
 static float lane_sum8(const float *v, int n)
 {
+    float lane[8];
     if (n < 8) {
         float s = v[0];
         for (int i = 1; i < n; i++)
             s = s + v[i];
         return s;
     }
-    float lane[8];
     for (int l = 0; l < 8; l++)
         lane[l] = v[l];
     for (int i = 8; i < n; i++)
         lane[i % 8] = lane[i % 8] + v[i];
-    float s = lane[0];
-    for (int l = 1; l < 8; l++)
-        s = s + lane[l];
-    return s;
+    for (int l = 0; l < 4; l++)
+        lane[l] = lane[l] + lane[l + 4];
+    lane[0] = lane[0] + lane[2];
+    lane[1] = lane[1] + lane[3];
+    return lane[0] + lane[1];
 }
 
 void rqf_softmax(const float *x, int rows, int n, float *y)
@@ -239,7 +387,7 @@ void rqf_softmax(const float *x, int rows, int n, float *y)
             m = (xr[i] > m || xr[i] != xr[i]) ? xr[i] : m;
         for (int i = 0; i < n; i++) {
             float d = xr[i] - m;
-            yr[i] = expf(d);
+            yr[i] = torch_expf(d);
         }
         float inv = 1.0f / lane_sum8(yr, n);
         for (int i = 0; i < n; i++)
@@ -258,8 +406,8 @@ static int ceil_log2(int x)
 
 /* PyTorch's multi_row_sum (SumKernel.cpp): `rows` rows of `width` floats summed column by
  * column, with the running sums cascaded into four levels every 16 rows (fewer roundings
- * on long rows). out[k] = sum over rows of v[row * width + k]. width <= 32. */
-static void cascade_rows(const float *v, int rows, int width, float *out)
+ * on long rows). out[k] = sum over rows of v[row * stride + k]. width <= 32. */
+static void cascade_rows(const float *v, int rows, int width, long stride, float *out)
 {
     float acc[4][32];
     const int power = ceil_log2(rows) / 4 > 4 ? ceil_log2(rows) / 4 : 4;
@@ -271,7 +419,7 @@ static void cascade_rows(const float *v, int rows, int width, float *out)
     while (i + step <= rows) {
         for (int j = 0; j < step; j++, i++)
             for (int k = 0; k < width; k++)
-                acc[0][k] = acc[0][k] + v[(long)i * width + k];
+                acc[0][k] = acc[0][k] + v[(long)i * stride + k];
         for (int j = 1; j < 4; j++) {
             for (int k = 0; k < width; k++) {
                 acc[j][k] = acc[j][k] + acc[j - 1][k];
@@ -283,7 +431,7 @@ static void cascade_rows(const float *v, int rows, int width, float *out)
     }
     for (; i < rows; i++)
         for (int k = 0; k < width; k++)
-            acc[0][k] = acc[0][k] + v[(long)i * width + k];
+            acc[0][k] = acc[0][k] + v[(long)i * stride + k];
     for (int j = 1; j < 4; j++)
         for (int k = 0; k < width; k++)
             acc[0][k] = acc[0][k] + acc[j][k];
@@ -301,7 +449,7 @@ static float torch_contiguous_sum(const float *v, int n)
     float part[32];
     if (n < 8) {
         int rows = n / 4, i;
-        cascade_rows(v, rows, 4, part);
+        cascade_rows(v, rows, 4, 4, part);
         for (i = rows * 4; i < n; i++)
             part[0] = part[0] + v[i];
         for (int k = 1; k < 4; k++)
@@ -309,7 +457,7 @@ static float torch_contiguous_sum(const float *v, int n)
         return part[0];
     }
     const int nvec = n / 8, rows = nvec / 4;
-    cascade_rows(v, rows, 32, part);
+    cascade_rows(v, rows, 32, 32, part);
     for (int j = rows * 4; j < nvec; j++)
         for (int l = 0; l < 8; l++)
             part[l] = part[l] + v[j * 8 + l];
@@ -332,7 +480,17 @@ void rqf_reduce_mean(const float *x, int outer, int n, int inner, float *y)
             y[o] = torch_contiguous_sum(x + (long)o * n, n) / count;
             continue;
         }
-        for (int i = 0; i < inner; i++) {
+        /* PyTorch's outer reduction (vectorized_outer_sum) takes the columns 32 at a time,
+         * each summed down the rows with the cascade; narrower remainders are reduced in
+         * another order (rows interleaved four ways), not reproduced here */
+        int i = 0;
+        for (; i + 32 <= inner; i += 32) {
+            float part[32];
+            cascade_rows(x + (long)o * n * inner + i, n, 32, inner, part);
+            for (int k = 0; k < 32; k++)
+                y[(long)o * inner + i + k] = part[k] / count;
+        }
+        for (; i < inner; i++) {
             float s = 0.0f;
             for (int k = 0; k < n; k++)
                 s = s + x[((long)o * n + k) * inner + i];
@@ -590,10 +748,10 @@ void rqf_gru(const float *x, int T, int I, int H, const float *w, const float *r
         linear_rows(r, h, rb, 3 * H, H, gh);
         /* ONNX gate blocks: z (update) at 0, r (reset) at H, h (new) at 2H */
         for (int j = 0; j < H; j++) {
-            float rg = sigmoid(gh[H + j] + gi[H + j]);
-            float z = sigmoid(gh[j] + gi[j]);
+            float rg = sigmoid_at(gh[H + j] + gi[H + j], j, H);
+            float z = sigmoid_at(gh[j] + gi[j], j, H);
             float n = gh[2 * H + j] * rg;
-            n = tanhf(gi[2 * H + j] + n);
+            n = torch_tanhf(gi[2 * H + j] + n);
             float d = h[j] - n;
             d = d * z;
             h[j] = d + n;
@@ -621,14 +779,14 @@ void rqf_lstm(const float *x, int T, int I, int H, const float *w, const float *
         linear_rows(r, h, rb, 4 * H, H, gh);
         /* ONNX gate blocks: i at 0, o at H, f at 2H, c (cell) at 3H */
         for (int j = 0; j < H; j++) {
-            float ig = sigmoid(gh[j] + gi[j]);
-            float og = sigmoid(gh[H + j] + gi[H + j]);
-            float fg = sigmoid(gh[2 * H + j] + gi[2 * H + j]);
-            float cg = tanhf(gh[3 * H + j] + gi[3 * H + j]);
+            float ig = sigmoid_at(gh[j] + gi[j], j, H);
+            float og = sigmoid_at(gh[H + j] + gi[H + j], j, H);
+            float fg = sigmoid_at(gh[2 * H + j] + gi[2 * H + j], j, H);
+            float cg = torch_tanhf(gh[3 * H + j] + gi[3 * H + j]);
             float keep = fg * c[j];
             float add = ig * cg;
             c[j] = keep + add;
-            h[j] = og * tanhf(c[j]);
+            h[j] = og * torch_tanhf(c[j]);
         }
         for (int j = 0; j < H; j++)
             y[(long)t * y_step + j] = h[j];
