@@ -28,7 +28,7 @@ LINK="--specs=rdimon.specs -nostartfiles -T tests/m55/link.ld -Wl,--gc-sections 
 image() { # name extra-flags... (sources and libraries follow the flags)
     local name=$1
     shift
-    arm-none-eabi-gcc $FLAGS -Wall -Wextra -Iruntime -I"$work/export" "$@" runtime/int8_kernels.c runtime/int8_dwfc.c runtime/q8_net.c \
+    arm-none-eabi-gcc $FLAGS -Wall -Wextra -Iruntime -I"$work/export" "$@" runtime/int8_*.c runtime/q8_*.c \
         runtime/temporal_fusion.c "$work/export/spatial_cnn_int8.c" bench/m55/icount_main.c tests/m55/startup.c \
         ${cmsis_lib:-} $LINK -o "$work/$name.elf"
 }
