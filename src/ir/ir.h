@@ -29,7 +29,7 @@
 /* Hard caps that keep hostile files from making huge graphs (checked by the add calls). */
 #define RQ_IR_MAX_TENSORS 100000
 #define RQ_IR_MAX_NODES 50000
-#define RQ_IR_MAX_ELEMS ((int64_t)1 << 28) /* elements of one tensor */
+#define RQ_IR_MAX_ELEMS ((int64_t)1 << 24) /* elements of one tensor (64 MB of float32) */
 
 typedef enum rq_ir_dtype {
     RQ_IR_UNDEF = 0,

@@ -7,7 +7,9 @@
 
 static int foldable(const rq_ir_graph *g, const rq_ir_node *n)
 {
-    if (n->op == RQ_IR_OP_OTHER || n->n_out < 1 || n->out[0] < 0)
+    /* pools cost output x window, unbounded by the file's size: never folded */
+    if (n->op == RQ_IR_OP_OTHER || n->op == RQ_IR_OP_MAX_POOL || n->op == RQ_IR_OP_AVG_POOL ||
+        n->n_out < 1 || n->out[0] < 0)
         return 0;
     if (n->op == RQ_IR_OP_SHAPE)
         return n->in[0] >= 0 && g->tensors[n->in[0]].rank >= 0;
@@ -17,9 +19,22 @@ static int foldable(const rq_ir_graph *g, const rq_ir_node *n)
     return 1;
 }
 
+/* Folding runs while a file is read (inspect too): a small file must not buy a large
+ * constant or a long computation. */
+#define FOLD_MAX_ELEMS ((int64_t)1 << 22)
+#define FOLD_MAX_MACS ((int64_t)1 << 28)
+
 static int fold_node(rq_ir_graph *g, int i, rq_error *err)
 {
     rq_ir_node *n = &g->nodes[i];
+    for (int k = 0; k < n->n_out; k++)
+        if (n->out[k] >= 0 && rq_ir_numel(&g->tensors[n->out[k]]) > FOLD_MAX_ELEMS)
+            return rq_fail(err, "%s: node '%s' (%s) would make a constant of more than %lld "
+                           "elements", g->source, n->name, n->op_type, (long long)FOLD_MAX_ELEMS);
+    if (rq_ir_node_macs(g, n) > FOLD_MAX_MACS)
+        return rq_fail(err, "%s: node '%s' (%s) on constants costs more than %lld "
+                       "multiply-adds to fold", g->source, n->name, n->op_type,
+                       (long long)FOLD_MAX_MACS);
     const void *in[64];
     void *out[8] = {0};
     if (n->n_in > 64 || n->n_out > 8)

@@ -36,6 +36,8 @@ if $PY -c 'import onnx' 2>/dev/null && $PY tests/ref/onnx_bad.py "$B" >"$T/bad.l
     expect_fail "batch 2" 1 "batch2.onnx: input '.*' was exported with batch 2" -- $RPPGQ inspect "$B/batch2.onnx"
     expect_fail "NaN weight" 1 "nan_weight.onnx: tensor '0.weight' holds NaN or Inf \(element 5\)" \
         -- $RPPGQ inspect "$B/nan_weight.onnx"
+    expect_fail "constant-folding bomb" 1 "fold_bomb.onnx: node '.*' \(ConstantOfShape\) would make a constant of more than 4194304 elements" \
+        -- $RPPGQ inspect "$B/fold_bomb.onnx"
     expect_fail "truncated" 1 "truncated.onnx: not a valid ONNX protobuf" -- $RPPGQ inspect "$B/truncated.onnx"
     $RPPGQ inspect "$B/einsum.onnx" | grep -q " Einsum '" && pass "an unknown op is listed by inspect" \
         || fail "einsum not listed"

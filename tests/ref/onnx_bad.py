@@ -38,3 +38,11 @@ m.graph.output[0].name = 'e'
 onnx.save(m, p('einsum.onnx'))
 data = open(p('good.onnx'), 'rb').read()
 open(p('truncated.onnx'), 'wb').write(data[:len(data) // 2])
+# 150 bytes that would fold into an 8 M-element constant (a memory bomb for the reader)
+h = onnx.helper
+shape = h.make_tensor('shape', onnx.TensorProto.INT64, [2], [4096, 2048])
+bomb = h.make_graph([h.make_node('ConstantOfShape', ['shape'], ['c']),
+                     h.make_node('Add', ['x', 'c'], ['y'])], 'bomb',
+                    [h.make_tensor_value_info('x', onnx.TensorProto.FLOAT, [1, 2048])],
+                    [h.make_tensor_value_info('y', onnx.TensorProto.FLOAT, [4096, 2048])], [shape])
+onnx.save(h.make_model(bomb, opset_imports=[h.make_opsetid('', 13)]), p('fold_bomb.onnx'))
