@@ -13,19 +13,26 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: rppgq validate --spatial CKPT.pth --temporal CKPT.pth --tflite MODEL.tflite\n"
             "                      --data DATA.pt [--json FILE] [--predictions FILE.csv]\n"
-            "                      [--calib-windows N] [--seed S] [--threads N]\n"
+            "                      [--independent-data] [--calib-windows N] [--seed S] [--threads N]\n"
             "                      [--rounding double|single] [--fps F] [--frame-stride K]\n\n"
             "Predicts the heart rate of every window that calibration did not use (with\n"
             "subjects in the data: of every subject it did not use) twice: FP32 (float spatial\n"
             "CNN + float temporal fusion) and INT8 (the int8 engine on MODEL, dequantized\n"
-            "features, float temporal fusion). Reports MAE, RMSE, MAPE, Pearson r and R^2 against\n"
-            "the labels for both and for the mean-label baseline, the INT8-vs-FP32 MAE, the MAE\n"
-            "increase with its grade (PERFECT < 0.5, EXCELLENT < 1.5, GOOD < 3.0, POOR) and the\n"
-            "SQNR of every layer. --calib-windows and --seed must be those given to quantize\n"
-            "(defaults %d and %d). --rounding: the engine's requantization (double: TFLite\n"
-            "Micro's reference, the default; single: CMSIS-NN / XNNPACK style).\n"
+            "features, float temporal fusion). First the model's own verdict: does it read heart\n"
+            "rate, i.e. is its MAE at most %.1fx that of always answering the training labels'\n"
+            "mean (label_mean in CKPT) or, without it, the mean of the windows set aside, or their\n"
+            "median? Then MAE, RMSE, MAPE, Pearson r and R^2 against the labels for both and for\n"
+            "the baselines, the INT8-vs-FP32 MAE, the MAE increase with its grade (PERFECT < 0.5,\n"
+            "EXCELLENT < 1.5, GOOD < 3.0, POOR) and the SQNR of every layer.\n"
+            "Which windows calibration used, MODEL's calibration record says (quantize writes it):\n"
+            "exactly those windows and subjects are left out. --independent-data: DATA is not the\n"
+            "dataset MODEL was calibrated on; evaluate every window (refused for that dataset).\n"
+            "--calib-windows and --seed only matter for a model without a record (defaults %d and\n"
+            "%d); given and disagreeing with the record they are refused. --rounding: the engine's\n"
+            "requantization (double: TFLite Micro's reference, the default; single: CMSIS-NN /\n"
+            "XNNPACK style).\n"
             RQ_CLI_TIMING_HELP,
-            RQ_CALIB_DEFAULT_WINDOWS, RQ_CALIB_DEFAULT_SEED);
+            RQ_CLEARLY_BETTER, RQ_CALIB_DEFAULT_WINDOWS, RQ_CALIB_DEFAULT_SEED);
 }
 
 int cmd_validate(int argc, char **argv)
@@ -34,11 +41,13 @@ int cmd_validate(int argc, char **argv)
         usage(stdout);
         return RQ_EXIT_OK;
     }
-    rq_validate_opts o = {.calib_windows = RQ_CALIB_DEFAULT_WINDOWS,
-                          .seed = RQ_CALIB_DEFAULT_SEED, .rounding = RQ_TFL_ROUND_DOUBLE,
-                          .log = stdout};
+    rq_validate_opts o = {.seed = RQ_CALIB_DEFAULT_SEED, .rounding = RQ_TFL_ROUND_DOUBLE, .log = stdout};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (!strcmp(a, "--independent-data")) {
+            o.independent_data = 1;
+            continue;
+        }
         if (i + 1 >= argc)
             return rq_cli_usage_error("validate", "'%s' needs a value or is unknown", a);
         const char *v = argv[++i];
@@ -68,6 +77,7 @@ int cmd_validate(int argc, char **argv)
             if (rq_parse_int(v, 0, INT64_MAX, &n) < 0)
                 return rq_cli_usage_error("validate", "--seed wants a non-negative integer, not '%s'", v);
             o.seed = (uint64_t)n;
+            o.seed_given = 1;
         } else if (!strcmp(a, "--threads")) {
             if (rq_parse_int(v, 1, 256, &n) < 0)
                 return rq_cli_usage_error("validate", "--threads wants 1..256, not '%s'", v);

@@ -1,6 +1,9 @@
 #include "eval/metrics.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 rq_metrics rq_metrics_compute(const double *pred, const double *label, int64_t n)
 {
@@ -68,4 +71,42 @@ double rq_sqnr_db(double signal_power, double noise_power)
     if (signal_power <= 0.0)
         return -INFINITY;
     return 10.0 * log10(signal_power / noise_power);
+}
+
+int rq_model_verdict(double mae_fp32, double mae_int8, double baseline_mae, char *buf, size_t size)
+{
+    int fp32_reads = mae_fp32 <= RQ_CLEARLY_BETTER * baseline_mae;
+    int int8_reads = mae_int8 <= RQ_CLEARLY_BETTER * baseline_mae;
+    if (!fp32_reads)
+        snprintf(buf, size, "the model does not read heart rate on this data: MAE %.2f vs baseline %.2f BPM",
+                 mae_fp32, baseline_mae);
+    else if (!int8_reads)
+        snprintf(buf, size,
+                 "the INT8 model does not read heart rate on this data: MAE %.2f vs baseline %.2f BPM "
+                 "(FP32 %.2f)", mae_int8, baseline_mae, mae_fp32);
+    else
+        snprintf(buf, size,
+                 "the model reads heart rate on this data: MAE FP32 %.2f, INT8 %.2f BPM vs baseline %.2f BPM "
+                 "(%.2fx)", mae_fp32, mae_int8, baseline_mae, mae_fp32 / baseline_mae);
+    return fp32_reads && int8_reads;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double rq_median(const double *v, int64_t n)
+{
+    if (n <= 0)
+        return NAN;
+    double *s = malloc((size_t)n * sizeof *s);
+    if (!s)
+        return NAN;
+    memcpy(s, v, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    double m = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+    free(s);
+    return m;
 }

@@ -56,8 +56,15 @@ typedef struct rq_report {
     rq_display_summary display;
     const float *shown_fp32, *shown_int8;
 
-    rq_report_metrics fp32_m, int8_m, baseline_m;
-    double baseline_bpm;      /* the constant the baseline predicts (mean calibration label) */
+    rq_report_metrics fp32_m, int8_m, baseline_m, median_m;
+    double baseline_bpm, median_bpm; /* the constants the trivial predictors answer */
+    char baseline_source[200], median_source[200]; /* where they come from, in words */
+    /* the model's own verdict (rq_model_verdict): first in report.md and on stdout */
+    int reads_heart_rate;
+    double verdict_baseline_mae;
+    char verdict[256];
+    struct json_object *calibration; /* how the evaluated windows were chosen (owned) */
+    char held_out[352];       /* the same in words */
     double int8_vs_fp32_mae, mae_increase;
     char grade[16];
 

@@ -342,7 +342,7 @@ static rq_report_metrics from_metrics(const rq_metrics *m)
 static int step_validate(run_ctx *c, rq_error *err)
 {
     rq_validate_opts v = {.spatial = c->spatial, .temporal = c->temporal, .tflite = c->tflite,
-                          .data = c->data, .calib_windows = c->calib_windows,
+                          .data = c->data, /* the model's calibration record says which windows */
                           .seed = RQ_CALIB_DEFAULT_SEED, .threads = c->o->threads,
                           .rounding = RQ_TFL_ROUND_DOUBLE, .keep_features = 1,
                           .timing = c->timing, .log = NULL};
@@ -356,6 +356,15 @@ static int step_validate(run_ctx *c, rq_error *err)
         r->int8_m = from_metrics(&vr.int8);
         r->baseline_m = from_metrics(&vr.baseline);
         r->baseline_bpm = vr.baseline_value;
+        r->median_m = from_metrics(&vr.baseline_median);
+        r->median_bpm = vr.median_value;
+        snprintf(r->baseline_source, sizeof r->baseline_source, "%s", vr.baseline_source);
+        snprintf(r->median_source, sizeof r->median_source, "%s", vr.median_source);
+        r->reads_heart_rate = vr.reads_heart_rate;
+        r->verdict_baseline_mae = vr.verdict_baseline_mae;
+        snprintf(r->verdict, sizeof r->verdict, "%s", vr.verdict);
+        r->calibration = rq_validate_calibration_json(&vr);
+        snprintf(r->held_out, sizeof r->held_out, "%s", vr.held_out);
         r->int8_vs_fp32_mae = vr.int8_vs_fp32_mae;
         r->mae_increase = vr.mae_increase;
         snprintf(r->grade, sizeof r->grade, "%s", vr.grade ? vr.grade : "");
@@ -644,6 +653,8 @@ out:
 
 void rq_run_free(rq_report *rep)
 {
+    json_object_put(rep->calibration);
+    rep->calibration = NULL;
     free((void *)rep->truth);
     free((void *)rep->fp32);
     free((void *)rep->int8);

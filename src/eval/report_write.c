@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/atomic_file.h"
+#include "eval/metrics.h"
 #include "eval/plot_report.h"
 
 void rq_report_add_timing(rq_report *r, const char *step, double seconds)
@@ -69,6 +70,18 @@ static json_object *report_json(const rq_report *r)
     json_object_object_add(o, "int8", jmetrics(&r->int8_m));
     json_object_object_add(o, "baseline_mean", jmetrics(&r->baseline_m));
     json_object_object_add(o, "baseline_value", jnum(r->baseline_bpm));
+    json_object_object_add(o, "baseline_source", jstr(r->baseline_source));
+    json_object_object_add(o, "baseline_median", jmetrics(&r->median_m));
+    json_object_object_add(o, "baseline_median_value", jnum(r->median_bpm));
+    json_object_object_add(o, "baseline_median_source", jstr(r->median_source));
+    json_object *v = json_object_new_object();
+    json_object_object_add(v, "reads_heart_rate", json_object_new_boolean(r->reads_heart_rate));
+    json_object_object_add(v, "baseline_mae", jnum(r->verdict_baseline_mae));
+    json_object_object_add(v, "clearly_better_factor", jnum(RQ_CLEARLY_BETTER));
+    json_object_object_add(v, "text", jstr(r->verdict));
+    json_object_object_add(o, "verdict", v);
+    if (r->calibration)
+        json_object_object_add(o, "calibration", json_object_get(r->calibration));
     if (r->has_display)
         rq_display_add_json(&r->display, o);
     json_object_object_add(o, "int8_vs_fp32_mae", jnum(r->int8_vs_fp32_mae));
@@ -249,6 +262,9 @@ static void human_bytes(char *buf, size_t n, int64_t bytes)
 static void write_verdict(FILE *fp, const rq_report *r)
 {
     fprintf(fp, "| | |\n| --- | --- |\n");
+    fprintf(fp, "| **Model: reads heart rate?** | **%s**: %s |\n", r->reads_heart_rate ? "yes" : "NO", r->verdict);
+    fprintf(fp, "| Baselines | always %.1f BPM = %s: MAE %.2f; always %.1f BPM = %s: MAE %.2f |\n", r->baseline_bpm,
+            r->baseline_source, r->baseline_m.mae, r->median_bpm, r->median_source, r->median_m.mae);
     fprintf(fp, "| **Part A: INT8 grade** | **%s** (MAE increase %+.2f BPM; %s) |\n", r->grade, r->mae_increase,
             grade_rule(r->grade));
     fprintf(fp, "| MAE FP32 -> INT8 | %.2f -> %.2f BPM |\n", r->fp32_m.mae, r->int8_m.mae);
@@ -268,19 +284,21 @@ static void write_verdict(FILE *fp, const rq_report *r)
     fprintf(fp, "\n");
 }
 
+/* The model's own verdict comes before the INT8 grade: a grade compares INT8 with FP32
+ * only, and PERFECT quantization of a model that reads no pulse is worth nothing. */
 static void write_learning_warning(FILE *fp, const rq_report *r)
 {
-    if (!(isfinite(r->fp32_m.mae) && isfinite(r->baseline_m.mae)))
+    if (!r->verdict[0])
         return;
-    if (r->fp32_m.mae >= r->baseline_m.mae)
-        fprintf(fp, "> **Warning:** the FP32 model (MAE %.2f BPM) is no better than always predicting the "
-                    "mean heart rate of the calibration windows (MAE %.2f BPM): it has not learned to read the pulse on these subjects, so "
-                    "the INT8 grade says nothing about heart-rate accuracy.\n\n",
-                r->fp32_m.mae, r->baseline_m.mae);
+    if (!r->reads_heart_rate)
+        fprintf(fp, "> **Warning: %s.** A model reads heart rate when its MAE is at most %.1fx that of the better "
+                    "trivial predictor (always the same answer); the INT8 grade below only compares INT8 with "
+                    "FP32 and says nothing about heart-rate accuracy.\n\n",
+                r->verdict, RQ_CLEARLY_BETTER);
     else
-        fprintf(fp, "The FP32 model beats the trivial baseline (always predicting the mean heart rate of the "
-                    "calibration windows, %.1f BPM) by %.2f BPM of MAE.\n\n",
-                r->baseline_bpm, r->baseline_m.mae - r->fp32_m.mae);
+        fprintf(fp, "The model's own verdict first: a model reads heart rate when its MAE is at most %.1fx that of "
+                    "the better trivial predictor (always the same answer, the mean or the median below).\n\n",
+                RQ_CLEARLY_BETTER);
 }
 
 /* MAE per true heart-rate range (the calibration bins): errors are rarely uniform, and a
@@ -368,9 +386,9 @@ static void write_body(FILE *fp, const rq_report *r)
     fprintf(fp, "# rppgq run report\n\n");
     fprintf(fp, "The Spatial CNN was quantized to a fully INT8 TFLite model (Part A, NPU) and the Temporal "
                 "Fusion exported as FP32 C arrays with a C99 runtime (Part B, Cortex-M55). Both were then "
-                "evaluated on **%lld windows of %lld held-out subjects** (subjects never used for calibration).\n\n",
-            (long long)r->n_windows, (long long)r->n_subjects);
+                "evaluated on %s.\n\n", r->held_out);
     fprintf(fp, "## Verdict\n\n");
+    write_learning_warning(fp, r);
     write_quality_warning(fp, r);
     write_verdict(fp, r);
 
@@ -380,13 +398,16 @@ static void write_body(FILE *fp, const rq_report *r)
     metrics_row(fp, "FP32 (float model)", &r->fp32_m);
     metrics_row(fp, "INT8 (quantized Spatial CNN)", &r->int8_m);
     char base[64];
-    snprintf(base, sizeof base, "baseline: always %.1f BPM", r->baseline_bpm);
+    snprintf(base, sizeof base, "baseline: always %.1f BPM (mean)", r->baseline_bpm);
     /* a constant has no correlation with anything: whatever rounding left is not a number to show */
     rq_report_metrics bm = r->baseline_m;
     bm.pearson = NAN;
     metrics_row(fp, base, &bm);
+    snprintf(base, sizeof base, "baseline: always %.1f BPM (median)", r->median_bpm);
+    bm = r->median_m;
+    bm.pearson = NAN;
+    metrics_row(fp, base, &bm);
     fprintf(fp, "\n");
-    write_learning_warning(fp, r);
     fprintf(fp, "![Predicted vs true heart rate](pred_vs_true.svg)\n\n");
     fprintf(fp, "Each point is one window; points on the dashed identity line are exact.\n\n");
     fprintf(fp, "![Bland-Altman plots](bland_altman.svg)\n\n");
@@ -487,11 +508,13 @@ void rq_report_print_summary(const rq_report *r, const char *out_dir, FILE *out)
     human_bytes(a, sizeof a, r->spatial_fp32_bytes);
     human_bytes(b, sizeof b, r->tflite_bytes);
     human_bytes(d, sizeof d, r->temporal_c_bytes);
-    fprintf(out, "Evaluated %lld windows of %lld held-out subjects\n", (long long)r->n_windows,
-            (long long)r->n_subjects);
-    fprintf(out, "  MAE   FP32 %.2f BPM, INT8 %.2f BPM, increase %+.2f BPM -> %s\n", r->fp32_m.mae, r->int8_m.mae,
-            r->mae_increase, r->grade);
-    fprintf(out, "        (always predicting the calibration mean: %.2f BPM)\n", r->baseline_m.mae);
+    fprintf(out, "Evaluated %s\n", r->held_out);
+    /* the model's own verdict first: the grade only compares INT8 with FP32 */
+    fprintf(out, "  %s %s\n", r->reads_heart_rate ? "Verdict:" : "WARNING:", r->verdict);
+    fprintf(out, "        baselines: always %.1f BPM = %s, MAE %.2f; always %.1f BPM (median), MAE %.2f\n",
+            r->baseline_bpm, r->baseline_source, r->baseline_m.mae, r->median_bpm, r->median_m.mae);
+    fprintf(out, "  INT8  grade %s: MAE FP32 %.2f -> INT8 %.2f BPM, increase %+.2f BPM\n", r->grade, r->fp32_m.mae,
+            r->int8_m.mae, r->mae_increase);
     if (r->has_display) {
         char w[512];
         const rq_display_summary *s = &r->display;

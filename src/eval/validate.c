@@ -38,6 +38,8 @@ typedef struct ctx {
     rppg_quality *quality; /* n_eval: each window's signal quality */
     double *pred_fp, *pred_q, *sig, *noise; /* n_eval, n_eval, n_eval*layers (x2) */
     const char *data_path;
+    double label_mean;          /* the checkpoint's, or NaN */
+    const char *spatial_path;
     pthread_mutex_t mu;
     pthread_cond_t cv_progress;
     int64_t next;      /* next evaluation position to hand out */
@@ -408,23 +410,83 @@ static int write_predictions(const char *path, const ctx *c, rq_error *err)
     return rq_atomic_commit(&f, err);
 }
 
-static void summarize(const ctx *c, const rq_calib_plan *plan, rq_validate_result *r)
+/* The labels trivial predictors may learn from: those of the windows not evaluated (the
+ * calibration subjects' or windows); none when everything is evaluated. */
+static int64_t set_aside_labels(const ctx *c, double *out)
+{
+    int64_t k = 0, e = 0;
+    for (int64_t i = 0; i < c->ds->n; i++) {
+        if (e < c->n_eval && c->eval[e] == i) {
+            e++;
+            continue;
+        }
+        if (isfinite(c->ds->labels[i]))
+            out[k++] = c->ds->labels[i];
+    }
+    return k;
+}
+
+/* Always the mean and always the median: of the training labels when the checkpoint
+ * records their mean, else of the windows set aside, else (nothing set aside) of the
+ * evaluated labels themselves, an oracle that flatters the baseline. */
+static int baselines(const ctx *c, const rq_calib_plan *plan, const double *lab, rq_validate_result *r)
+{
+    double *ref = malloc((size_t)(c->ds->n ? c->ds->n : 1) * sizeof(double));
+    double *base = malloc((size_t)c->n_eval * sizeof(double));
+    if (!ref || !base) {
+        free(ref), free(base);
+        return -1;
+    }
+    int64_t n_ref = set_aside_labels(c, ref);
+    char aside[160];
+    if (n_ref > 0)
+        snprintf(aside, sizeof aside, "the %lld windows set aside, %s", (long long)n_ref,
+                 plan->subjects ? "the calibration subjects'" : "the calibration windows");
+    else
+        snprintf(aside, sizeof aside, "the evaluated labels themselves, nothing being set aside: an oracle, "
+                                      "harder to beat than a training mean");
+    const double *src = n_ref > 0 ? ref : lab;
+    int64_t n_src = n_ref > 0 ? n_ref : c->n_eval;
+    if (c->label_mean > 0) {
+        r->baseline_value = c->label_mean;
+        snprintf(r->baseline_source, sizeof r->baseline_source, "the training labels' mean (label_mean in %s)",
+                 c->spatial_path);
+    } else {
+        double s = 0;
+        for (int64_t i = 0; i < n_src; i++)
+            s += src[i];
+        r->baseline_value = s / (double)n_src;
+        snprintf(r->baseline_source, sizeof r->baseline_source, "mean label of %s", aside);
+    }
+    r->median_value = rq_median(src, n_src);
+    snprintf(r->median_source, sizeof r->median_source, "median label of %s", aside);
+    for (int64_t i = 0; i < c->n_eval; i++)
+        base[i] = r->baseline_value;
+    r->baseline = rq_metrics_compute(base, lab, c->n_eval);
+    for (int64_t i = 0; i < c->n_eval; i++)
+        base[i] = r->median_value;
+    r->baseline_median = rq_metrics_compute(base, lab, c->n_eval);
+    r->verdict_baseline_mae = fmin(r->baseline.mae, r->baseline_median.mae);
+    r->reads_heart_rate = rq_model_verdict(r->fp32.mae, r->int8.mae, r->verdict_baseline_mae, r->verdict,
+                                           sizeof r->verdict);
+    free(ref), free(base);
+    return 0;
+}
+
+static int summarize(const ctx *c, const rq_calib_plan *plan, rq_validate_result *r)
 {
     double *lab = malloc((size_t)c->n_eval * sizeof(double));
-    double *base = malloc((size_t)c->n_eval * sizeof(double));
-    double mean = 0;
-    for (int i = 0; i < plan->n; i++)
-        mean += c->ds->labels[plan->windows[i]];
-    mean /= plan->n;
-    for (int64_t i = 0; lab && base && i < c->n_eval; i++)
-        lab[i] = c->ds->labels[c->eval[i]], base[i] = mean;
+    if (!lab)
+        return -1;
+    for (int64_t i = 0; i < c->n_eval; i++)
+        lab[i] = c->ds->labels[c->eval[i]];
     r->n_windows = c->n_eval;
-    if (lab && base) {
-        r->fp32 = rq_metrics_compute(c->pred_fp, lab, c->n_eval);
-        r->int8 = rq_metrics_compute(c->pred_q, lab, c->n_eval);
-        r->baseline = rq_metrics_compute(base, lab, c->n_eval);
+    r->fp32 = rq_metrics_compute(c->pred_fp, lab, c->n_eval);
+    r->int8 = rq_metrics_compute(c->pred_q, lab, c->n_eval);
+    if (baselines(c, plan, lab, r) < 0) {
+        free(lab);
+        return -1;
     }
-    r->baseline_value = mean;
     r->int8_vs_fp32_mae = rq_mae_between(c->pred_q, c->pred_fp, c->n_eval);
     r->mae_increase = r->int8.mae - r->fp32.mae;
     r->grade = rq_grade_mae_increase(r->mae_increase);
@@ -437,13 +499,92 @@ static void summarize(const ctx *c, const rq_calib_plan *plan, rq_validate_resul
         snprintf(r->layer_name[l], sizeof r->layer_name[l], "%s", names[l]);
         r->layer_sqnr_db[l] = rq_sqnr_db(s, e);
     }
-    free(lab), free(base);
+    free(lab);
+    return 0;
 }
 
 static int online_cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+/* ---- which windows are held out ----------------------------------------------------- */
+
+/* The model's calibration record names the windows and subjects quantize used: validate
+ * excludes exactly those, and refuses options that say otherwise, or a dataset other than
+ * the one calibrated on (unless told it is independent of it). A model without a record
+ * (written by an older rppgq or another tool): the selection is redrawn from the options. */
+static int choose_held_out(const rq_validate_opts *o, const char *desc, const rq_dataset *ds,
+                           rq_calib_plan *plan, rq_validate_result *r, char warning[RQ_TIMING_WARNING_MAX],
+                           rq_error *err)
+{
+    rq_calib_record rec;
+    int found = rq_calib_record_parse(desc, o->tflite, &rec, err);
+    if (found < 0)
+        return -1;
+    int rc = -1;
+    r->calib_recorded = found;
+    r->independent_data = o->independent_data;
+    if (!found) {
+        r->calib_seed = o->seed;
+        r->calib_windows = o->calib_windows ? o->calib_windows : RQ_CALIB_DEFAULT_WINDOWS;
+        snprintf(warning, RQ_TIMING_WARNING_MAX, "rppgq: warning: %s records no calibration; assuming quantize ran with "
+                 "--calib-windows %d --seed %llu", o->tflite, r->calib_windows, (unsigned long long)r->calib_seed);
+        if (o->independent_data)
+            return 0; /* nothing to exclude */
+        rc = rq_calib_select(ds->labels, ds->subjects, ds->n, r->calib_windows, r->calib_seed, o->data,
+                             plan, err);
+        r->calib_subjects = plan->n_subjects;
+        r->all_subjects = plan->n_all_subjects;
+        return rc;
+    }
+    snprintf(r->calib_method, sizeof r->calib_method, "%s", rec.method);
+    r->calib_seed = rec.seed;
+    r->calib_windows = rec.n_windows;
+    r->calib_subjects = rec.n_subjects;
+    uint64_t fp = rq_calib_data_fingerprint(ds->labels, ds->subjects, ds->n);
+    int same_data = rec.data_n == ds->n && rec.data_fingerprint == fp;
+    if (o->seed_given && o->seed != rec.seed)
+        rq_fail(err, "--seed %llu: %s was calibrated with seed %llu (its calibration record says which windows; "
+                     "leave --seed out)", (unsigned long long)o->seed, o->tflite, (unsigned long long)rec.seed);
+    else if (o->calib_windows && o->calib_windows != rec.n_windows)
+        rq_fail(err, "--calib-windows %d: %s was calibrated on %d windows (its calibration record says which; "
+                     "leave --calib-windows out)", o->calib_windows, o->tflite, rec.n_windows);
+    else if (!same_data && !o->independent_data)
+        rq_fail(err, "%s: %s was calibrated on another dataset (%lld windows, fingerprint %016llx; this one: "
+                     "%lld, %016llx); validate on quantize's data, or give --independent-data if no subject "
+                     "of it was calibrated on", o->data, o->tflite, (long long)rec.data_n,
+                (unsigned long long)rec.data_fingerprint, (long long)ds->n, (unsigned long long)fp);
+    else if (same_data && o->independent_data)
+        rq_fail(err, "--independent-data: %s is the dataset %s was calibrated on", o->data, o->tflite);
+    else if (o->independent_data)
+        rc = 0; /* nothing to exclude */
+    else
+        rc = rq_calib_plan_from_record(&rec, ds->subjects, ds->n, o->data, plan, err);
+    r->all_subjects = plan->n_all_subjects;
+    rq_calib_record_free(&rec);
+    return rc;
+}
+
+static void describe_held_out(rq_validate_result *r, const rq_calib_plan *plan, int64_t n_eval)
+{
+    char what[120], how[200];
+    if (r->independent_data)
+        snprintf(what, sizeof what, "all %lld windows (the data is not the calibration set)", (long long)n_eval);
+    else if (plan->subjects)
+        snprintf(what, sizeof what, "%lld windows of the %d subjects not used for calibration", (long long)n_eval,
+                 plan->n_all_subjects - plan->n_subjects);
+    else
+        snprintf(what, sizeof what, "%lld windows (all but the %d calibration windows)", (long long)n_eval, plan->n);
+    if (r->calib_recorded)
+        snprintf(how, sizeof how, "as the model's calibration record says (%s, seed %llu, %d windows%s)",
+                 r->calib_method, (unsigned long long)r->calib_seed, r->calib_windows,
+                 r->calib_subjects ? " from the other subjects" : "");
+    else
+        snprintf(how, sizeof how, "assuming quantize ran with --calib-windows %d --seed %llu (the model records no "
+                 "calibration)", r->calib_windows, (unsigned long long)r->calib_seed);
+    snprintf(r->held_out, sizeof r->held_out, "%s, %s", what, how);
 }
 
 int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *err)
@@ -495,8 +636,8 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
         check_contract(&t, &sm, o->tflite, o->spatial, o->log, err) < 0 ||
         rq_tfl_prepare_opts(&t, &(rq_tfl_engine_opts){o->rounding, 1}, &eng, err) < 0)
         goto out;
-    if (rq_calib_select(ds.labels, ds.subjects, ds.n, o->calib_windows, o->seed, o->data, &plan,
-                        err) < 0)
+    char calib_warning[RQ_TIMING_WARNING_MAX] = "";
+    if (choose_held_out(o, t.description, &ds, &plan, res, calib_warning, err) < 0)
         goto out;
     if (!(eval = malloc((size_t)ds.n * sizeof(int64_t)))) {
         rq_fail(err, "out of memory listing evaluation windows");
@@ -510,6 +651,9 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
                 "set aside", o->data, plan.n, plan.subjects ? " (and their subjects)" : "");
         goto out;
     }
+    /* the trivial predictors' source: the training labels, else the windows set aside */
+    c.label_mean = sm.label_mean;
+    c.spatial_path = o->spatial;
     c.sm = &sm, c.tm = &tm, c.eng = eng, c.ds = &ds, c.eval = eval, c.data_path = o->data;
     c.wf = (size_t)ds.window_floats;
     c.plane = c.wf / (size_t)c.T;
@@ -528,21 +672,18 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
         rq_fail(err, "out of memory for the features of %lld windows", (long long)c.n_eval);
         goto out;
     }
-    if (o->log) {
-        fprintf(o->log, "validating on %lld windows", (long long)c.n_eval);
-        if (plan.subjects)
-            fprintf(o->log, " of the %d subjects not used for calibration",
-                    plan.n_all_subjects - plan.n_subjects);
-        else
-            fprintf(o->log, " (all but the %d calibration windows)", plan.n);
-        fprintf(o->log, "\n");
-    }
+    describe_held_out(res, &plan, c.n_eval);
+    if (o->log)
+        fprintf(o->log, "validating on %s\n", res->held_out);
     int threads = o->threads > 0 ? o->threads : online_cores();
     if (threads > c.n_eval)
         threads = (int)c.n_eval;
     if (run_pipeline(&c, threads, err) < 0)
         goto out;
-    summarize(&c, &plan, res);
+    if (summarize(&c, &plan, res) < 0) {
+        rq_fail(err, "out of memory summarizing %lld predictions", (long long)c.n_eval);
+        goto out;
+    }
     res->n_subjects = count_subjects(&ds, eval, c.n_eval);
     if (keep_predictions(&c, res, err) < 0 || measure_displayed(&c, res, err) < 0)
         goto out;
@@ -552,6 +693,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     if (o->predictions && write_predictions(o->predictions, &c, err) < 0)
         goto out;
     rq_print_warning(warning); /* after the work: an error would have stayed one line */
+    rq_print_warning(calib_warning);
     rc = 0;
 out:
     if (rc < 0)
@@ -576,21 +718,26 @@ out:
 
 static void print_row(FILE *out, const char *name, const rq_metrics *m)
 {
-    fprintf(out, "  %-10s %8.3f %8.3f %8.2f %9.4f %9.4f\n", name, m->mae, m->rmse, m->mape,
+    fprintf(out, "  %-12s %8.3f %8.3f %8.2f %9.4f %9.4f\n", name, m->mae, m->rmse, m->mape,
             m->pearson, m->r2);
 }
 
 void rq_validate_print(const rq_validate_result *r, FILE *out)
 {
+    fprintf(out, "%s%s\n", r->reads_heart_rate ? "verdict: " : "WARNING: ", r->verdict);
+    fprintf(out, "  baseline: always %.1f BPM = %s; always %.1f BPM = %s\n", r->baseline_value,
+            r->baseline_source, r->median_value, r->median_source);
     fprintf(out, "windows: %lld", (long long)r->n_windows);
     if (r->n_subjects)
         fprintf(out, " (%d subjects)", r->n_subjects);
-    fprintf(out, "\n  %-10s %8s %8s %8s %9s %9s\n", "", "MAE", "RMSE", "MAPE%", "Pearson", "R^2");
+    fprintf(out, "\n  %-12s %8s %8s %8s %9s %9s\n", "", "MAE", "RMSE", "MAPE%", "Pearson", "R^2");
     print_row(out, "FP32", &r->fp32);
     print_row(out, "INT8", &r->int8);
     char base[32];
     snprintf(base, sizeof base, "mean %.1f", r->baseline_value);
     print_row(out, base, &r->baseline);
+    snprintf(base, sizeof base, "median %.1f", r->median_value);
+    print_row(out, base, &r->baseline_median);
     rq_display_print(&r->display, out);
     fprintf(out, "INT8 vs FP32 MAE: %.4f BPM\n", r->int8_vs_fp32_mae);
     fprintf(out, "MAE increase: %+.4f BPM: %s\n", r->mae_increase, r->grade);
@@ -616,6 +763,18 @@ static json_object *metrics_json(const rq_metrics *m)
     return o;
 }
 
+json_object *rq_validate_calibration_json(const rq_validate_result *r)
+{
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "recorded", json_object_new_boolean(r->calib_recorded));
+    json_object_object_add(c, "method", r->calib_method[0] ? json_object_new_string(r->calib_method) : NULL);
+    json_object_object_add(c, "seed", json_object_new_uint64(r->calib_seed));
+    json_object_object_add(c, "windows", json_object_new_int(r->calib_windows));
+    json_object_object_add(c, "subjects", json_object_new_int(r->calib_subjects));
+    json_object_object_add(c, "independent_data", json_object_new_boolean(r->independent_data));
+    return c;
+}
+
 int rq_validate_write_json(const rq_validate_result *r, const char *path, rq_error *err)
 {
     json_object *o = json_object_new_object();
@@ -625,6 +784,17 @@ int rq_validate_write_json(const rq_validate_result *r, const char *path, rq_err
     json_object_object_add(o, "int8", metrics_json(&r->int8));
     json_object_object_add(o, "baseline_mean", metrics_json(&r->baseline));
     json_object_object_add(o, "baseline_value", num(r->baseline_value));
+    json_object_object_add(o, "baseline_source", json_object_new_string(r->baseline_source));
+    json_object_object_add(o, "baseline_median", metrics_json(&r->baseline_median));
+    json_object_object_add(o, "baseline_median_value", num(r->median_value));
+    json_object_object_add(o, "baseline_median_source", json_object_new_string(r->median_source));
+    json_object *v = json_object_new_object();
+    json_object_object_add(v, "reads_heart_rate", json_object_new_boolean(r->reads_heart_rate));
+    json_object_object_add(v, "baseline_mae", num(r->verdict_baseline_mae));
+    json_object_object_add(v, "clearly_better_factor", num(RQ_CLEARLY_BETTER));
+    json_object_object_add(v, "text", json_object_new_string(r->verdict));
+    json_object_object_add(o, "verdict", v);
+    json_object_object_add(o, "calibration", rq_validate_calibration_json(r));
     rq_display_add_json(&r->display, o);
     json_object_object_add(o, "int8_vs_fp32_mae", num(r->int8_vs_fp32_mae));
     json_object_object_add(o, "mae_increase", num(r->mae_increase));

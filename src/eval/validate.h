@@ -24,8 +24,13 @@ typedef struct rq_validate_opts {
     const char *spatial, *temporal, *tflite, *data;
     const char *json;        /* NULL: no JSON report */
     const char *predictions; /* NULL: no per-window CSV (index,label,fp32,int8) */
-    int calib_windows;
+    /* Which windows calibration used: the model's calibration record says (quantize writes
+     * it). Without one: rq_calib_select with these (quantize's defaults when not given).
+     * Given and disagreeing with the record: refused. */
+    int calib_windows;       /* 0: not given */
     uint64_t seed;
+    int seed_given;
+    int independent_data;    /* the data is not the calibration set: evaluate every window */
     int threads;             /* 0: one per online core */
     rq_tfl_rounding rounding;
     int keep_features;       /* keep each window's FP32 spatial features (rppgq run feeds
@@ -39,8 +44,22 @@ typedef struct rq_validate_opts {
 typedef struct rq_validate_result {
     int64_t n_windows;
     int n_subjects;
-    rq_metrics fp32, int8, baseline;
-    double baseline_value;   /* mean label of the calibration windows */
+    rq_metrics fp32, int8, baseline, baseline_median;
+    /* The trivial predictors: always the training labels' mean (the spatial checkpoint's
+     * label_mean) or, without it, the mean label of the windows set aside; always their
+     * median. The sources say which, in words. */
+    double baseline_value, median_value;
+    char baseline_source[200], median_source[200];
+    double verdict_baseline_mae;  /* the better of the two */
+    int reads_heart_rate;         /* rq_model_verdict */
+    char verdict[256];
+    /* How the evaluated windows were chosen. */
+    int calib_recorded;           /* 1: the model's calibration record; 0: assumed */
+    char calib_method[16];        /* recorded ("" when assumed) */
+    uint64_t calib_seed;
+    int calib_windows, calib_subjects, all_subjects;
+    int independent_data;
+    char held_out[352];           /* the above in words: "360 windows of the 30 subjects ..." */
     double int8_vs_fp32_mae;
     double mae_increase;
     const char *grade;
@@ -70,6 +89,10 @@ void rq_validate_result_free(rq_validate_result *r);
 
 /* Prints the human-readable report. */
 void rq_validate_print(const rq_validate_result *r, FILE *out);
+/* {"recorded", "method", "seed", "windows", "subjects", "independent_data"}: how the
+ * evaluated windows were chosen (report.json has it too). */
+struct json_object;
+struct json_object *rq_validate_calibration_json(const rq_validate_result *r);
 /* Writes the JSON report atomically. */
 int rq_validate_write_json(const rq_validate_result *r, const char *path, rq_error *err);
 

@@ -40,6 +40,9 @@ typedef struct rq_spatial_conv {
 typedef struct rq_spatial_cnn {
     rq_spatial_conv conv[RQ_SPATIAL_CONVS];
     rppg_contract contract; /* how pixels become input (RAW when the checkpoint says nothing) */
+    /* The checkpoint's top-level 'label_mean' (tools/train.py stores the training labels'
+     * mean): what a trivial predictor would answer, the fair baseline. NaN when absent. */
+    double label_mean;
 } rq_spatial_cnn;
 
 /* Per-thread working memory for patches of one size. */
@@ -67,6 +70,7 @@ int rq_spatial_load(const char *path, rq_spatial_cnn *m, rq_error *err);
 typedef struct rq_spatial_params {
     rq_conv_bn_params layer[RQ_SPATIAL_CONVS]; /* arrays owned */
     rppg_contract contract;
+    double label_mean; /* as in rq_spatial_cnn */
 } rq_spatial_params;
 int rq_spatial_load_params(const char *path, rq_spatial_params *sp, rq_error *err);
 void rq_spatial_params_free(rq_spatial_params *sp);

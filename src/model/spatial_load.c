@@ -125,6 +125,20 @@ static void free_layer(layer_buf *b)
     free(b->weight), free(b->bias), free(b->gamma), free(b->beta), free(b->mean), free(b->var);
 }
 
+/* A heart rate in BPM, or NaN when the checkpoint does not record one. */
+static int read_label_mean(const rq_value *root, const char *path, double *out, rq_error *err)
+{
+    const rq_value *v = root && root->type == RQ_V_DICT ? rq_dict_get(root, "label_mean") : NULL;
+    *out = NAN;
+    if (!v || v->type == RQ_V_NONE)
+        return 0;
+    double x = v->type == RQ_V_FLOAT ? v->u.f : v->type == RQ_V_INT ? (double)v->u.i : NAN;
+    if (!(x > 0.0 && x < 1000.0))
+        return rq_fail(err, "%s: 'label_mean' is not a heart rate in BPM (a number in (0, 1000))", path);
+    *out = x;
+    return 0;
+}
+
 void rq_spatial_params_free(rq_spatial_params *sp)
 {
     for (int l = 0; l < RQ_SPATIAL_CONVS; l++) {
@@ -153,7 +167,8 @@ int rq_spatial_load_params(const char *path, rq_spatial_params *sp, rq_error *er
     for (int l = 0; l < RQ_SPATIAL_CONVS; l++)
         if (read_layer(f, sd, l, &sp->layer[l], &bufs[l], err) < 0)
             goto out;
-    if (rq_contract_from_checkpoint(root, path, &sp->contract, err) < 0)
+    if (rq_contract_from_checkpoint(root, path, &sp->contract, err) < 0 ||
+        read_label_mean(root, path, &sp->label_mean, err) < 0)
         goto out;
     rc = 0;
 out:
@@ -176,7 +191,7 @@ int rq_spatial_load(const char *path, rq_spatial_cnn *m, rq_error *err)
     if (rc < 0)
         rq_fail_prefix(err, "%s: ", path);
     else
-        m->contract = sp.contract;
+        m->contract = sp.contract, m->label_mean = sp.label_mean;
     rq_spatial_params_free(&sp);
     return rc;
 }

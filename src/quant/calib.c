@@ -196,6 +196,8 @@ void rq_calib_print(const rq_calib_plan *p, FILE *out)
 
 int rq_calib_excludes(const rq_calib_plan *p, int64_t i, const int64_t *subjects)
 {
+    if (p->n == 0) /* an empty plan: nothing was calibrated on in this data */
+        return 0;
     if (p->subjects && subjects)
         return subject_in(p, subjects[i]);
     return bsearch(&i, p->windows, (size_t)p->n, sizeof(int64_t), cmp_i64) != NULL;
@@ -345,4 +347,203 @@ void rq_observer_range(const rq_observer *o, rq_calib_method m, double *lo, doub
     } else {
         range_mse(o, lo, hi);
     }
+}
+
+/* ---- the calibration record ------------------------------------------------------ */
+
+#define RECORD_TAG "; calibration "
+
+uint64_t rq_calib_data_fingerprint(const float *labels, const int64_t *subjects, int64_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    const unsigned char *parts[3] = {(const unsigned char *)&n, (const unsigned char *)labels,
+                                     (const unsigned char *)subjects};
+    size_t lens[3] = {sizeof n, labels ? (size_t)n * sizeof *labels : 0,
+                      subjects ? (size_t)n * sizeof *subjects : 0};
+    for (int p = 0; p < 3; p++)
+        for (size_t i = 0; i < lens[p]; i++)
+            h = (h ^ parts[p][i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Appends "key=a,b,c" (or "key=none") to buf at *len; buf is large enough by construction. */
+static void put_list(char *buf, size_t *len, const char *key, const int64_t *v, int n)
+{
+    *len += (size_t)sprintf(buf + *len, " %s=", key);
+    if (!v || n == 0)
+        *len += (size_t)sprintf(buf + *len, "none");
+    for (int i = 0; v && i < n; i++)
+        *len += (size_t)sprintf(buf + *len, "%s%lld", i ? "," : "", (long long)v[i]);
+}
+
+char *rq_calib_record_format(const rq_calib_plan *p, rq_calib_method m, uint64_t seed,
+                             int64_t data_n, uint64_t fingerprint)
+{
+    size_t cap = 200 + 21 * ((size_t)p->n + (size_t)p->n_subjects), len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    len = (size_t)sprintf(buf, "%smethod=%s seed=%llu data=%lld:%016llx", RECORD_TAG + 2,
+                          rq_calib_method_name(m), (unsigned long long)seed, (long long)data_n,
+                          (unsigned long long)fingerprint);
+    put_list(buf, &len, "windows", p->windows, p->n);
+    put_list(buf, &len, "subjects", p->subjects, p->n_subjects);
+    return buf;
+}
+
+void rq_calib_record_free(rq_calib_record *r)
+{
+    free(r->windows);
+    free(r->subjects);
+    memset(r, 0, sizeof *r);
+}
+
+/* The value of " key=" in [s, end): its start and length, or NULL. */
+static const char *field(const char *s, const char *end, const char *key, size_t *len)
+{
+    size_t k = strlen(key);
+    for (const char *p = s; p + k + 1 < end; p++)
+        if (*p == ' ' && !strncmp(p + 1, key, k) && p[1 + k] == '=') {
+            const char *v = p + k + 2, *q = v;
+            while (q < end && *q != ' ' && *q != ';')
+                q++;
+            *len = (size_t)(q - v);
+            return v;
+        }
+    return NULL;
+}
+
+/* A non-negative decimal integer filling exactly [v, v+len). */
+static int parse_u64(const char *v, size_t len, uint64_t *out)
+{
+    uint64_t x = 0;
+    if (len == 0 || len > 19)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return -1;
+        x = x * 10 + (uint64_t)(v[i] - '0');
+    }
+    *out = x;
+    return 0;
+}
+
+/* "a,b,c" (non-negative, strictly increasing) or "none" into a malloc'ed array. */
+static int parse_list(const char *v, size_t len, int64_t **out, int *n)
+{
+    *out = NULL, *n = 0;
+    if (len == 4 && !strncmp(v, "none", 4))
+        return 0;
+    size_t count = 1;
+    for (size_t i = 0; i < len; i++)
+        count += v[i] == ',';
+    if (count > (size_t)INT32_MAX / 2)
+        return -1;
+    int64_t *a = malloc(count * sizeof *a);
+    if (!a)
+        return -1;
+    size_t start = 0, k = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && v[i] != ',')
+            continue;
+        uint64_t x;
+        if (parse_u64(v + start, i - start, &x) || x > (uint64_t)INT64_MAX ||
+            (k && (int64_t)x <= a[k - 1])) {
+            free(a);
+            return -1;
+        }
+        a[k++] = (int64_t)x;
+        start = i + 1;
+    }
+    *out = a, *n = (int)k;
+    return 0;
+}
+
+int rq_calib_record_parse(const char *desc, const char *what, rq_calib_record *r, rq_error *err)
+{
+    memset(r, 0, sizeof *r);
+    const char *s = desc ? strstr(desc, RECORD_TAG) : NULL;
+    if (!s)
+        return 0;
+    s += strlen(RECORD_TAG) - 1; /* keep the space: every field follows one */
+    const char *end = strchr(s, ';');
+    if (!end)
+        end = s + strlen(s);
+    size_t l_m, l_s, l_d, l_w, l_sub;
+    const char *m = field(s, end, "method", &l_m), *seed = field(s, end, "seed", &l_s),
+               *data = field(s, end, "data", &l_d), *win = field(s, end, "windows", &l_w),
+               *sub = field(s, end, "subjects", &l_sub);
+    rq_calib_method method;
+    char name[16] = "";
+    if (m && l_m < sizeof name)
+        memcpy(name, m, l_m);
+    uint64_t n_data = 0;
+    const char *colon = data ? memchr(data, ':', l_d) : NULL;
+    char hex[17] = "";
+    if (colon && (size_t)(data + l_d - colon - 1) == 16)
+        memcpy(hex, colon + 1, 16);
+    char *hex_end = NULL;
+    unsigned long long fp = hex[0] ? strtoull(hex, &hex_end, 16) : 0;
+    if (!m || rq_calib_method_parse(name, &method) || !seed || parse_u64(seed, l_s, &r->seed) ||
+        !colon || parse_u64(data, (size_t)(colon - data), &n_data) || n_data > (uint64_t)INT64_MAX ||
+        !hex_end || *hex_end || strspn(hex, "0123456789abcdef") != 16 || !win ||
+        parse_list(win, l_w, &r->windows, &r->n_windows) || r->n_windows == 0 || !sub ||
+        parse_list(sub, l_sub, &r->subjects, &r->n_subjects)) {
+        rq_calib_record_free(r);
+        return rq_fail(err, "%s: its calibration record (in the description) is malformed", what);
+    }
+    snprintf(r->method, sizeof r->method, "%s", rq_calib_method_name(method));
+    r->data_n = (int64_t)n_data;
+    r->data_fingerprint = fp;
+    return 1;
+}
+
+static int has_subject(const int64_t *subjects, int64_t n, int64_t s)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (subjects[i] == s)
+            return 1;
+    return 0;
+}
+
+int rq_calib_plan_from_record(const rq_calib_record *r, const int64_t *subjects, int64_t n,
+                              const char *what, rq_calib_plan *p, rq_error *err)
+{
+    memset(p, 0, sizeof *p);
+    if (r->n_subjects && !subjects)
+        return rq_fail(err, "%s: the calibration record names subjects but the dataset has none", what);
+    if (r->windows[r->n_windows - 1] >= n)
+        return rq_fail(err, "%s: the calibration record names window %lld, the dataset has %lld", what,
+                       (long long)r->windows[r->n_windows - 1], (long long)n);
+    for (int i = 0; i < r->n_subjects; i++)
+        if (!has_subject(subjects, n, r->subjects[i]))
+            return rq_fail(err, "%s: the calibration record names subject %lld, not in the dataset", what,
+                           (long long)r->subjects[i]);
+    p->windows = malloc((size_t)r->n_windows * sizeof(int64_t));
+    p->subjects = r->n_subjects ? malloc((size_t)r->n_subjects * sizeof(int64_t)) : NULL;
+    if (!p->windows || (r->n_subjects && !p->subjects)) {
+        rq_calib_plan_free(p);
+        return rq_fail(err, "out of memory reading the calibration record");
+    }
+    memcpy(p->windows, r->windows, (size_t)r->n_windows * sizeof(int64_t));
+    if (r->n_subjects)
+        memcpy(p->subjects, r->subjects, (size_t)r->n_subjects * sizeof(int64_t));
+    p->n = r->n_windows;
+    p->n_subjects = r->n_subjects;
+    if (subjects) {
+        /* distinct subjects of the dataset, as rq_calib_select counts them */
+        int64_t *ids = malloc((size_t)(n ? n : 1) * sizeof(int64_t));
+        if (!ids) {
+            rq_calib_plan_free(p);
+            return rq_fail(err, "out of memory reading the calibration record");
+        }
+        memcpy(ids, subjects, (size_t)n * sizeof(int64_t));
+        qsort(ids, (size_t)n, sizeof(int64_t), cmp_i64);
+        int u = 0;
+        for (int64_t i = 0; i < n; i++)
+            u += i == 0 || ids[i] != ids[i - 1];
+        free(ids);
+        p->n_all_subjects = u;
+    }
+    return 0;
 }

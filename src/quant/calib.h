@@ -76,4 +76,37 @@ int rq_observer_needs_hist(rq_calib_method m);
 /* The range [lo, hi] the method picks (always containing 0.0). */
 void rq_observer_range(const rq_observer *o, rq_calib_method m, double *lo, double *hi);
 
+/* ---- the calibration record ----------------------------------------------------------
+ * quantize records in the .tflite's description which windows it calibrated on, so that
+ * validate excludes exactly those (whatever options it is given) and knows whether it was
+ * given the same dataset:
+ *   "...; calibration method=minmax seed=1234 data=480:0123456789abcdef windows=3,17,...
+ *    subjects=2,9,..."        (subjects=none when the dataset names no subjects)
+ * data= is the dataset's window count and a fingerprint of its labels and subjects. */
+
+typedef struct rq_calib_record {
+    char method[16];
+    uint64_t seed;
+    int64_t data_n;
+    uint64_t data_fingerprint;
+    int64_t *windows;   /* sorted */
+    int n_windows;
+    int64_t *subjects;  /* sorted; NULL when none were held out */
+    int n_subjects;
+} rq_calib_record;
+
+/* FNV-1a 64 over the window count, the labels' bytes and the subjects' bytes. */
+uint64_t rq_calib_data_fingerprint(const float *labels, const int64_t *subjects, int64_t n);
+/* The " calibration ..." text (malloc'ed; NULL when out of memory). */
+char *rq_calib_record_format(const rq_calib_plan *plan, rq_calib_method m, uint64_t seed,
+                             int64_t data_n, uint64_t fingerprint);
+/* Finds and parses the record in a model description: 1 found, 0 none there, -1 malformed
+ * (the error names `what`, the model file). */
+int rq_calib_record_parse(const char *desc, const char *what, rq_calib_record *r, rq_error *err);
+void rq_calib_record_free(rq_calib_record *r);
+/* The plan the record describes, checked against the dataset it must belong to (indices in
+ * range, subjects present; `what` names the dataset). */
+int rq_calib_plan_from_record(const rq_calib_record *r, const int64_t *subjects, int64_t n,
+                              const char *what, rq_calib_plan *plan, rq_error *err);
+
 #endif

@@ -66,6 +66,25 @@ static void print_ranges(FILE *log, const rq_ptq_ranges *r)
                 r->hi[a], (double)r->scale[a], (int)r->zero_point[a]);
 }
 
+/* Appends the calibration record (quant/calib.h) to the model's description: validate
+ * reads it to exclude exactly these windows and subjects. */
+static int record_calibration(rq_tfl_model *t, const rq_calib_plan *plan, const rq_quantize_opts *o,
+                              const rq_dataset *ds, rq_error *err)
+{
+    uint64_t fp = rq_calib_data_fingerprint(ds->labels, ds->subjects, ds->n);
+    char *rec = rq_calib_record_format(plan, o->method, o->seed, ds->n, fp);
+    const char *old = t->description ? t->description : "rppgq";
+    char *desc = rec ? malloc(strlen(old) + strlen(rec) + 3) : NULL;
+    int rc = desc ? 0 : rq_fail(err, "%s: out of memory", o->out);
+    if (desc) {
+        sprintf(desc, "%s; %s", old, rec);
+        rc = rq_tfl_set_description(t, desc, err);
+    }
+    free(rec);
+    free(desc);
+    return rc;
+}
+
 int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_error *err)
 {
     memset(res, 0, sizeof *res);
@@ -107,6 +126,7 @@ int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_e
             r.in_mean[l] = means[l];
     }
     if (rq_ptq_build(&m, ds.height, ds.width, &r, &t, err) < 0 ||
+        record_calibration(&t, &plan, o, &ds, err) < 0 ||
         rq_tfl_serialize(&t, &bytes, &len, err) < 0 ||
         rq_write_file_atomic(o->out, bytes, len, err) < 0)
         goto out;
@@ -123,6 +143,8 @@ int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_e
         char timing[120];
         rq_contract_timing_text(&m.contract, ds.frames, timing, sizeof timing);
         fprintf(o->log, "input contract: %s (%s)\n", strstr(desc, "representation="), timing);
+        fprintf(o->log, "calibration record (seed %llu, %d windows%s) in the model's description\n",
+                (unsigned long long)o->seed, plan.n, plan.subjects ? " and their subjects" : "");
         fprintf(o->log, "wrote %s: %zu bytes (%.1f KB)\n", o->out, len, (double)len / 1024.0);
         if (len > RQ_TFLITE_SIZE_GOAL)
             fprintf(o->log, "warning: the model is larger than the %d KB goal\n",

@@ -70,10 +70,36 @@ head -c 3888 /dev/zero >in.bin
 head -c 100 /dev/zero >short.bin
 if $RPPGQ infer good.tflite in.bin out.bin 2>err.txt && [ -s out.bin ]; then pass "the good model runs"; else fail "good model: $(cat err.txt)"; fi
 inf() { $RPPGQ infer "$1" in.bin out.bin; }
-row "truncated .tflite" out.bin "rppgq: truncated.tflite: buffers[2]: vector runs past the end of the file" -- inf truncated.tflite
+row "truncated .tflite" out.bin "rppgq: truncated.tflite: buffers[1]: vector runs past the end of the file" -- inf truncated.tflite
 row ".tflite with a wrong file identifier" out.bin "rppgq: wrong_magic.tflite: header: file identifier is not TFL3" -- inf wrong_magic.tflite
 row ".tflite with an out-of-range buffer index" out.bin "rppgq: buffer_index.tflite: tensors[1]: buffer index 999 out of range (9 buffers)" -- inf buffer_index.tflite
 row ".tflite with an out-of-range tensor index" out.bin "rppgq: tensor_index.tflite: operators[0]: input 0 is tensor 4000, out of range (14 tensors)" -- inf tensor_index.tflite
 row ".tflite with a zero input scale" out.bin "rppgq: zero_scale.tflite: operator 0 (CONV_2D): input input has scale 0" -- inf zero_scale.tflite
 row "input bytes not a multiple of the input tensor" out.bin "rppgq: short.bin: 100 bytes is not a positive multiple of the input size 3888" -- $RPPGQ infer good.tflite short.bin out.bin
+# ---- calibration records (validate) -----------------------------------------------------
+# good.tflite was calibrated on good_data.pt; other.pt is the same set with other labels.
+# The fingerprints are recomputed here (FNV-1a 64 over the window count, the labels' and
+# the subjects' bytes) so that the message is checked to the byte.
+if fps=$($PY - <<'PYEOF'
+import struct, torch
+def fnv(n, labels):
+    h = 0xcbf29ce484222325
+    for b in struct.pack("<q", n) + labels.numpy().astype("<f4").tobytes():
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return "%016x" % h
+d = torch.load("good_data.pt")
+n = len(d["labels"])
+other = dict(d, labels=d["labels"] + 1.0)
+torch.save(other, "other.pt")
+print(n, fnv(n, d["labels"]), fnv(n, other["labels"]))
+PYEOF
+); then
+    read -r n fp_good fp_other <<<"$fps"
+    val() { $RPPGQ validate --spatial good_spatial.pth --temporal good_temporal.pth --json v.json "$@"; }
+    row "a calibration record of another dataset" v.json "rppgq: other.pt: good.tflite was calibrated on another dataset ($n windows, fingerprint $fp_good; this one: $n, $fp_other); validate on quantize's data, or give --independent-data if no subject of it was calibrated on" -- val --tflite good.tflite --data other.pt
+    $PY -c 'import sys; b = open("good.tflite", "rb").read(); open("bad_record.tflite", "wb").write(b.replace(b" seed=", b" seex="))'
+    row "a malformed calibration record" v.json "rppgq: bad_record.tflite: its calibration record (in the description) is malformed" -- val --tflite bad_record.tflite --data good_data.pt
+else
+    fail "making other.pt"
+fi
 finish

@@ -76,6 +76,14 @@ else
 fi
 grep -q "MAE" "$T/run1.out" && grep -q "INT8" "$T/run1.out" && grep -q "C " "$T/run1.out" &&
     pass "summary on stdout" || fail "summary: $(cat "$T/run1.out")"
+# the model's own verdict leads, before the INT8 grade, on stdout and in report.md
+first_line() { grep -n -- "$1" "$2" | head -1 | cut -d: -f1; }
+for f in "$T/run1.out" "$OUT/report.md"; do
+    v=$(first_line "read heart rate on this data\|reads heart rate on this data" "$f")
+    g=$(first_line "grade" "$f")
+    [ -n "$v" ] && [ -n "$g" ] && [ "$v" -lt "$g" ] && pass "$(basename "$f"): the verdict comes before the INT8 grade" ||
+        fail "$(basename "$f"): verdict line ${v:-missing}, grade line ${g:-missing}"
+done
 if $PY tests/ref/check_run_report.py "$OUT"; then pass "report.json matches an independent recomputation"; else fail "report.json check"; fi
 for s in pred_vs_true bland_altman hr_over_time layer_sqnr; do
     if $PY tests/ref/check_svg.py "$OUT/$s.svg"; then pass "$s.svg well-formed, points inside"; else fail "$s.svg"; fi

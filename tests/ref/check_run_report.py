@@ -9,9 +9,9 @@ import sys
 
 import numpy as np
 
-KEYS = ["n_windows", "n_subjects", "fp32", "int8", "baseline_mean", "int8_vs_fp32_mae",
-        "mae_increase", "grade", "tflite_bytes", "layer_sqnr_db", "c_vs_reference", "timings_s",
-        "displayed", "input_quality"]
+KEYS = ["n_windows", "n_subjects", "fp32", "int8", "baseline_mean", "baseline_median", "verdict",
+        "calibration", "int8_vs_fp32_mae", "mae_increase", "grade", "tflite_bytes", "layer_sqnr_db",
+        "c_vs_reference", "timings_s", "displayed", "input_quality"]
 METRICS = ["mae", "rmse", "mape", "pearson", "r2"]
 
 
@@ -101,6 +101,22 @@ def main():
         m = metrics(np.full_like(label, base), label)
         for k in ("mae", "rmse", "mape"):
             close(f"baseline_mean.{k}", r["baseline_mean"][k], m[k])
+        m = metrics(np.full_like(label, r["baseline_median_value"]), label)
+        for k in ("mae", "rmse", "mape"):
+            close(f"baseline_median.{k}", r["baseline_median"][k], m[k])
+        # the trivial predictors learn from the windows set aside (the dataset, read by PyTorch)
+        data = r.get("inputs", {}).get("data")
+        if data and os.path.exists(data) and "label_mean" not in r.get("baseline_source", ""):
+            import torch
+            lab_all = torch.load(data)["labels"].numpy().astype(np.float64)
+            evaluated = set(d["window"].tolist())
+            aside = np.array([v for i, v in enumerate(lab_all) if i not in evaluated])
+            close("baseline_value (mean label set aside)", base, aside.mean())
+            close("baseline_median_value", r["baseline_median_value"], float(np.median(aside)))
+        best = min(r["baseline_mean"]["mae"], r["baseline_median"]["mae"])
+        reads = r["fp32"]["mae"] <= 0.8 * best and r["int8"]["mae"] <= 0.8 * best
+        if r["verdict"]["reads_heart_rate"] != reads:
+            bad.append(f"verdict {r['verdict']} but FP32/INT8 MAE {r['fp32']['mae']}/{r['int8']['mae']} vs {best}")
     close("int8_vs_fp32_mae", r["int8_vs_fp32_mae"], np.mean(np.abs(int8 - fp32)))
     close("mae_increase", r["mae_increase"], r["int8"]["mae"] - r["fp32"]["mae"])
     if r["grade"] != grade(r["mae_increase"]):

@@ -528,9 +528,68 @@ static void test_metrics_by_hand(void)
     CHECK_NEAR(rq_sqnr_db(100.0, 1.0), 20.0, 1e-12);
 }
 
+/* The calibration record round-trips through the description, and malformed records
+ * (hostile model files) are refused rather than misread. */
+static void test_calib_record(void)
+{
+    float labels[40];
+    int64_t subjects[40];
+    for (int i = 0; i < 40; i++)
+        labels[i] = 45.0f + (float)((i * 37) % 110), subjects[i] = i / 5;
+    rq_calib_plan plan;
+    rq_error err;
+    CHECK(rq_calib_select(labels, subjects, 40, 6, 9, "d", &plan, &err) == 0);
+    uint64_t fp = rq_calib_data_fingerprint(labels, subjects, 40);
+    char *rec = rq_calib_record_format(&plan, RQ_CALIB_MSE, 9, 40, fp);
+    CHECK(rec);
+    char desc[2048];
+    snprintf(desc, sizeof desc, "rppgq spatial_cnn int8; input_contract representation=raw frame_stride=1; %s", rec);
+    free(rec);
+    rq_calib_record r;
+    CHECK(rq_calib_record_parse(desc, "m", &r, &err) == 1);
+    int same = r.seed == 9 && r.data_n == 40 && r.data_fingerprint == fp && !strcmp(r.method, "mse") &&
+               r.n_windows == plan.n && r.n_subjects == plan.n_subjects &&
+               !memcmp(r.windows, plan.windows, (size_t)plan.n * sizeof(int64_t)) &&
+               !memcmp(r.subjects, plan.subjects, (size_t)plan.n_subjects * sizeof(int64_t));
+    rq_calib_plan back;
+    int from = rq_calib_plan_from_record(&r, subjects, 40, "d", &back, &err);
+    int excl_same = from == 0;
+    for (int64_t i = 0; excl_same && i < 40; i++)
+        excl_same = rq_calib_excludes(&back, i, subjects) == rq_calib_excludes(&plan, i, subjects);
+    rq_calib_plan_free(&back);
+    /* a record naming a window the dataset lacks */
+    int past = rq_calib_plan_from_record(&r, subjects, r.windows[r.n_windows - 1], "d", &back, &err);
+    rq_calib_plan_free(&back);
+    rq_calib_record_free(&r);
+    rq_calib_plan_free(&plan);
+    CHECK(same);
+    CHECK(excl_same);
+    CHECK(past < 0 && strstr(err.msg, "names window"));
+    /* one changed letter in the fingerprint alters it */
+    labels[3] += 1.0f;
+    CHECK(rq_calib_data_fingerprint(labels, subjects, 40) != fp);
+    CHECK(rq_calib_record_parse("rppgq spatial_cnn int8", "m", &r, &err) == 0);
+    static const char *bad[] = {
+        "; calibration method=minmax seed=1 data=4:0123456789abcdef windows=1,2",               /* no subjects */
+        "; calibration method=fancy seed=1 data=4:0123456789abcdef windows=1 subjects=none",
+        "; calibration method=mse seed=-1 data=4:0123456789abcdef windows=1 subjects=none",
+        "; calibration method=mse seed=1 data=4:0123456789ABCDEF windows=1 subjects=none",
+        "; calibration method=mse seed=1 data=4:0123 windows=1 subjects=none",
+        "; calibration method=mse seed=1 data=4:0123456789abcdef windows=2,1 subjects=none",  /* not sorted */
+        "; calibration method=mse seed=1 data=4:0123456789abcdef windows= subjects=none",
+        "; calibration method=mse seed=1 data=4:0123456789abcdef windows=1,,2 subjects=none",
+        "; calibration method=mse seed=99999999999999999999 data=4:0123456789abcdef windows=1 subjects=none",
+        "; calibration method=mse seed=1 data=4:0123456789abcdef windows=none subjects=none",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        CHECK_MSG(rq_calib_record_parse(bad[i], "m.tflite", &r, &err) < 0 && strstr(err.msg, "m.tflite: "),
+                  "accepted: %s", bad[i]);
+}
+
 int main(void)
 {
     RUN(test_bn_fold_keeps_conv_bias);
+    RUN(test_calib_record);
     RUN(test_forward_matches_unfolded_definition);
     RUN(test_weights_symmetric_per_channel);
     RUN(test_bias_scale_is_input_times_weight_scale);
