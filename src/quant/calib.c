@@ -383,7 +383,7 @@ char *rq_calib_record_format(const rq_calib_plan *p, rq_calib_method m, uint64_t
     char *buf = malloc(cap);
     if (!buf)
         return NULL;
-    len = (size_t)sprintf(buf, "%smethod=%s seed=%llu data=%lld:%016llx", RECORD_TAG + 2,
+    len = (size_t)sprintf(buf, "%smethod=%s seed=%llu data=%lld:%016llx", &RECORD_TAG[2],
                           rq_calib_method_name(m), (unsigned long long)seed, (long long)data_n,
                           (unsigned long long)fingerprint);
     put_list(buf, &len, "windows", p->windows, p->n);
