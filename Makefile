@@ -58,6 +58,9 @@ $(2)/bench/%: $(2)/obj/bench/%.o $(2)/librppgq.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $(3) $$^ -o $$@ $$(LDLIBS)
 -include $$($(1)OBJ:.o=.d)
+# the kept test and bench objects follow their headers too (a struct that grows must not
+# leave a test compiled against the old layout)
+-include $$(patsubst %.c,$(2)/obj/%.d,$$(TEST_SRC) $$(BENCH_SRC))
 endef
 
 $(eval $(call flavour,REL,$(BUILD),$(OPT)))
