@@ -1304,7 +1304,7 @@ int rq_onnx_export_c(const char *onnx_path, const char *out_dir, const char *nam
         rc = set_name(&x, name) || rq_pass_fold_constants(&x.g, err) ||
              rq_pass_drop_identity(&x.g, err) || infer_all(&x) ||
              rq_pass_fold_constants(&x.g, err) || rq_pass_fold_batchnorm(&x.g, err) ||
-             infer_all(&x) || check_graph(&x) ||
+             rq_pass_fuse_layernorm(&x.g, err) || infer_all(&x) || check_graph(&x) ||
              plan_storage(&x) || rq_sha256_file(onnx_path, sha, err) ||
              generate(&x, sha, &hbuf, &hlen, &cbuf, &clen);
     if (!rc) {

@@ -40,6 +40,12 @@ int rq_pass_to_nhwc(rq_ir_graph *g, rq_error *err);
 void rq_nchw_to_nhwc(const float *src, float *dst, int64_t c, int64_t h, int64_t w);
 void rq_nhwc_to_nchw(const float *src, float *dst, int64_t c, int64_t h, int64_t w);
 
+/* The LayerNorm PyTorch's exporter writes below opset 17 (ReduceMean, Sub, Pow 2,
+ * ReduceMean, Add eps, Sqrt, Div, Mul gamma, Add beta over the last axis, intermediates
+ * read by nothing else) becomes one LayerNormalization node (opset 17's op, axis -1), so
+ * that a back end runs PyTorch's fused kernel instead of nine roundings of its own. */
+int rq_pass_fuse_layernorm(rq_ir_graph *g, rq_error *err);
+
 /* fold constants, drop identities, MatMul+Add to Gemm, fold BatchNorm, fuse activations */
 int rq_passes_canonicalize(rq_ir_graph *g, rq_error *err);
 

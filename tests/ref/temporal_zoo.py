@@ -8,7 +8,7 @@ For every model NAME it writes (fixed seeds: the same files every run):
     NAME.op17.onnx  the same at opset 17 (LayerNormalization is one node there)
     NAME.pt         {'inputs': float32 (N, *input shape without the batch),
                      'outputs': float32 (N, *output shape without the batch),
-                     'exact': whether the opset-17 export must be bit-identical}
+                     'exact': whether the export must be bit-identical}
                     each output PyTorch's forward of that one input (batch 1), the way the
                     MCU runs the model; half of the inputs Gaussian, half non-negative
     NAME.pth        the seed's checkpoint layout for temporal_fusion only (export-c --temporal)
@@ -103,9 +103,8 @@ class Cnn2dHead(nn.Module):
         return self.head(self.body(x))
 
 
-# name: (constructor, input shape with the batch, bit-exact expected at opset 17: every op's
-# PyTorch order reproduced, Sleef's exp/tanh included; at opset 13 the attention block's
-# LayerNorm is decomposed into ops that do not round as PyTorch's kernel)
+# name: (constructor, input shape with the batch, bit-exact expected: every op's PyTorch
+# order reproduced, Sleef's exp/tanh included)
 MODELS = {
     'temporal_fusion': (lambda: TemporalFusion(8, 3, 16, 32, 16, 3, 32), (1, 24, 16), True),
     'conv1d_mlp': (ConvMlp, (1, 16, 32), True),
