@@ -129,5 +129,6 @@ clean:
 include fuzz/fuzz.mk
 
 # The runtime on an emulated Cortex-M55 (QEMU mps3-an547), compared with the host build.
-m55-test: $(BUILD)/librppgq.a
+m55-test: $(BUILD)/librppgq.a $(BUILD)/rppgq
 	@bash tests/m55/run.sh
+	@RPPGQ=$(BUILD)/rppgq RQ_ROOT=$(CURDIR) bash tests/integration/onnx_c_m55.sh
