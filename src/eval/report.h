@@ -49,6 +49,7 @@ typedef struct rq_report {
     const int64_t *subject;   /* may be NULL */
     const int64_t *window;    /* index of each in the dataset; NULL: 0..n-1 */
     double window_step_s;     /* seconds between a subject's consecutive windows, 0 unknown */
+    double window_centre_s;   /* from a window's start to its centre (first to last sample) */
 
     /* the displayed rate (eval/displayed.h): summary, and per window the shown BPM of each
      * path, NaN when withheld (not owned); has_display 0: not measured */

@@ -263,6 +263,7 @@ static int synth_data(run_ctx *c, rq_error *err)
              sc.windows_per_subject, sc.frame_stride, (unsigned long long)sc.seed, how);
     /* a subject's windows tile its recording: 8 frames each, frame_stride camera frames apart */
     c->rep->window_step_s = RQ_SYNTH_FRAMES * sc.frame_stride / RQ_SYNTH_FPS;
+    c->rep->window_centre_s = 0.5 * (RQ_SYNTH_FRAMES - 1) * sc.frame_stride / RQ_SYNTH_FPS;
     return describe_data(c, err);
 }
 

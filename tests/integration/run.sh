@@ -76,6 +76,25 @@ else
 fi
 grep -q "MAE" "$T/run1.out" && grep -q "INT8" "$T/run1.out" && grep -q "C " "$T/run1.out" &&
     pass "summary on stdout" || fail "summary: $(cat "$T/run1.out")"
+# predictions.csv: subject, window, centre time, true, FP32, INT8, displayed (smoothed) rate
+if $PY - "$OUT/predictions.csv" <<'PYEOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert list(rows[0].keys()) == ["subject", "window", "time_s", "true_bpm", "fp32_bpm", "int8_bpm", "smoothed_bpm"]
+step = 8 * 4 / 30.0  # synthetic windows: 8 samples, every 4th frame at 30 fps, back to back
+last = {}
+for r in rows:
+    s, t = r["subject"], float(r["time_s"])
+    if s in last:
+        assert abs(t - last[s] - step) < 1e-4, (s, t, last[s])
+    else:
+        assert abs(t - 3.5 * 4 / 30.0) < 1e-4, t  # the first window's centre: 3.5 sample periods
+    last[s] = t
+    if r["smoothed_bpm"]:
+        assert 30 <= float(r["smoothed_bpm"]) <= 180
+assert any(r["smoothed_bpm"] for r in rows)
+PYEOF
+then pass "predictions.csv: subject, window, centre time, true, FP32, INT8, smoothed"; else fail "predictions.csv columns"; fi
 # the model's own verdict leads, before the INT8 grade, on stdout and in report.md
 first_line() { grep -n -- "$1" "$2" | head -1 | cut -d: -f1; }
 for f in "$T/run1.out" "$OUT/report.md"; do
