@@ -123,12 +123,16 @@ static void predictions_read_back_exactly(void)
     FILE *fp = fopen(path, "r");
     CHECK(fp);
     char line[256];
-    CHECK(fgets(line, sizeof line, fp) && !strcmp(line, "window,subject,true_bpm,fp32_bpm,int8_bpm\n"));
-    int rows = 0;
+    CHECK(fgets(line, sizeof line, fp) &&
+          !strcmp(line, "subject,window,time_s,true_bpm,fp32_bpm,int8_bpm,smoothed_bpm\n"));
+    int rows = 0, k = 0;
     long long w, s;
-    float t, a, b;
-    while (fscanf(fp, "%lld,%lld,%f,%f,%f\n", &w, &s, &t, &a, &b) == 5) {
-        if (w != rows || s != subj[rows] || t != truth[rows] || a != fp32[rows] || b != int8v[rows])
+    float tm, t, a, b;
+    /* no displayed rate in this report: the last column is empty */
+    while (fscanf(fp, "%lld,%lld,%f,%f,%f,%f,\n", &s, &w, &tm, &t, &a, &b) == 6) {
+        k = rows > 0 && subj[rows] != subj[rows - 1] ? 0 : rows > 0 ? k + 1 : 0;
+        if (w != rows || s != subj[rows] || t != truth[rows] || a != fp32[rows] || b != int8v[rows] ||
+            tm != (float)k) /* window_step_s 1, centre offset 0 */
             break;
         rows++;
     }
