@@ -116,9 +116,9 @@ static void print_engine_verdict(FILE *out, const rq_tfl_model *m, int n_unsuppo
         return;
     }
     rq_tfl_memory mem = rq_tfl_engine_memory(e);
-    fprintf(out, "activation arena (tensors planned by lifetime, greedy by size): %zu bytes "
-                 "(%zu of them tensors, the rest operator scratch); one buffer per tensor "
-                 "would take %zu bytes\n", mem.arena, mem.activations, mem.naive);
+    fprintf(out, "activation arena (tensors planned by lifetime, greedy by size): %zu bytes, "
+                 "operator scratch included; one buffer per tensor would take %zu bytes\n",
+            mem.arena, mem.naive);
     rq_tfl_engine_free(e);
 }
 
