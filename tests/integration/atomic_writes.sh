@@ -70,7 +70,7 @@ check out "0 16 128" -- $REL run --spatial ../sp.pth --temporal ../tf.pth --data
 # can be complete while the other fails: neither may remain.
 if $PY "$R" dataset d48.pt 48 --seed 34; then
     check v.json "0 1" -- $REL validate --spatial ../sp.pth --temporal ../tf.pth --data ../d48.pt \
-        --tflite ../m.tflite --calib-windows 5 --json v.json --predictions p.csv
+        --tflite ../m.tflite --independent-data --json v.json --predictions p.csv
 else
     fail "making the 48-window dataset"
 fi
