@@ -626,33 +626,6 @@ static int lower_op(const rq_tfl_model *m, const rq_tfl_op *o, int k, const act_
     }
 }
 
-/* Every computed tensor is written by one operator before any reads it (the plan's
- * lifetimes assume it). */
-static int check_order(const rq_tfl_model *m, const char *what, rq_error *err)
-{
-    char *written = calloc((size_t)m->n_tensors + 1, 1);
-    int rc = written ? 0 : rq_fail(err, "%s: out of memory", what);
-    if (written)
-        written[m->inputs[0]] = 1;
-    for (int k = 0; !rc && k < m->n_ops; k++) {
-        const rq_tfl_op *o = &m->ops[k];
-        for (int i = 0; !rc && i < o->n_inputs; i++)
-            if (o->inputs[i] >= 0 && !m->tensors[o->inputs[i]].data && !written[o->inputs[i]])
-                rc = rq_fail(err, "%s: operator %d (%s) reads a tensor no earlier operator "
-                             "writes", what, k, op_name(o));
-        for (int i = 0; !rc && i < o->n_outputs; i++) {
-            if (m->tensors[o->outputs[i]].data || written[o->outputs[i]])
-                rc = rq_fail(err, "%s: operator %d (%s) writes a constant or an already "
-                             "written tensor", what, k, op_name(o));
-            written[o->outputs[i]] = 1;
-        }
-    }
-    if (!rc && !written[m->outputs[0]])
-        rc = rq_fail(err, "%s: no operator writes the graph output", what);
-    free(written);
-    return rc;
-}
-
 /* One layer per operator (one per output of SPLIT, SPLIT_V, UNPACK); returns the count. */
 static int lower_layers(const rq_tfl_model *m, rppg_q8_rounding rounding, const long *ref,
                         const long *op_tmp, const rq_tfl_engine *e, const char *what,
@@ -789,9 +762,10 @@ int rq_q8_lower(const rq_tfl_model *m, rppg_q8_rounding rounding, const char *wh
                      !out->softmaxes || !out->tables
                  ? rq_fail(err, "%s: out of memory", what) : 0;
     if (!rc)
-        rc = rq_tfl_validate(m, what, err) || check_order(m, what, err) ||
-             plan_refs(m, ref, op_tmp, &out->net.arena_bytes, err) ||
-             prepare_engine(m, rounding, what, &e, err);
+        /* the engine's prepare also checks the graph (indices, one writer per tensor before
+         * any reader), which the lifetime plan relies on */
+        rc = prepare_engine(m, rounding, what, &e, err) ||
+             plan_refs(m, ref, op_tmp, &out->net.arena_bytes, err);
     int n_layers = rc ? -1 : lower_layers(m, rounding, ref, op_tmp, e, what, out, n_params, err);
     rc = rc || n_layers < 0;
     rq_tfl_engine_free(e);

@@ -59,9 +59,8 @@ void rq_tfl_run(const rq_tfl_engine *e, rq_tfl_scratch *s, const void *input, vo
 /* Memory figures of a prepared engine (bytes): the arena it uses, and what one buffer per
  * activation tensor plus the largest operator scratch would take. */
 typedef struct rq_tfl_memory {
-    size_t arena;        /* planned (or all tensors apart with keep_intermediates) */
-    size_t naive;        /* sum of every activation tensor + largest temporary */
-    size_t activations;  /* the arena's part that holds tensors (no operator scratch) */
+    size_t arena; /* planned (or all tensors apart with keep_intermediates) */
+    size_t naive; /* sum of every activation tensor + largest temporary */
 } rq_tfl_memory;
 rq_tfl_memory rq_tfl_engine_memory(const rq_tfl_engine *e);
 

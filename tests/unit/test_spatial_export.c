@@ -146,6 +146,31 @@ static void test_cpu_path_matches_engine(void)
 
 /* Every single-input model of a family that the MCU path accepts gives the engine's
  * bytes (both roundings); the names in must have to be among them. Returns how many. */
+/* Five random inputs through the lowered network and the engine; 1 when all agree. */
+static int cpu_path_agrees(const char *name, int r, rq_tfl_model *m, const rq_q8_lowered *l,
+                           const rq_tfl_engine *e)
+{
+    rq_tfl_scratch *s = rq_tfl_scratch_new(e);
+    size_t n_in = rq_tfl_tensor_bytes(e, m->inputs[0]);
+    int8_t *in = malloc(n_in), *want = malloc((size_t)l->net.n_out + 1);
+    int8_t *got = malloc((size_t)l->net.n_out + 1), *arena = malloc(l->net.arena_bytes + 1);
+    int same = 1;
+    for (int rep = 0; rep < 5 && same; rep++) {
+        for (size_t j = 0; j < n_in; j++)
+            in[j] = rnd8();
+        rq_tfl_run(e, s, in, want);
+        rppg_q8_net_run(&l->net, in, got, arena);
+        same = !memcmp(got, want, (size_t)l->net.n_out);
+    }
+    if (!same)
+        printf("FAIL %s: CPU path differs from the engine (rounding %d)\n", name, r);
+    free(in), free(want), free(got), free(arena);
+    rq_tfl_scratch_free(s);
+    return same;
+}
+
+/* Every single-input model of a family that the MCU path accepts gives the engine's
+ * bytes (both roundings); the names in must have to be among them. Returns how many. */
 static int family_matches_engine(const char *(*name_of)(int),
                                  int (*build)(rq_tfl_model *, const char *, rq_error *),
                                  const char *const *must)
@@ -153,48 +178,31 @@ static int family_matches_engine(const char *(*name_of)(int),
     int lowered = 0;
     for (int i = 0; name_of(i); i++)
         for (int r = 0; r < 2; r++) {
-        const char *name = name_of(i);
-        rq_tfl_model m;
-        rq_q8_lowered l;
-        rq_tfl_engine *e = NULL;
-        rq_error err = {{0}};
-        if (build(&m, name, &err)) {
-            rq_tfl_model_free(&m);
-            continue; /* hidden reference-only cases */
-        }
-        int ok = rq_q8_lower(&m, (rppg_q8_rounding)r, name, &l, &err) == 0;
-        for (int k = 0; !ok && must[k]; k++)
-            if (!strcmp(must[k], name)) {
-                printf("FAIL %s: not lowered: %.200s\n", name, err.msg);
-                rq_t_failed_case = 1;
+            const char *name = name_of(i);
+            rq_tfl_model m;
+            rq_q8_lowered l;
+            rq_tfl_engine *e = NULL;
+            rq_error err = {{0}};
+            if (build(&m, name, &err)) {
+                rq_tfl_model_free(&m);
+                continue; /* hidden reference-only cases */
             }
-        if (ok && rq_tfl_prepare(&m, r ? RQ_TFL_ROUND_SINGLE : RQ_TFL_ROUND_DOUBLE, &e, &err) == 0) {
-            rq_tfl_scratch *s = rq_tfl_scratch_new(e);
-            size_t n_in = rq_tfl_tensor_bytes(e, m.inputs[0]);
-            int8_t *in = malloc(n_in), *got = malloc((size_t)l.net.n_out + 1);
-            int8_t *arena = malloc(l.net.arena_bytes + 1);
-            for (int rep = 0; rep < 5; rep++) {
-                for (size_t j = 0; j < n_in; j++)
-                    in[j] = rnd8();
-                rq_tfl_run(e, s, in, got);
-                const int8_t *want = rq_tfl_output(e, s, 0);
-                int8_t *cpu = malloc((size_t)l.net.n_out + 1);
-                rppg_q8_net_run(&l.net, in, cpu, arena);
-                int same = !memcmp(cpu, want, (size_t)l.net.n_out);
-                free(cpu);
-                if (!same) {
-                    printf("FAIL %s: CPU path differs from the engine (rounding %d)\n", name, r);
+            int ok = rq_q8_lower(&m, (rppg_q8_rounding)r, name, &l, &err) == 0;
+            for (int k = 0; !ok && must[k]; k++)
+                if (!strcmp(must[k], name)) {
+                    printf("FAIL %s: not lowered: %.200s\n", name, err.msg);
                     rq_t_failed_case = 1;
                 }
+            if (ok && rq_tfl_prepare(&m, r ? RQ_TFL_ROUND_SINGLE : RQ_TFL_ROUND_DOUBLE, &e,
+                                     &err) == 0) {
+                if (!cpu_path_agrees(name, r, &m, &l, e))
+                    rq_t_failed_case = 1;
+                rq_tfl_engine_free(e);
+                lowered++;
             }
-            free(in), free(got), free(arena);
-            rq_tfl_scratch_free(s);
-            rq_tfl_engine_free(e);
-            lowered++;
-        }
-        if (ok)
-            rq_q8_lowered_free(&l);
-        rq_tfl_model_free(&m);
+            if (ok)
+                rq_q8_lowered_free(&l);
+            rq_tfl_model_free(&m);
         }
     return lowered;
 }
