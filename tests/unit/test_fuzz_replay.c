@@ -36,6 +36,12 @@
 #define LLVMFuzzerTestOneInput fuzz_npy_one
 #include "../../fuzz/fuzz_npy.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_timestamps_one
+#include "../../fuzz/fuzz_timestamps.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_calib_record_one
+#include "../../fuzz/fuzz_calib_record.c"
+#undef LLVMFuzzerTestOneInput
 
 #include "common/atomic_file.h"
 
@@ -88,6 +94,11 @@ static void tflite_inputs(void) { CHECK(replay("fuzz_tflite", fuzz_tflite_one) >
 static void engine_inputs(void) { CHECK(replay("fuzz_engine", fuzz_engine_one) > 0); }
 static void onnx_inputs(void) { CHECK(replay("fuzz_onnx", fuzz_onnx_one) > 0); }
 static void npy_inputs(void) { CHECK(replay("fuzz_npy", fuzz_npy_one) > 0); }
+static void timestamps_inputs(void) { CHECK(replay("fuzz_timestamps", fuzz_timestamps_one) > 0); }
+static void calib_record_inputs(void)
+{
+    CHECK(replay("fuzz_calib_record", fuzz_calib_record_one) > 0);
+}
 
 /* rq_torch_open_mem on a file's bytes sees the same tensors, with the same values, as
  * rq_torch_open on the file (checked on a checkpoint PyTorch wrote: fuzz/corpus). */
@@ -208,6 +219,8 @@ int main(void)
     RUN(zip_inputs);
     RUN(onnx_inputs);
     RUN(npy_inputs);
+    RUN(timestamps_inputs);
+    RUN(calib_record_inputs);
     RUN(pickle_inputs);
     RUN(torch_inputs);
     RUN(dataset_inputs);
