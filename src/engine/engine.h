@@ -61,6 +61,7 @@ void rq_tfl_run(const rq_tfl_engine *e, rq_tfl_scratch *s, const void *input, vo
 typedef struct rq_tfl_memory {
     size_t arena; /* planned (or all tensors apart with keep_intermediates) */
     size_t naive; /* sum of every activation tensor + largest temporary */
+    size_t activations; /* the arena's part that holds tensors (no operator scratch) */
 } rq_tfl_memory;
 rq_tfl_memory rq_tfl_engine_memory(const rq_tfl_engine *e);
 

@@ -122,7 +122,7 @@ int rq_plan_arena(const rq_tfl_model *m, const size_t *bytes, const size_t *tmp_
         free(live);
         return rq_fail(err, "model: out of memory");
     }
-    *mem = (rq_tfl_memory){0, 0};
+    *mem = (rq_tfl_memory){0, 0, 0};
     size_t tmp_max = 0;
     for (int i = 0; i < n; i++) {
         if (b[i].id < m->n_tensors)
@@ -139,10 +139,13 @@ int rq_plan_arena(const rq_tfl_model *m, const size_t *bytes, const size_t *tmp_
         size_t end = b[i].off + b[i].size;
         if (end > mem->arena)
             mem->arena = end;
-        if (b[i].id < m->n_tensors)
+        if (b[i].id < m->n_tensors) {
             off[b[i].id] = b[i].off;
-        else
+            if (end > mem->activations)
+                mem->activations = end;
+        } else {
             tmp_off[b[i].id - m->n_tensors] = b[i].off;
+        }
     }
     free(b);
     free(live);
