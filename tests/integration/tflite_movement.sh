@@ -15,10 +15,7 @@ if ! "$TEST_BIN/test_tfl_movement" --write "$T" 2>"$T/write.err"; then
     fail "writing the models: $(cat "$T/write.err")"
     finish
 fi
-TFLM=
-for c in "$RQ_ROOT/../shared/oracles/tflm_run" "$RQ_ROOT/../../shared/oracles/tflm_run"; do
-    [ -x "$c" ] && { TFLM=$c; break; }
-done
+TFLM=$TFLM_RUN # tests/lib/common.sh: the one lookup of the TFLite Micro runner
 [ -n "$TFLM" ] || echo "TFLite Micro runner (../shared/oracles/tflm_run) absent: TFLM comparison skipped"
 LRT=tests/litert
 HAVE_LRT=1
