@@ -130,6 +130,24 @@ def init_model(spatial, temporal, directory, contract):
     temporal.load_state_dict(tp['model_state_dict'])
 
 
+def until_deadline(hhmm, after):
+    """The first local time HH:MM strictly after the time `after` (seconds since the epoch):
+    the same day when that is still to come, else the next day (--until 01:30 given at 23:40
+    means 01:30 tomorrow, not a deadline already passed)."""
+    try:
+        hh, mm = (int(v) for v in hhmm.split(':'))
+    except ValueError:
+        hh = -1
+    if not (0 <= hh <= 23 and 0 <= mm <= 59):
+        sys.exit(f'--until {hhmm}: expected HH:MM (00:00 to 23:59, local time)')
+    lt = time.localtime(after)
+    for day in (0, 1):  # mktime normalises day 32 into the next month; DST is resolved (-1)
+        t = time.mktime((lt.tm_year, lt.tm_mon, lt.tm_mday + day, hh, mm, 0, 0, 0, -1))
+        if t > after:
+            return t
+    return t
+
+
 def atomic_save(obj, path):
     tmp = path + '.tmp'
     torch.save(obj, tmp)
@@ -147,7 +165,8 @@ def main():
     ap.add_argument('--test-subjects', type=int, default=40)
     ap.add_argument('--val-subjects', type=int, default=20)
     ap.add_argument('--minutes', type=float, default=40.0, help='training time budget')
-    ap.add_argument('--until', help='HH:MM (local time): train until then instead of --minutes; '
+    ap.add_argument('--until', help='HH:MM (local time; tomorrow if that time has passed): train until '
+                    'then instead of --minutes; '
                     'the schedule follows the wall clock, so a busy machine only means fewer steps')
     ap.add_argument('--batch', type=int, default=32)
     ap.add_argument('--lr', type=float, default=2e-3)
@@ -160,6 +179,8 @@ def main():
     ap.add_argument('--export-only', action='store_true',
                     help='evaluate and export the checkpoint in --work as it is, without training')
     a = ap.parse_args()
+    if a.until:
+        until_deadline(a.until, time.time())  # a malformed HH:MM fails before the data loads
     torch.set_num_threads(a.threads)
     os.makedirs(a.work, exist_ok=True)
     log = open(os.path.join(a.work, 'train.log'), 'a', buffering=1)
@@ -207,10 +228,8 @@ def main():
         say(f'resumed at step {step}, {elapsed / 60:.1f} min trained')
     budget = a.minutes * 60
     if a.until:
-        hh, mm = (int(v) for v in a.until.split(':'))
-        lt = time.localtime()
-        deadline = time.mktime((lt.tm_year, lt.tm_mon, lt.tm_mday, hh, mm, 0, 0, 0, -1))
-        budget = max(60.0, deadline - t_first)
+        # From the first start (kept in the checkpoint), so a resumed run keeps its deadline.
+        budget = max(60.0, until_deadline(a.until, t_first) - t_first)
 
     def progress():  # 0..1 through the schedule
         return min(1.0, (time.time() - t_first) / budget) if a.until else min(1.0, elapsed / budget)
