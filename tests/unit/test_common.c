@@ -7,6 +7,7 @@
 
 #include "cli/cli_util.h"
 #include "common/atomic_file.h"
+#include "common/simd.h"
 #include "harness.h"
 
 static char dir[256];
@@ -104,6 +105,25 @@ static void parse_int_is_strict(void)
     CHECK(rq_parse_double("1.5.2", &d) != 0);
 }
 
+/* RPPGQ_SIMD caps the level; unknown values are refused by the parser */
+static void simd_env_is_a_cap(void)
+{
+    rq_simd cap;
+    CHECK(rq_simd_parse(NULL, &cap) == 0 && cap == RQ_SIMD_AVX512);
+    CHECK(rq_simd_parse("", &cap) == 0 && cap == RQ_SIMD_AVX512);
+    CHECK(rq_simd_parse("off", &cap) == 0 && cap == RQ_SIMD_OFF);
+    CHECK(rq_simd_parse("avx2", &cap) == 0 && cap == RQ_SIMD_AVX2);
+    CHECK(rq_simd_parse("avx512", &cap) == 0 && cap == RQ_SIMD_AVX512);
+    CHECK(rq_simd_parse("AVX2", &cap) < 0);
+    CHECK(rq_simd_parse("sse", &cap) < 0);
+    CHECK(!strcmp(rq_simd_name(RQ_SIMD_AVX2), "avx2"));
+    /* the level is read once: set the cap before the first call */
+    setenv("RPPGQ_SIMD", "avx2", 1);
+    rq_simd cpu = rq_simd_cpu_level();
+    CHECK(rq_simd_level() == (cpu < RQ_SIMD_AVX2 ? cpu : RQ_SIMD_AVX2));
+    CHECK(!rq_simd_vnni());
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/rq-test-common.XXXXXX");
@@ -115,6 +135,7 @@ int main(void)
     RUN(unwritable_dir_is_an_error);
     RUN(read_refuses_large_file);
     RUN(parse_int_is_strict);
+    RUN(simd_env_is_a_cap);
     rmdir(dir);
     TEST_EXIT();
 }
