@@ -38,7 +38,7 @@ rq_simd rq_simd_cpu_level(void)
     return RQ_SIMD_OFF;
 }
 
-static int cpu_has_vnni(void)
+int rq_simd_cpu_vnni(void)
 {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     __builtin_cpu_init();
@@ -66,11 +66,14 @@ rq_simd rq_simd_level(void)
     }
     rq_simd cpu = rq_simd_cpu_level();
     rq_simd level = cap < cpu ? cap : cpu;
+    if (env && *env && cap > cpu) /* asked for by name: say what runs instead */
+        fprintf(stderr, "rppgq: note: RPPGQ_SIMD=%s, but this CPU has %s at most; using %s\n",
+                env, rq_simd_name(cpu), rq_simd_name(cpu));
     atomic_store(&cached_level, (int)level + 1);
     return level;
 }
 
 int rq_simd_vnni(void)
 {
-    return rq_simd_level() == RQ_SIMD_AVX512 && cpu_has_vnni();
+    return rq_simd_level() == RQ_SIMD_AVX512 && rq_simd_cpu_vnni();
 }

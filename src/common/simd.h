@@ -6,7 +6,8 @@
  *   RPPGQ_SIMD=avx512  AVX-512 at most (the default when unset or empty: the CPU's best)
  *
  * The variable is a cap, not a demand: avx512 on a CPU without AVX-512 runs the AVX2 path
- * (or the portable one), so the same test command passes on any x86-64 machine. Every SIMD
+ * (or the portable one, with one note on stderr saying so), so the same test command
+ * passes on any x86-64 machine. Every SIMD
  * path must give the same bytes as the portable one; the cap only chooses the speed. */
 #ifndef RQ_SIMD_H
 #define RQ_SIMD_H
@@ -26,6 +27,8 @@ int rq_simd_vnni(void);
 
 /* What the CPU itself offers, ignoring RPPGQ_SIMD. */
 rq_simd rq_simd_cpu_level(void);
+/* 1 when the CPU has AVX-512 VNNI, ignoring RPPGQ_SIMD. */
+int rq_simd_cpu_vnni(void);
 
 /* Parses an RPPGQ_SIMD value (NULL or "" = no cap, i.e. RQ_SIMD_AVX512); -1 when unknown. */
 int rq_simd_parse(const char *value, rq_simd *cap);

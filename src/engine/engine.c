@@ -8,6 +8,7 @@
 #include "engine/engine_internal.h"
 #include "engine/fold.h"
 #include "engine/plan.h"
+#include "engine/simd.h"
 
 #define MAX_ARENA_BYTES ((size_t)1 << 31)
 /* Real MCU graphs have hundreds of operators; the planner is quadratic in buffers. */
@@ -22,6 +23,7 @@ struct rq_tfl_engine {
     rq_tfl_memory mem;
     prep_op *ops;
     int n_ops;
+    rq_simd simd; /* the kernels chosen at prepare (engine/simd.h) */
 };
 
 struct rq_tfl_scratch {
@@ -37,6 +39,8 @@ void rq_prep_op_release(prep_op *p)
     free(p->bias_adj);
     free(p->w16);
     free(p->state);
+    if (p->kernel_free)
+        p->kernel_free(p->kernel);
 }
 
 static void free_ops(prep_op *ops, int n)
@@ -103,13 +107,14 @@ static void run_nothing(const prep_op *p, uint8_t *arena)
 }
 
 static int prepare_all(const rq_tfl_model *m, rq_tfl_engine *e, rq_tfl_rounding rounding,
-                       size_t *tmp_need, rq_error *err)
+                       rq_simd simd, size_t *tmp_need, rq_error *err)
 {
     for (int i = 0; i < m->n_ops; i++) {
         prep_ctx c = {m, i, &m->ops[i], err, 0};
         prep_op *p = &e->ops[i];
         e->n_ops = i + 1;
         p->single = rounding == RQ_TFL_ROUND_SINGLE;
+        p->simd = simd;
         if (rq_fold_is_folded(e->orig, m, i)) {
             p->run = run_nothing;
             continue;
@@ -147,7 +152,14 @@ static void bind_slots(const rq_tfl_model *m, rq_tfl_engine *e)
 int rq_tfl_prepare_opts(const rq_tfl_model *m, const rq_tfl_engine_opts *opts,
                         rq_tfl_engine **out, rq_error *err)
 {
+    return rq_tfl_prepare_simd(m, opts, rq_simd_level(), out, err);
+}
+
+int rq_tfl_prepare_simd(const rq_tfl_model *m, const rq_tfl_engine_opts *opts, rq_simd cap,
+                        rq_tfl_engine **out, rq_error *err)
+{
     *out = NULL;
+    rq_simd best = simd_engine_best(), simd = cap < best ? cap : best;
     if (rq_tfl_validate(m, "model", err) || check_order(m, err))
         return -1;
     if (m->n_ops > MAX_ENGINE_OPS)
@@ -161,6 +173,7 @@ int rq_tfl_prepare_opts(const rq_tfl_model *m, const rq_tfl_engine_opts *opts,
         return rq_fail(err, "model: out of memory");
     }
     e->orig = m;
+    e->simd = simd;
     if (rq_fold_constants(m, opts->rounding == RQ_TFL_ROUND_SINGLE, &e->folded, err)) {
         free(e);
         free(tmp_need);
@@ -177,7 +190,7 @@ int rq_tfl_prepare_opts(const rq_tfl_model *m, const rq_tfl_engine_opts *opts,
         e->slots[t].fixed = x->data;
     }
     if (!rc)
-        rc = prepare_all(m, e, opts->rounding, tmp_need, err);
+        rc = prepare_all(m, e, opts->rounding, e->simd, tmp_need, err);
     size_t *tmp_off = NULL, *off = NULL;
     if (!rc) {
         tmp_off = calloc((size_t)m->n_ops + 1, sizeof *tmp_off);
@@ -212,6 +225,11 @@ int rq_tfl_prepare(const rq_tfl_model *m, rq_tfl_rounding rounding, rq_tfl_engin
 {
     rq_tfl_engine_opts o = {rounding, 0};
     return rq_tfl_prepare_opts(m, &o, out, err);
+}
+
+rq_simd rq_tfl_engine_simd(const rq_tfl_engine *e)
+{
+    return e->simd;
 }
 
 const prep_op *rq_engine_op(const rq_tfl_engine *e, int i)

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "common/simd.h"
 #include "tflite/tfl_model.h"
 
 typedef enum rq_tfl_rounding {
@@ -39,6 +40,13 @@ typedef struct rq_tfl_scratch rq_tfl_scratch;
 int rq_tfl_prepare(const rq_tfl_model *m, rq_tfl_rounding rounding, rq_tfl_engine **out,
                    rq_error *err);
 int rq_tfl_prepare_opts(const rq_tfl_model *m, const rq_tfl_engine_opts *opts,
+                        rq_tfl_engine **out, rq_error *err);
+/* Which host kernels run the int8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, pools and
+ * same-shape ADD: rq_tfl_prepare_opts takes rq_simd_level() (the CPU's best under the cap
+ * RPPGQ_SIMD=off|avx2|avx512, common/simd.h); this one takes the cap from the caller. The
+ * AVX-512 kernels need VNNI (vpdpbusd): without it AVX2 runs. Every choice gives the same
+ * bytes (engine/simd.h). */
+int rq_tfl_prepare_simd(const rq_tfl_model *m, const rq_tfl_engine_opts *opts, rq_simd cap,
                         rq_tfl_engine **out, rq_error *err);
 void rq_tfl_engine_free(rq_tfl_engine *e);
 rq_tfl_scratch *rq_tfl_scratch_new(const rq_tfl_engine *e); /* NULL if out of memory */
@@ -64,6 +72,9 @@ typedef struct rq_tfl_memory {
     size_t activations; /* the arena's part that holds tensors (no operator scratch) */
 } rq_tfl_memory;
 rq_tfl_memory rq_tfl_engine_memory(const rq_tfl_engine *e);
+
+/* The kernels a prepared engine runs: RQ_SIMD_OFF, RQ_SIMD_AVX2 or RQ_SIMD_AVX512. */
+rq_simd rq_tfl_engine_simd(const rq_tfl_engine *e);
 
 /* 1 when the engine has a kernel for this builtin operator code. */
 int rq_tfl_engine_supports(int code);

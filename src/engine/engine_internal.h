@@ -47,9 +47,13 @@ struct prep_op {
     slot ins[RQ_TFL_MAX_OP_IO], outs[RQ_TFL_MAX_OP_IO]; /* every input and output */
     size_t tmp_off; /* temporary space in the arena (tmp_need bytes of prepare) */
     int single;     /* single rounding */
+    rq_simd simd;   /* the host kernels to prepare for (resolved: OFF, AVX2 or AVX512) */
     /* An operator's own prepared data when the shared fields below do not fit it:
      * allocated by its prepare, released with free() when the engine is freed. */
     void *state;
+    /* A host SIMD kernel's prepared data (engine/simd.h) and how to release it. */
+    void *kernel;
+    void (*kernel_free)(void *kernel);
     /* geometry (NHWC) */
     int batches, in_h, in_w, in_c, out_h, out_w, out_c;
     int k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left, depth_mult;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/engine_internal.h"
+#include "engine/simd.h"
 #include "int8_ops.h"
 
 typedef struct binary_state {
@@ -31,9 +32,17 @@ static void run_binary_f32(const prep_op *p, uint8_t *arena)
                         (float *)(void *)mptr(&p->out, arena));
 }
 
+/* ADD of two same-shape tensors on the host SIMD kernel (engine/simd.h). */
+static void run_add_simd(const prep_op *p, uint8_t *arena)
+{
+    simd_add_run(p->kernel, (const int8_t *)cptr(&p->ins[0], arena),
+                 (const int8_t *)cptr(&p->ins[1], arena), (int8_t *)mptr(&p->out, arena),
+                 p->count);
+}
+
 int binary_export(const prep_op *p, rppg_q8_binary *q, rppg_q8_bcast *g)
 {
-    if (p->run != run_binary_int8)
+    if (p->run != run_binary_int8 && p->run != run_add_simd)
         return -1;
     const binary_state *s = p->state;
     *q = s->q;
@@ -159,6 +168,36 @@ static int prepare_f32(prep_ctx *c, binary_state *s)
     }
 }
 
+static int same_shape(const rq_tfl_tensor *a, const rq_tfl_tensor *b)
+{
+    if (a->rank != b->rank)
+        return 0;
+    for (int i = 0; i < a->rank; i++)
+        if (a->shape[i] != b->shape[i])
+            return 0;
+    return 1;
+}
+
+/* Broadcasting ADDs keep the portable loops. */
+static int prepare_add_simd(prep_ctx *c, prep_op *p, const binary_state *bs,
+                            const rq_tfl_tensor *a, const rq_tfl_tensor *b)
+{
+    if (!same_shape(a, b))
+        return 0;
+    const rppg_q8_binary *q = &bs->q;
+    simd_add *s = malloc(sizeof *s);
+    if (!s)
+        return op_fail(c, "out of memory");
+    *s = (simd_add){p->simd, p->single, q->a_offset, q->b_offset, q->out_offset, q->left_shift,
+                    q->a_mult, q->a_shift, q->b_mult, q->b_shift, q->out_mult, q->out_shift,
+                    q->act_min, q->act_max};
+    p->kernel = s;
+    p->kernel_free = free;
+    p->count = (size_t)rq_tfl_num_elements(a);
+    p->run = run_add_simd;
+    return 0;
+}
+
 int prepare_binary(prep_ctx *c, prep_op *p)
 {
     if (check_counts(c, 2, 2))
@@ -175,5 +214,8 @@ int prepare_binary(prep_ctx *c, prep_op *p)
         return prepare_f32(c, s);
     }
     p->run = run_binary_int8;
-    return prepare_int8(c, p, s, a, b, out);
+    if (prepare_int8(c, p, s, a, b, out))
+        return -1;
+    return s->q.kind == RPPG_Q8_ADD && p->simd != RQ_SIMD_OFF ? prepare_add_simd(c, p, s, a, b)
+                                                             : 0;
 }

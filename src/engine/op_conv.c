@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/engine_internal.h"
+#include "engine/simd.h"
 #include "int8_ops.h"
 
 HOT DOT_CLONES static int32_t dot16(const int16_t *restrict a, const int16_t *restrict b, int n)
@@ -274,6 +275,104 @@ static int fc_tap(const prep_op *p, const int8_t *w, int oc, int k)
     return w[(size_t)oc * p->k_len + k];
 }
 
+/* ---- the host SIMD kernels (engine/simd.h): same bytes, packed weights ---------------- */
+
+static void run_conv_simd(const prep_op *p, uint8_t *arena)
+{
+    simd_conv_run(p->kernel, (const int8_t *)cptr(&p->in, arena), (int8_t *)mptr(&p->out, arena),
+                  arena + p->tmp_off);
+}
+
+static void run_depthwise_simd(const prep_op *p, uint8_t *arena)
+{
+    simd_dw_run(p->kernel, (const int8_t *)cptr(&p->in, arena), (int8_t *)mptr(&p->out, arena),
+                arena + p->tmp_off);
+}
+
+static void conv_kernel_free(void *k)
+{
+    simd_conv_free(k);
+}
+
+static void dw_kernel_free(void *k)
+{
+    simd_dw_free(k);
+}
+
+/* The kernel's copy of the input holds every row and column the taps read and the whole
+ * input (the portable path reads an unpadded input in place instead). */
+static void simd_source(const prep_op *p, int *h, int *w)
+{
+    *h = p->src_h > p->pad_top + p->in_h ? p->src_h : p->pad_top + p->in_h;
+    *w = p->src_w > p->pad_left + p->in_w ? p->src_w : p->pad_left + p->in_w;
+}
+
+/* CONV_2D (fc 0) or FULLY_CONNECTED (fc 1, one pixel per batch row) on the SIMD kernel. */
+static int prepare_conv_simd(prep_ctx *c, prep_op *p, int fc)
+{
+    simd_conv *s = calloc(1, sizeof *s);
+    int32_t *tap_off = calloc((size_t)(fc ? 1 : p->k_h * p->k_w), sizeof *tap_off);
+    if (!s || !tap_off) {
+        free(s);
+        free(tap_off);
+        return op_fail(c, "out of memory");
+    }
+    p->kernel = s;
+    p->kernel_free = conv_kernel_free;
+    *s = (simd_conv){.isa = p->simd, .single = p->single, .in_zp = p->in_zp,
+                     .out_zp = p->out_zp, .act_min = p->act_min, .act_max = p->act_max,
+                     .out_c = p->out_c, .stride_h = 1, .stride_w = 1, .batches = 1};
+    int n_taps = 1;
+    if (fc) {
+        s->in_h = s->out_h = s->src_h = 1;
+        s->in_w = s->out_w = s->src_w = p->batches;
+        s->in_c = p->k_len;
+    } else {
+        s->batches = p->batches;
+        s->in_h = p->in_h, s->in_w = p->in_w, s->in_c = p->in_c;
+        s->out_h = p->out_h, s->out_w = p->out_w;
+        s->stride_h = p->stride_h, s->stride_w = p->stride_w;
+        s->pad_top = p->pad_top, s->pad_left = p->pad_left;
+        simd_source(p, &s->src_h, &s->src_w);
+        n_taps = p->k_h * p->k_w;
+        for (int ky = 0; ky < p->k_h; ky++)
+            for (int kx = 0; kx < p->k_w; kx++)
+                tap_off[ky * p->k_w + kx] = ky * p->dil_h * s->src_w + kx * p->dil_w;
+    }
+    int rc = simd_conv_pack(s, n_taps, tap_off, p->w16, p->k_pad, p->bias_adj, p->mult, p->shift);
+    free(tap_off);
+    if (rc)
+        return op_fail(c, "out of memory");
+    c->tmp_need = simd_conv_scratch(s);
+    p->run = run_conv_simd;
+    return 0;
+}
+
+static int prepare_depthwise_simd(prep_ctx *c, prep_op *p)
+{
+    simd_dw *s = calloc(1, sizeof *s);
+    if (!s)
+        return op_fail(c, "out of memory");
+    p->kernel = s;
+    p->kernel_free = dw_kernel_free;
+    *s = (simd_dw){.isa = p->simd, .single = p->single, .in_zp = p->in_zp, .out_zp = p->out_zp,
+                   .act_min = p->act_min, .act_max = p->act_max, .batches = p->batches,
+                   .in_h = p->in_h, .in_w = p->in_w, .in_c = p->in_c, .mult_c = p->depth_mult,
+                   .out_h = p->out_h, .out_w = p->out_w, .out_c = p->out_c,
+                   .stride_h = p->stride_h, .stride_w = p->stride_w, .pad_top = p->pad_top,
+                   .pad_left = p->pad_left, .n_taps = p->k_h * p->k_w};
+    simd_source(p, &s->src_h, &s->src_w);
+    s->tap_off = calloc((size_t)s->n_taps, sizeof *s->tap_off);
+    if (!s->tap_off || simd_dw_alloc(s, p->w16, p->k_pad, p->bias_adj, p->mult, p->shift))
+        return op_fail(c, "out of memory");
+    for (int ky = 0; ky < p->k_h; ky++)
+        for (int kx = 0; kx < p->k_w; kx++)
+            s->tap_off[ky * p->k_w + kx] = (ky * p->dil_h * s->src_w + kx * p->dil_w) * s->c_pad;
+    c->tmp_need = simd_dw_scratch(s);
+    p->run = run_depthwise_simd;
+    return 0;
+}
+
 int prepare_conv(prep_ctx *c, prep_op *p)
 {
     if (check_counts(c, 2, 3))
@@ -321,6 +420,8 @@ int prepare_conv(prep_ctx *c, prep_op *p)
                   (size_t)((p->k_pad + 31) & ~31) * sizeof(int16_t) +
                   (size_t)p->out_c * sizeof(int32_t);
     p->run = depthwise ? run_depthwise : run_conv;
+    if (p->simd != RQ_SIMD_OFF)
+        return depthwise ? prepare_depthwise_simd(c, p) : prepare_conv_simd(c, p, 0);
     return 0;
 }
 
@@ -354,5 +455,7 @@ int prepare_fully_connected(prep_ctx *c, prep_op *p)
         return -1;
     c->tmp_need = (size_t)p->k_pad * sizeof(int16_t);
     p->run = run_fully_connected;
+    if (p->simd != RQ_SIMD_OFF)
+        return prepare_conv_simd(c, p, 1);
     return 0;
 }

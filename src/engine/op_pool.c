@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/engine_internal.h"
+#include "engine/simd.h"
 
 /* A pool's window costs no bytes in the file, so its work is bounded here instead: a
  * 768-byte model (256x256 input, 511x511 average pool) took 4.3e9 additions an inference,
@@ -45,6 +46,30 @@ static void run_avg_pool(const prep_op *p, uint8_t *arena)
                          out + (size_t)b * p->out_h * p->out_w * p->in_c);
 }
 
+/* The host SIMD pools (engine/simd.h): the same window clipping and integer math. */
+static void run_pool_simd(const prep_op *p, uint8_t *arena)
+{
+    const int8_t *in = (const int8_t *)cptr(&p->in, arena);
+    int8_t *out = (int8_t *)mptr(&p->out, arena);
+    for (int b = 0; b < p->batches; b++)
+        simd_pool_run(p->kernel, in + (size_t)b * p->in_h * p->in_w * p->in_c,
+                      out + (size_t)b * p->out_h * p->out_w * p->in_c);
+}
+
+static int prepare_pool_simd(prep_ctx *c, prep_op *p)
+{
+    simd_pool *s = malloc(sizeof *s);
+    if (!s)
+        return op_fail(c, "out of memory");
+    *s = (simd_pool){p->simd, c->op->code == RQ_TFL_OP_MAX_POOL_2D, p->in_h, p->in_w, p->in_c,
+                     p->out_h, p->out_w, p->k_h, p->k_w, p->stride_h, p->stride_w,
+                     p->pad_top, p->pad_left, p->act_min, p->act_max};
+    p->kernel = s;
+    p->kernel_free = free;
+    p->run = run_pool_simd;
+    return 0;
+}
+
 int prepare_pool(prep_ctx *c, prep_op *p)
 {
     if (check_counts(c, 1, 1))
@@ -63,6 +88,8 @@ int prepare_pool(prep_ctx *c, prep_op *p)
                        "(at most 2^31)", p->k_h, p->k_w, (long long)rq_tfl_num_elements(out),
                        (long long)ops);
     p->run = c->op->code == RQ_TFL_OP_MAX_POOL_2D ? run_max_pool : run_avg_pool;
-    return activation_range(c, out, c->op->opt.activation, &p->act_min, &p->act_max);
+    if (activation_range(c, out, c->op->opt.activation, &p->act_min, &p->act_max))
+        return -1;
+    return p->simd != RQ_SIMD_OFF ? prepare_pool_simd(c, p) : 0;
 }
 

@@ -111,13 +111,17 @@ static void print_engine_verdict(FILE *out, const rq_tfl_model *m, int n_unsuppo
     }
     rq_error e2 = {{0}};
     rq_tfl_engine *e;
-    if (rq_tfl_prepare(m, RQ_TFL_ROUND_DOUBLE, &e, &e2)) {
+    /* the portable kernels' arena: what the MCU path needs (the host SIMD kernels' input
+     * copies differ by CPU) */
+    rq_tfl_engine_opts o = {RQ_TFL_ROUND_DOUBLE, 0};
+    if (rq_tfl_prepare_simd(m, &o, RQ_SIMD_OFF, &e, &e2)) {
         fprintf(out, "engine: cannot run this model: %s\n", e2.msg);
         return;
     }
     rq_tfl_memory mem = rq_tfl_engine_memory(e);
     fprintf(out, "activation arena (tensors planned by lifetime, greedy by size): %zu bytes, "
-                 "operator scratch included; one buffer per tensor would take %zu bytes\n",
+                 "operator scratch of the portable kernels included; one buffer per tensor would take %zu "
+                 "bytes\n",
             mem.arena, mem.naive);
     rq_tfl_engine_free(e);
 }
