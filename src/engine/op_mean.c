@@ -6,6 +6,64 @@
 
 #include "engine/engine_internal.h"
 
+/* One requantization per output sum (the reference's Mean). */
+static void mean_requantize(const prep_op *p, const int32_t *sum, int8_t *out)
+{
+    for (int64_t i = 0; i < p->n_out; i++) {
+        int32_t shifted = sum[i] - p->in_zp * (int32_t)p->n_reduce;
+        int32_t v = rq_mbqm(shifted, p->m1, p->s1, p->single) + p->out_zp;
+        out[i] = clamp8(v, INT8_MIN, INT8_MAX);
+    }
+}
+
+/* The reduced axes are one run of consecutive dimensions (e.g. H and W of NHWC): the input
+ * is [outer][reduced][inner] and every output is a plain column sum (integer sums: any order
+ * gives the same). */
+typedef struct mean_block {
+    int64_t outer, reduced, inner;
+} mean_block;
+
+HOT static void run_mean_block(const prep_op *p, uint8_t *arena)
+{
+    const int8_t *in = (const int8_t *)cptr(&p->in, arena);
+    int8_t *out = (int8_t *)mptr(&p->out, arena);
+    int32_t *sum = (int32_t *)(arena + p->tmp_off);
+    const mean_block *b = p->state;
+    const int64_t inner = b->inner;
+    for (int64_t o = 0; o < b->outer; o++) {
+        int32_t *restrict s = sum + o * inner;
+        for (int64_t j = 0; j < inner; j++)
+            s[j] = 0;
+        const int8_t *restrict x = in + o * b->reduced * inner;
+        for (int64_t r = 0; r < b->reduced; r++, x += inner)
+            for (int64_t j = 0; j < inner; j++)
+                s[j] += x[j];
+    }
+    mean_requantize(p, sum, out);
+}
+
+/* mean_block for reduced dimensions that are consecutive; NULL otherwise (or no memory). */
+static mean_block *consecutive_block(const rq_tfl_tensor *in, const int *reduced)
+{
+    int first = -1, last = -1;
+    for (int d = 0; d < in->rank; d++)
+        if (reduced[d]) {
+            if (last >= 0 && last != d - 1)
+                return NULL;
+            first = first < 0 ? d : first;
+            last = d;
+        }
+    if (first < 0)
+        return NULL;
+    mean_block *b = malloc(sizeof *b);
+    if (!b)
+        return NULL;
+    *b = (mean_block){1, 1, 1};
+    for (int d = 0; d < in->rank; d++)
+        *(d < first ? &b->outer : d <= last ? &b->reduced : &b->inner) *= in->shape[d];
+    return b;
+}
+
 static void run_mean(const prep_op *p, uint8_t *arena)
 {
     const int8_t *in = (const int8_t *)cptr(&p->in, arena);
@@ -27,11 +85,7 @@ static void run_mean(const prep_op *p, uint8_t *arena)
             idx[d] = 0;
         }
     }
-    for (int64_t i = 0; i < p->n_out; i++) {
-        int32_t shifted = sum[i] - p->in_zp * (int32_t)p->n_reduce;
-        int32_t v = rq_mbqm(shifted, p->m1, p->s1, p->single) + p->out_zp;
-        out[i] = clamp8(v, INT8_MIN, INT8_MAX);
-    }
+    mean_requantize(p, sum, out);
 }
 
 int prepare_mean(prep_ctx *c, prep_op *p)
@@ -79,7 +133,8 @@ int prepare_mean(prep_ctx *c, prep_op *p)
     if (p->s1 > 30 || p->s1 < -31)
         return op_fail(c, "scale ratio %g out of range", (double)in->q.scale[0] / out->q.scale[0]);
     c->tmp_need = sizeof(int32_t) * (size_t)p->n_out;
-    p->run = run_mean;
+    p->state = consecutive_block(in, reduced);
+    p->run = p->state ? run_mean_block : run_mean;
     return 0;
 }
 

@@ -119,7 +119,34 @@ size_t simd_conv_scratch(const simd_conv *s)
 /* The input surrounded by its zero point and its channels padded to cin_pad: u8 = x + 128
  * for vpdpbusd, int16 for vpmaddwd. Padding taps contribute w * (zp - zp) after the bias
  * fold, exactly like the portable path's padded copy. */
-static void conv_copy_u8(const simd_conv *s, const int8_t *in, uint8_t *buf)
+#if defined(__GNUC__) && !defined(__clang__)
+#define COPY_HOT __attribute__((optimize("O3")))
+#else
+#define COPY_HOT
+#endif
+
+/* Three channels (an RGB input) into four: one 32-bit word a pixel, its fourth byte
+ * anything (its weights are 0). */
+COPY_HOT static void copy_rgb_u8(const int8_t *row, uint8_t *dst, int w)
+{
+    int x = 0;
+    for (; x + 1 < w; x++) { /* the word read overlaps the next pixel, never the row's end */
+        uint32_t v;
+        memcpy(&v, row + 3 * x, 4);
+        v ^= 0x80808080u;
+        memcpy(dst + 4 * x, &v, 4);
+    }
+    for (int c = 0; c < 3 && x < w; c++)
+        dst[4 * x + c] = (uint8_t)((uint8_t)row[3 * x + c] ^ 0x80);
+}
+
+COPY_HOT static void xor_row(const int8_t *restrict row, uint8_t *restrict dst, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (uint8_t)((uint8_t)row[i] ^ 0x80);
+}
+
+COPY_HOT static void conv_copy_u8(const simd_conv *s, const int8_t *in, uint8_t *buf)
 {
     const uint8_t pad = (uint8_t)((uint8_t)s->in_zp ^ 0x80);
     memset(buf, pad, (size_t)s->src_h * s->src_w * s->cin_pad);
@@ -133,8 +160,11 @@ static void conv_copy_u8(const simd_conv *s, const int8_t *in, uint8_t *buf)
         if (s->pad_left + w > s->src_w)
             w = s->src_w - s->pad_left;
         if (s->cin_pad == s->in_c) {
-            for (int i = 0; i < w * s->in_c; i++)
-                dst[i] = (uint8_t)((uint8_t)row[i] ^ 0x80);
+            xor_row(row, dst, (size_t)w * s->in_c);
+            continue;
+        }
+        if (s->in_c == 3 && s->cin_pad == 4) {
+            copy_rgb_u8(row, dst, w);
             continue;
         }
         for (int x = 0; x < w; x++)
@@ -143,7 +173,7 @@ static void conv_copy_u8(const simd_conv *s, const int8_t *in, uint8_t *buf)
     }
 }
 
-static void conv_copy_i16(const simd_conv *s, const int8_t *in, int16_t *buf)
+COPY_HOT static void conv_copy_i16(const simd_conv *s, const int8_t *in, int16_t *buf)
 {
     size_t n = (size_t)s->src_h * s->src_w * s->cin_pad;
     for (size_t i = 0; i < n; i++)
@@ -219,7 +249,7 @@ size_t simd_dw_scratch(const simd_dw *s)
 
 /* The input surrounded by its zero point, each input channel repeated depth-multiplier
  * times so that lane oc reads input channel oc / multiplier. */
-static void dw_copy(const simd_dw *s, const int8_t *in, int8_t *buf)
+COPY_HOT static void dw_copy(const simd_dw *s, const int8_t *in, int8_t *buf)
 {
     memset(buf, (int8_t)s->in_zp, (size_t)s->src_h * s->src_w * s->c_pad);
     for (int y = 0; y < s->in_h; y++) {

@@ -102,6 +102,19 @@ T512 INLINE rq16 conv_rq(const simd_conv *s, int blk)
                      s->single, s->out_zp, s->act_min, s->act_max);
 }
 
+/* acc += 4 u8 x s8 products per lane. GCC's register allocator copies accumulators
+ * around the intrinsic in large tiles (the tied operand); the same instruction as inline
+ * asm keeps each in its register. */
+T512 INLINE __m512i dpbusd(__m512i acc, __m512i u8, __m512i s8)
+{
+#if defined(__GNUC__) && !defined(__clang__)
+    __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u8), "v"(s8));
+    return acc;
+#else
+    return _mm512_dpbusd_epi32(acc, u8, s8);
+#endif
+}
+
 T512 INLINE __m512i bcast4(const uint8_t *p)
 {
     int32_t v;
@@ -109,40 +122,68 @@ T512 INLINE __m512i bcast4(const uint8_t *p)
     return _mm512_set1_epi32(v);
 }
 
-/* P pixels (origins pix[j], outputs out[j]) x B channel blocks from blk. */
-T512 INLINE void conv_tile(const simd_conv *s, const uint8_t *const *pix, int8_t *const *out,
-                           int blk, const int P, const int B)
+/* Tiles of P pixels (origins pix[j], outputs out[j]) x B channel blocks from blk, written
+ * out with one named accumulator each (arrays of vectors make GCC shuffle registers). */
+#define REP4(X) X(0) X(1) X(2) X(3)
+#define REP8(X) REP4(X) X(4) X(5) X(6) X(7)
+#define REP12(X) REP8(X) X(8) X(9) X(10) X(11)
+#define ZERO_A(i) __m512i a##i = _mm512_setzero_si512();
+#define ZERO_B(i) __m512i b##i = _mm512_setzero_si512();
+#define PTR(i) const uint8_t *p##i = pix[i];
+#define DOT_A(i) a##i = dpbusd(a##i, bcast4(p##i + off), w0);
+#define DOT_AB(i)                                                                            \
+    {                                                                                        \
+        const __m512i x = bcast4(p##i + off);                                                \
+        a##i = dpbusd(a##i, x, w0);                                             \
+        b##i = dpbusd(b##i, x, w1);                                             \
+    }
+#define STORE_A(i) _mm_mask_storeu_epi8(out[i] + c0, m0, rq16_apply(&r0, a##i));
+#define STORE_B(i) _mm_mask_storeu_epi8(out[i] + c1, m1, rq16_apply(&r1, b##i));
+
+T512 INLINE __mmask16 block_mask(const simd_conv *s, int blk, int *c0)
 {
-    const size_t bstride = (size_t)s->k_steps * 64;
-    const int8_t *w = (const int8_t *)s->w + (size_t)blk * bstride;
-    __m512i acc[24];
-#pragma GCC unroll 24
-    for (int i = 0; i < P * B; i++)
-        acc[i] = _mm512_setzero_si512();
-    for (int k = 0; k < s->k_steps; k++) {
-        const int32_t off = s->step_off[k];
-        __m512i wv[2];
-#pragma GCC unroll 2
-        for (int b = 0; b < B; b++)
-            wv[b] = _mm512_load_si512(w + b * bstride + (size_t)k * 64);
-#pragma GCC unroll 12
-        for (int j = 0; j < P; j++) {
-            __m512i x = bcast4(pix[j] + off);
-#pragma GCC unroll 2
-            for (int b = 0; b < B; b++)
-                acc[j * B + b] = _mm512_dpbusd_epi32(acc[j * B + b], x, wv[b]);
-        }
-    }
-#pragma GCC unroll 2
-    for (int b = 0; b < B; b++) {
-        const rq16 r = conv_rq(s, blk + b);
-        const int c0 = (blk + b) * 16, n = s->out_c - c0 < 16 ? s->out_c - c0 : 16;
-        const __mmask16 m = (__mmask16)((1u << n) - 1);
-#pragma GCC unroll 12
-        for (int j = 0; j < P; j++)
-            _mm_mask_storeu_epi8(out[j] + c0, m, rq16_apply(&r, acc[j * B + b]));
-    }
+    *c0 = blk * 16;
+    const int n = s->out_c - *c0 < 16 ? s->out_c - *c0 : 16;
+    return (__mmask16)((1u << n) - 1);
 }
+
+#define TILE_1(NAME, REP)                                                                    \
+    T512 static void NAME(const simd_conv *s, const uint8_t *const *pix, int8_t *const *out,  \
+                          int blk)                                                           \
+    {                                                                                        \
+        const int8_t *w = (const int8_t *)s->w + (size_t)blk * s->k_steps * 64;              \
+        REP(ZERO_A) REP(PTR)                                                                 \
+        for (int k = 0; k < s->k_steps; k++) {                                               \
+            const int32_t off = s->step_off[k];                                              \
+            const __m512i w0 = _mm512_load_si512(w + (size_t)k * 64);                        \
+            REP(DOT_A)                                                                       \
+        }                                                                                    \
+        int c0;                                                                              \
+        const __mmask16 m0 = block_mask(s, blk, &c0);                                        \
+        const rq16 r0 = conv_rq(s, blk);                                                     \
+        REP(STORE_A)                                                                         \
+    }
+
+#define TILE_2(NAME, REP)                                                                    \
+    T512 static void NAME(const simd_conv *s, const uint8_t *const *pix, int8_t *const *out,  \
+                          int blk)                                                           \
+    {                                                                                        \
+        const size_t bstride = (size_t)s->k_steps * 64;                                      \
+        const int8_t *w = (const int8_t *)s->w + (size_t)blk * bstride;                      \
+        REP(ZERO_A) REP(ZERO_B) REP(PTR)                                                     \
+        for (int k = 0; k < s->k_steps; k++) {                                               \
+            const int32_t off = s->step_off[k];                                              \
+            const __m512i w0 = _mm512_load_si512(w + (size_t)k * 64);                        \
+            const __m512i w1 = _mm512_load_si512(w + bstride + (size_t)k * 64);              \
+            REP(DOT_AB)                                                                      \
+        }                                                                                    \
+        int c0, c1;                                                                          \
+        const __mmask16 m0 = block_mask(s, blk, &c0), m1 = block_mask(s, blk + 1, &c1);      \
+        const rq16 r0 = conv_rq(s, blk);                                                     \
+        REP(STORE_A)                                                                         \
+        const rq16 r1 = conv_rq(s, blk + 1);                                                 \
+        REP(STORE_B)                                                                         \
+    }
 
 /* One pixel: the steps split over 4 accumulators (independent chains; the integer sum is
  * the same in any order). */
@@ -165,22 +206,10 @@ T512 INLINE void conv_one(const simd_conv *s, const uint8_t *pix, int8_t *out, i
     _mm_mask_storeu_epi8(out + c0, (__mmask16)((1u << n) - 1), rq16_apply(&r, a0));
 }
 
-T512 static void conv_tile_12x1(const simd_conv *s, const uint8_t *const *pix, int8_t *const *out, int blk)
-{
-    conv_tile(s, pix, out, blk, 12, 1);
-}
-T512 static void conv_tile_4x1(const simd_conv *s, const uint8_t *const *pix, int8_t *const *out, int blk)
-{
-    conv_tile(s, pix, out, blk, 4, 1);
-}
-T512 static void conv_tile_8x2(const simd_conv *s, const uint8_t *const *pix, int8_t *const *out, int blk)
-{
-    conv_tile(s, pix, out, blk, 8, 2);
-}
-T512 static void conv_tile_4x2(const simd_conv *s, const uint8_t *const *pix, int8_t *const *out, int blk)
-{
-    conv_tile(s, pix, out, blk, 4, 2);
-}
+TILE_1(conv_tile_12x1, REP12)
+TILE_1(conv_tile_4x1, REP4)
+TILE_2(conv_tile_8x2, REP8)
+TILE_2(conv_tile_4x2, REP4)
 T512 static void conv_one_px(const simd_conv *s, const uint8_t *pix, int8_t *out, int blk)
 {
     conv_one(s, pix, out, blk);
@@ -300,21 +329,41 @@ static window window_of(const simd_pool *s, int oy, int ox)
     return w;
 }
 
-T512 static void max_pool(const simd_pool *s, const int8_t *in, int8_t *out)
+T512 __attribute__((noinline)) static void max_pool(const simd_pool *s, const int8_t *in, int8_t *out)
 {
     const __m512i lo = _mm512_set1_epi8((char)s->act_min), hi = _mm512_set1_epi8((char)s->act_max);
+    const int c = s->c, in_w = s->in_w;
+    const size_t row = (size_t)in_w * c;
     for (int oy = 0; oy < s->out_h; oy++)
         for (int ox = 0; ox < s->out_w; ox++) {
             const window w = window_of(s, oy, ox);
-            int8_t *o = out + ((size_t)oy * s->out_w + ox) * s->c;
-            for (int c = 0; c < s->c; c += 64) {
-                const int n = s->c - c < 64 ? s->c - c : 64;
+            int8_t *o = out + ((size_t)oy * s->out_w + ox) * c;
+            const int8_t *base = in + (size_t)w.y0 * row + (size_t)w.x0 * c;
+            const int nx = w.x1 - w.x0, ny = w.y1 - w.y0;
+            if (c <= 16) { /* one xmm: a narrower load forwards from the conv's stores */
+                const __mmask16 k = (__mmask16)((1u << c) - 1);
+                __m128i m = _mm_set1_epi8(-128);
+                const int8_t *r = base;
+                for (int y = ny; y > 0; y--, r += row) {
+                    const int8_t *q = r;
+                    for (int x = nx; x > 0; x--, q += c)
+                        m = _mm_max_epi8(m, _mm_maskz_loadu_epi8(k, q));
+                }
+                m = _mm_min_epi8(_mm_max_epi8(m, _mm512_castsi512_si128(lo)), _mm512_castsi512_si128(hi));
+                _mm_mask_storeu_epi8(o, k, m);
+                continue;
+            }
+            for (int cb = 0; cb < c; cb += 64) {
+                const int n = c - cb < 64 ? c - cb : 64;
                 const __mmask64 k = n == 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
                 __m512i m = _mm512_set1_epi8(-128);
-                for (int y = w.y0; y < w.y1; y++)
-                    for (int x = w.x0; x < w.x1; x++)
-                        m = _mm512_max_epi8(m, _mm512_maskz_loadu_epi8(k, in + ((size_t)y * s->in_w + x) * s->c + c));
-                _mm512_mask_storeu_epi8(o + c, k, _mm512_min_epi8(_mm512_max_epi8(m, lo), hi));
+                const int8_t *r = base + cb;
+                for (int y = ny; y > 0; y--, r += row) {
+                    const int8_t *q = r;
+                    for (int x = nx; x > 0; x--, q += c)
+                        m = _mm512_max_epi8(m, _mm512_maskz_loadu_epi8(k, q));
+                }
+                _mm512_mask_storeu_epi8(o + cb, k, _mm512_min_epi8(_mm512_max_epi8(m, lo), hi));
             }
         }
 }

@@ -14,7 +14,7 @@ if ! "$TEST_BIN/test_tfl_file" --write "$T" 2>"$T/write.err"; then
 fi
 MODELS="spatial_cnn_1 spatial_cnn_2 branches two_branch op_conv_valid_stride2
 op_conv_same_dilation2 op_depthwise_mult2 op_maxpool_same3 op_avgpool_same3 op_avgpool_valid2
-op_fully_connected op_fully_connected_per_channel ops_add_same ops_add_extreme_scales
+op_fully_connected op_fully_connected_per_channel op_mean_hw ops_add_same ops_add_extreme_scales
 ops_add_bcast_channels ops_graph_uint8_residual_softmax"
 SETS=4
 TFLM=$TFLM_RUN
