@@ -14,7 +14,7 @@ done
 [ -z "$cmsis" ] || [ -f "$cmsis/Include/arm_nnfunctions.h" ] ||
     { echo "m55_icount: $cmsis: not a CMSIS-NN checkout (no Include/arm_nnfunctions.h)" >&2; exit 1; }
 work=$(mktemp -d /tmp/rppgq-icount.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${RQ_KEEP:-}" ] || rm -rf "$work"' EXIT
 
 make -s build/librppgq.a build/rppgq >/dev/null
 HOST_LIBS="$(pkg-config --libs libzip json-c libpng 2>/dev/null) -lcrypto -lz -lm -pthread"
@@ -42,13 +42,26 @@ run() { # name -> "region count" lines in $work/name.counts
         awk 'NR == 1 {empty = $2} {print $1, $2 - empty}' >"$work/$name.counts"
 }
 
+# the other operator families (bench/m55/icount_ops.c), same flags
+image_ops() { # name extra-flags... (sources and libraries follow the flags)
+    local name=$1
+    shift
+    arm-none-eabi-gcc $FLAGS -Wall -Wextra -Iruntime "$@" runtime/int8_*.c runtime/q8_*.c bench/m55/icount_ops.c \
+        tests/m55/startup.c ${cmsis_lib:-} $LINK -o "$work/$name.elf"
+}
+
 image portable -DRPPG_NO_MVE
 image helium
+image_ops ops_portable -DRPPG_NO_MVE
+image_ops ops_helium
 run portable
 run helium
+run ops_portable
+run ops_helium
 if [ -n "$cmsis" ]; then
     mkdir -p "$work/cmsis"
     for f in "$cmsis"/Source/ConvolutionFunctions/*s8*.c "$cmsis"/Source/PoolingFunctions/*s8*.c \
+             "$cmsis"/Source/BasicMathFunctions/*s8*.c "$cmsis"/Source/SoftmaxFunctions/*s8*.c "$cmsis"/Source/TransposeFunctions/*s8*.c \
              "$cmsis"/Source/NNSupportFunctions/*.c; do
         case $f in *_f16.c|*_f32.c|*_s4*.c|*_s16*.c|*lstm*|*_flt.c) continue ;; esac
         arm-none-eabi-gcc $FLAGS -I"$cmsis/Include" -c "$f" -o "$work/cmsis/$(basename "$f" .c).o"
@@ -57,10 +70,12 @@ if [ -n "$cmsis" ]; then
     cmsis_lib="$work/libcmsisnn.a"
     image cmsis -DRQ_CMSIS_NN -I"$cmsis/Include"
     run cmsis
+    image_ops ops_cmsis -DRQ_CMSIS_NN -I"$cmsis/Include"
+    run ops_cmsis
     cmsis_rev=$(git -C "$cmsis" log -1 --format=%h 2>/dev/null || echo unknown)
 fi
 
-for n in portable helium ${cmsis:+cmsis}; do
+for n in portable helium ops_portable ops_helium ${cmsis:+cmsis ops_cmsis}; do
     grep -q "^kernels " "$work/$n.out" || { echo "m55_icount: the $n image did not run: $(head -c 300 "$work/$n.out")" >&2; exit 1; }
 done
 # every build computes the same features and heart rate
@@ -102,4 +117,35 @@ for k in layers + ["patch", "tf_window"]:
     print(row)
 if cc:
     print("| conv + pool + mean layers (sum) | | %s | | %s | %.2f | |" % (fmt(tot["h"]), fmt(tot["c"]), tot["h"] / tot["c"]))
+PYEOF
+
+# the other operator families: one instance each (shapes in bench/m55/icount_ops.c)
+/usr/bin/python3 - "$work" "${cmsis_rev:-}" <<'PYEOF'
+import sys, os
+work, rev = sys.argv[1], sys.argv[2]
+def counts(n):
+    p = os.path.join(work, n + ".counts")
+    return dict(l.split() for l in open(p)) if os.path.exists(p) else {}
+pc, hc, cc = counts("ops_portable"), counts("ops_helium"), counts("ops_cmsis")
+same = {}
+if os.path.exists(os.path.join(work, "ops_cmsis.out")):
+    for l in open(os.path.join(work, "ops_cmsis.out")):
+        if l.startswith("compare "):
+            f = l.split()
+            same[f[1]] = f[2] == "identical=1"
+def fmt(x): return "{:,}".format(int(x))
+print()
+print("| operator | portable C | Helium | portable / Helium |" + (" CMSIS-NN (%s) | Helium / CMSIS-NN | CMSIS-NN output |" % rev if cc else ""))
+print("| --- | ---: | ---: | ---: |" + (" ---: | ---: | --- |" if cc else ""))
+for k in pc:
+    if k == "empty":
+        continue
+    p, h = int(pc[k]), int(hc[k])
+    row = "| %s | %s | %s | %.2f |" % (k, fmt(p), fmt(h), p / h)
+    if cc and ("cmsis_" + k) in cc:
+        c = int(cc["cmsis_" + k])
+        row += " %s | %.2f | %s |" % (fmt(c), h / c, "identical bytes" if same.get(k) else "DIFFERS")
+    elif cc:
+        row += " - | | no CMSIS-NN kernel |"
+    print(row)
 PYEOF

@@ -29,31 +29,49 @@ static int32_t depthwise_acc(const rppg_q8_dwconv *p, const int8_t *in, int oy, 
 }
 
 #ifdef RPPG_Q8_MVE
-/* Helium, depth multiplier 1: four channels per vector (int8 widened to int32 by the loads),
- * every tap inside the image accumulated as (x - in_zp) * w, then per-channel
- * requantization lane by lane (rppg_q8_requantize4_lanes). */
+/* The input offsets (bytes from a pixel's first channel) of output channels c..c+3:
+ * channel oc reads input channel oc / depth_mult. */
+static uint32x4_t dw_in_offsets(int c, int depth_mult)
+{
+    uint32_t o[4];
+    int i;
+    for (i = 0; i < 4; i++)
+        o[i] = (uint32_t)((c + i) / depth_mult);
+    return vld1q_u32(o);
+}
+
+/* Helium, any depth multiplier and dilation: four output channels per vector (int8 widened
+ * to int32 by the loads; with a multiplier > 1 the input lanes are gathered from channel
+ * oc / depth_mult), every tap inside the image accumulated as (x - in_zp) * w, then
+ * per-channel requantization (rppg_q8_requantize4_lanes). */
 static void depthwise_mve(const rppg_q8_dwconv *p, const int8_t *in, int8_t *out)
 {
-    const int c_all = p->in_c;
+    const int in_c = p->in_c, mult = p->depth_mult, c_all = in_c * mult;
+    const int8_t *weights = p->weights;
+    const int32_t *bias = p->bias;
+    const int32_t in_zp = p->in_zp;
     int oy, ox, c, ky, kx;
     for (oy = 0; oy < p->out_h; oy++)
         for (ox = 0; ox < p->out_w; ox++, out += c_all)
             for (c = 0; c < c_all; c += 4) {
                 const int n = c_all - c < 4 ? c_all - c : 4;
                 const mve_pred16_t live = vctp32q((uint32_t)n);
-                int32x4_t acc = p->bias ? vldrwq_z_s32(p->bias + c, live) : vdupq_n_s32(0);
+                const uint32x4_t offs = dw_in_offsets(c, mult);
+                int32x4_t acc = bias ? vldrwq_z_s32(bias + c, live) : vdupq_n_s32(0);
                 for (ky = 0; ky < p->k_h; ky++) {
                     const int y = oy * p->stride_h - p->pad_top + ky * p->dil_h;
                     if (y < 0 || y >= p->in_h)
                         continue;
                     for (kx = 0; kx < p->k_w; kx++) {
                         const int x = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                        const int8_t *px = in + ((long)y * p->in_w + x) * in_c;
                         int32x4_t xv, wv;
                         if (x < 0 || x >= p->in_w)
                             continue;
-                        xv = vldrbq_z_s32(in + ((long)y * p->in_w + x) * c_all + c, live);
-                        wv = vldrbq_z_s32(p->weights + ((long)ky * p->k_w + kx) * c_all + c, live);
-                        acc = vaddq_s32(acc, vmulq_s32(vsubq_n_s32(xv, p->in_zp), wv));
+                        xv = mult == 1 ? vldrbq_z_s32(px + c, live)
+                                       : vldrbq_gather_offset_z_s32(px, offs, live);
+                        wv = vldrbq_z_s32(weights + ((long)ky * p->k_w + kx) * c_all + c, live);
+                        acc = vaddq_s32(acc, vmulq_s32(vsubq_n_s32(xv, in_zp), wv));
                     }
                 }
                 acc = rppg_q8_requantize4_lanes(acc, p->multiplier + c, p->shift + c, n, p->rounding,
@@ -97,10 +115,8 @@ static void fully_connected_mve(const rppg_q8_fc *p, const int8_t *in, int8_t *o
 void rppg_q8_depthwise_conv2d(const rppg_q8_dwconv *p, const int8_t *in, int8_t *out)
 {
 #ifdef RPPG_Q8_MVE
-    if (p->depth_mult == 1) {
-        depthwise_mve(p, in, out);
-        return;
-    }
+    depthwise_mve(p, in, out);
+    return;
 #endif
     const int out_c = p->in_c * p->depth_mult;
     int oy, ox, oc;

@@ -182,10 +182,143 @@ static void row_prelu(const void *ctx, const uint8_t *a8, ptrdiff_t as, const ui
     }
 }
 
+#ifdef RPPG_Q8_MVE
+/* ---- Helium: four elements per vector (int8 widened to int32), rows whose inputs step by 1
+ * or repeat one value (step 0: a broadcast operand, rescaled once per row), requantized with
+ * rppg_q8_mbqm4 (the scalar arithmetic lane by lane, same bits). The specialisation with
+ * both steps 1 (same shapes, the common case) is inlined separately so that it has no
+ * per-element tests. */
+
+static inline int32x4_t ld4(const int8_t *p, int step1, int32_t i, mve_pred16_t pr, int32x4_t rep)
+{
+    return step1 ? vldrbq_z_s32(p + i, pr) : rep;
+}
+
+/* ADD and SUB as row_add_sub: x, y on the common scale, each rescaled, the sum requantized */
+static inline void add_sub_mve(const rppg_q8_binary *p, const int8_t *a, int a1, const int8_t *b,
+                               int b1, int8_t *out, int32_t n)
+{
+    const int32_t scale = (int32_t)1 << p->left_shift, a_off = p->a_offset, b_off = p->b_offset;
+    const int32_t a_mult = p->a_mult, b_mult = p->b_mult, out_mult = p->out_mult;
+    const int a_shift = p->a_shift, b_shift = p->b_shift, out_shift = p->out_shift;
+    const int32_t out_off = p->out_offset, lo = p->act_min, hi = p->act_max;
+    const rppg_q8_rounding r = p->rounding;
+    const int sub = p->kind == RPPG_Q8_SUB;
+    const int32x4_t sa = rppg_q8_mbqm4(vdupq_n_s32((a_off + a[0]) * scale), a_mult, a_shift, r);
+    const int32x4_t sb = rppg_q8_mbqm4(vdupq_n_s32((b_off + b[0]) * scale), b_mult, b_shift, r);
+    int32_t i;
+    for (i = 0; i < n; i += 4) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
+        const int32x4_t sx = a1 ? rppg_q8_mbqm4(vmulq_n_s32(vaddq_n_s32(vldrbq_z_s32(a + i, pr), a_off), scale),
+                                                a_mult, a_shift, r)
+                                : sa;
+        const int32x4_t sy = b1 ? rppg_q8_mbqm4(vmulq_n_s32(vaddq_n_s32(vldrbq_z_s32(b + i, pr), b_off), scale),
+                                                b_mult, b_shift, r)
+                                : sb;
+        const int32x4_t raw = sub ? vsubq_s32(sx, sy) : vaddq_s32(sx, sy);
+        vstrbq_p_s32(out + i, rppg_q8_requantize4(raw, out_mult, out_shift, r, out_off, lo, hi), pr);
+    }
+}
+
+static inline void mul_mve(const rppg_q8_binary *p, const int8_t *a, int a1, const int8_t *b, int b1,
+                           int8_t *out, int32_t n)
+{
+    const int32_t a_off = p->a_offset, b_off = p->b_offset, out_off = p->out_offset;
+    const int32_t mult = p->out_mult, lo = p->act_min, hi = p->act_max;
+    const int shift = p->out_shift;
+    const rppg_q8_rounding r = p->rounding;
+    const int32x4_t ra = vdupq_n_s32(a[0]), rb = vdupq_n_s32(b[0]);
+    int32_t i;
+    for (i = 0; i < n; i += 4) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
+        const int32x4_t x = vaddq_n_s32(ld4(a, a1, i, pr, ra), a_off);
+        const int32x4_t y = vaddq_n_s32(ld4(b, b1, i, pr, rb), b_off);
+        vstrbq_p_s32(out + i, rppg_q8_requantize4(vmulq_s32(x, y), mult, shift, r, out_off, lo, hi), pr);
+    }
+}
+
+/* PRELU: both branches computed, the sign of x picks one per lane */
+static inline void prelu_mve(const rppg_q8_binary *p, const int8_t *a, int a1, const int8_t *b,
+                             int b1, int8_t *out, int32_t n)
+{
+    const int32_t a_off = p->a_offset, b_off = p->b_offset, out_off = p->out_offset;
+    const int32_t a_mult = p->a_mult, out_mult = p->out_mult, lo = p->act_min, hi = p->act_max;
+    const int a_shift = p->a_shift, out_shift = p->out_shift;
+    const rppg_q8_rounding r = p->rounding;
+    const int32x4_t ra = vdupq_n_s32(a[0]), rb = vdupq_n_s32(b[0]);
+    int32_t i;
+    for (i = 0; i < n; i += 4) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
+        const int32x4_t x = vaddq_n_s32(ld4(a, a1, i, pr, ra), a_off);
+        const int32x4_t alpha = vaddq_n_s32(ld4(b, b1, i, pr, rb), b_off);
+        const int32x4_t pos = rppg_q8_mbqm4(x, a_mult, a_shift, r);
+        const int32x4_t neg = rppg_q8_mbqm4(vmulq_s32(x, alpha), out_mult, out_shift, r);
+        int32x4_t v = vaddq_n_s32(vpselq_s32(pos, neg, vcmpgeq_n_s32(x, 0)), out_off);
+        v = vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+        vstrbq_p_s32(out + i, v, pr);
+    }
+}
+
+/* MAXIMUM / MINIMUM: sixteen int8 lanes */
+static inline void max_min_mve(int is_max, const int8_t *a, int a1, const int8_t *b, int b1,
+                               int8_t *out, int32_t n)
+{
+    const int8x16_t ra = vdupq_n_s8(a[0]), rb = vdupq_n_s8(b[0]);
+    int32_t i;
+    for (i = 0; i < n; i += 16) {
+        const mve_pred16_t pr = vctp8q((uint32_t)(n - i));
+        const int8x16_t x = a1 ? vldrbq_z_s8(a + i, pr) : ra, y = b1 ? vldrbq_z_s8(b + i, pr) : rb;
+        vstrbq_p_s8(out + i, is_max ? vmaxq_s8(x, y) : vminq_s8(x, y), pr);
+    }
+}
+
+static void row_binary_mve(const void *ctx, const uint8_t *a8, ptrdiff_t as, const uint8_t *b8,
+                           ptrdiff_t bs, uint8_t *o8, int32_t n)
+{
+    const rppg_q8_binary *p = (const rppg_q8_binary *)ctx;
+    const int8_t *a = (const int8_t *)a8, *b = (const int8_t *)b8;
+    int8_t *out = (int8_t *)o8;
+    const int same = as == 1 && bs == 1;
+    if ((as != 0 && as != 1) || (bs != 0 && bs != 1)) { /* not produced by the broadcast */
+        switch (p->kind) {
+        case RPPG_Q8_ADD:
+        case RPPG_Q8_SUB: row_add_sub(ctx, a8, as, b8, bs, o8, n); return;
+        case RPPG_Q8_MUL: row_mul(ctx, a8, as, b8, bs, o8, n); return;
+        case RPPG_Q8_PRELU: row_prelu(ctx, a8, as, b8, bs, o8, n); return;
+        default: row_max_min(ctx, a8, as, b8, bs, o8, n); return;
+        }
+    }
+    switch (p->kind) {
+    case RPPG_Q8_ADD:
+    case RPPG_Q8_SUB:
+        if (same)
+            add_sub_mve(p, a, 1, b, 1, out, n);
+        else
+            add_sub_mve(p, a, (int)as, b, (int)bs, out, n);
+        break;
+    case RPPG_Q8_MUL:
+        if (same)
+            mul_mve(p, a, 1, b, 1, out, n);
+        else
+            mul_mve(p, a, (int)as, b, (int)bs, out, n);
+        break;
+    case RPPG_Q8_PRELU:
+        prelu_mve(p, a, (int)as, b, (int)bs, out, n);
+        break;
+    default:
+        max_min_mve(p->kind == RPPG_Q8_MAXIMUM, a, (int)as, b, (int)bs, out, n);
+        break;
+    }
+}
+#endif
+
 void rppg_q8_binary_run(const rppg_q8_binary *p, const rppg_q8_bcast *g, const int8_t *a,
                         const int8_t *b, int8_t *out)
 {
     bcast_row_fn row;
+#ifdef RPPG_Q8_MVE
+    row = row_binary_mve;
+#else
     switch (p->kind) {
     case RPPG_Q8_ADD:
     case RPPG_Q8_SUB: row = row_add_sub; break;
@@ -193,6 +326,7 @@ void rppg_q8_binary_run(const rppg_q8_binary *p, const rppg_q8_bcast *g, const i
     case RPPG_Q8_PRELU: row = row_prelu; break;
     default: row = row_max_min; break;
     }
+#endif
     bcast_for_each_row(g, 1, p, (const uint8_t *)a, (const uint8_t *)b, (uint8_t *)out, row);
 }
 
@@ -252,8 +386,15 @@ void rppg_f32_unary_run(const rppg_f32_unary *p, const float *in, float *out, si
 
 void rppg_q8_lut_run(const rppg_q8_lut *t, const uint8_t *in, uint8_t *out, size_t n)
 {
-    size_t i;
-    for (i = 0; i < n; i++)
+    size_t i = 0;
+#ifdef RPPG_Q8_MVE
+    /* Helium: sixteen lookups per gather load (VLDRB with a vector of byte offsets) */
+    for (; i < n; i += 16) {
+        const mve_pred16_t pr = vctp8q((uint32_t)(n - i < 16 ? n - i : 16));
+        vstrbq_p_u8(out + i, vldrbq_gather_offset_z_u8(t->table, vldrbq_z_u8(in + i, pr), pr), pr);
+    }
+#endif
+    for (; i < n; i++)
         out[i] = t->table[in[i]];
 }
 

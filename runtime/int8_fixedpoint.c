@@ -186,22 +186,87 @@ int rppg_q8_softmax_prepare(double beta, float in_scale, int32_t rows, int32_t d
     return 0;
 }
 
+#ifdef RPPG_Q8_MVE
+/* RoundingDivideByPOT on four lanes, 0 <= exponent <= 31: half away from zero is VRSHL's
+ * round half up after subtracting 1 from negative lanes (as rppg_q8_mbqm4) */
+static int32x4_t rdbpot4(int32x4_t x, int exponent)
+{
+    x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, vdupq_n_s32(-exponent)), 31));
+    return vrshlq_n_s32(x, -exponent);
+}
+
+/* Helium, one row: the row maximum (VMAXV), the exps gathered from the table four at a
+ * time (VLDRW gather; differences below diff_min read the table's zeros, which add nothing
+ * and give -128, as the scalar code's skipping does), their sum (VADDVA wraps like
+ * wrap_add), and the outputs with VQRDMULH (SRDHM exactly) and rdbpot4. */
+static int32_t softmax_row_max_mve(const int8_t *in, int32_t depth)
+{
+    int8_t max = -128;
+    int32_t c;
+    for (c = 0; c < depth; c += 16) {
+        const mve_pred16_t pr = vctp8q((uint32_t)(depth - c));
+        max = vmaxvq_p_s8(max, vldrbq_z_s8(in + c, pr), pr);
+    }
+    return max;
+}
+
+static uint32x4_t softmax_index4(const int8_t *in, int32_t max, mve_pred16_t pr)
+{
+    return vreinterpretq_u32_s32(vsubq_s32(vdupq_n_s32(max), vldrbq_z_s32(in, pr)));
+}
+
+static int32_t softmax_sum_mve(const rppg_q8_softmax *p, const int8_t *in, int32_t max)
+{
+    int32_t sum = 0, c;
+    for (c = 0; c < p->depth; c += 4) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(p->depth - c));
+        const int32x4_t e = vldrwq_gather_shifted_offset_z_s32(p->exp_q0, softmax_index4(in + c, max, pr), pr);
+        sum = vaddvaq_p_s32(sum, rdbpot4(e, 12), pr);
+    }
+    return sum;
+}
+
+static void softmax_out_mve(const rppg_q8_softmax *p, const int8_t *in, int32_t max, int32_t scale,
+                            int exponent, int8_t *out)
+{
+    int32_t c;
+    for (c = 0; c < p->depth; c += 4) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(p->depth - c));
+        const int32x4_t e = vldrwq_gather_shifted_offset_z_s32(p->exp_q0, softmax_index4(in + c, max, pr), pr);
+        int32x4_t v = vsubq_n_s32(rdbpot4(vqrdmulhq_n_s32(e, scale), exponent), 128);
+        v = vminq_s32(vmaxq_s32(v, vdupq_n_s32(-128)), vdupq_n_s32(127));
+        vstrbq_p_s32(out + c, v, pr);
+    }
+}
+#endif
+
 void rppg_q8_softmax_run(const rppg_q8_softmax *p, const int8_t *in, int8_t *out)
 {
     int32_t r, c;
     for (r = 0; r < p->rows; r++, in += p->depth, out += p->depth) {
         int32_t max = -128, sum = 0, scale;
         int headroom, exponent;
+#ifdef RPPG_Q8_MVE
+        max = softmax_row_max_mve(in, p->depth);
+        sum = softmax_sum_mve(p, in, max);
+#else
         for (c = 0; c < p->depth; c++)
             max = in[c] > max ? in[c] : max;
         for (c = 0; c < p->depth; c++)
             if (in[c] - max >= p->diff_min) /* Q0 -> Q12.19 accumulator */
                 sum = wrap_add(sum, rppg_q8_rounding_divide_by_pot(p->exp_q0[max - in[c]], 12));
+#endif
         /* GetReciprocal(sum, 12): 1 / sum as a Q0 scale and a power of two */
         headroom = count_leading_zeros_u32((uint32_t)sum);
         scale = rppg_q8_fx_one_over_one_plus_x(
             (int32_t)(((uint32_t)sum << headroom) - (1u << 31)));
         exponent = (12 - headroom) + 31 - 8;
+#ifdef RPPG_Q8_MVE
+        if (exponent <= 31) {
+            softmax_out_mve(p, in, max, scale, exponent, out);
+            continue;
+        }
+#endif
         for (c = 0; c < p->depth; c++) {
             int32_t v = -128;
             if (in[c] - max >= p->diff_min) {

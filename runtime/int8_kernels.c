@@ -262,39 +262,6 @@ static int8_t requantize(const rppg_q8_conv *p, int oc, int32_t acc)
 #ifdef RPPG_Q8_MVE
 /* ---- Helium ------------------------------------------------------------------------------ */
 
-/* rppg_q8_mbqm, then + out_zp and the clamp, on four lanes sharing one (multiplier, shift).
- * Double rounding: VQRDMULH is gemmlowp's SaturatingRoundingDoublingHighMul exactly (both
- * round half up of 2ab / 2^32, saturating only INT32_MIN * INT32_MIN); subtracting 1 from
- * negative lanes before VRSHL's round-half-up turns it into RoundingDivideByPOT's half away
- * from zero (the x & -exponent trick leaves exponent 0 alone). Single rounding for shift in
- * [-31, -1]: floor(x*m / 2^31) (VQDMULH) then a rounding shift by -shift equals
- * (x*m + 2^(30-shift)) >> (31-shift), since floor(floor(a)/2^k) = floor(a/2^k). Other shifts
- * (rare: real multipliers >= 0.5 in single rounding, or beyond 2^30) go lane by lane
- * through the scalar code. */
-static int32x4_t requantize4(int32x4_t x, int32_t multiplier, int shift, rppg_q8_rounding rounding,
-                             int32_t out_zp, int32_t lo, int32_t hi)
-{
-    if (rounding == RPPG_Q8_ROUND_DOUBLE && shift >= -31 && shift <= 30) {
-        const int32_t right = shift > 0 ? 0 : -shift;
-        x = vshlq_r_s32(x, shift > 0 ? shift : 0);
-        x = vqrdmulhq_n_s32(x, multiplier);
-        x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, vdupq_n_s32(-right)), 31));
-        x = vrshlq_n_s32(x, -right);
-    } else if (rounding == RPPG_Q8_ROUND_SINGLE && shift >= -31 && shift <= -1) {
-        x = vqdmulhq_n_s32(x, multiplier);
-        x = vrshlq_n_s32(x, shift);
-    } else {
-        int32_t v[4];
-        int i;
-        vst1q_s32(v, x);
-        for (i = 0; i < 4; i++)
-            v[i] = rppg_q8_mbqm(v[i], multiplier, shift, rounding);
-        x = vld1q_s32(v);
-    }
-    x = vaddq_n_s32(x, out_zp);
-    return vminq_s32(vmaxq_s32(x, vdupq_n_s32(lo)), vdupq_n_s32(hi));
-}
-
 int32x4_t rppg_q8_requantize4_lanes(int32x4_t x, const int32_t *multiplier, const int32_t *shift,
                                     int n, rppg_q8_rounding rounding, int32_t out_zp, int32_t lo,
                                     int32_t hi)
@@ -302,7 +269,7 @@ int32x4_t rppg_q8_requantize4_lanes(int32x4_t x, const int32_t *multiplier, cons
     const mve_pred16_t live = vctp32q((uint32_t)n);
     const int32x4_t m = vldrwq_z_s32(multiplier, live), s = vldrwq_z_s32(shift, live);
     const int32_t smin = vminvq_p_s32(INT32_MAX, s, live), smax = vmaxvq_p_s32(INT32_MIN, s, live);
-    /* the same arithmetic as requantize4, with per-lane multipliers and shifts */
+    /* the same arithmetic as rppg_q8_requantize4, with per-lane multipliers and shifts */
     if (rounding == RPPG_Q8_ROUND_DOUBLE && smin >= -31 && smax <= 30) {
         const int32x4_t right = vmaxq_s32(vnegq_s32(s), vdupq_n_s32(0));
         x = vshlq_s32(x, vmaxq_s32(s, vdupq_n_s32(0)));
@@ -435,7 +402,7 @@ static void conv2d_mve(const rppg_q8_conv *p, const int8_t *in, int8_t *out)
             int32_t wsum;
             int32x4_t acc = dot4_mve(weights + oc * kernel_len, kernel_len, col, stride, &wsum);
             acc = vaddq_n_s32(acc, (bias ? bias[oc] : 0) - in_zp * wsum);
-            acc = requantize4(acc, mult[oc], (int)shift[oc], rounding, out_zp, lo, hi);
+            acc = rppg_q8_requantize4(acc, mult[oc], (int)shift[oc], rounding, out_zp, lo, hi);
             vstrbq_scatter_offset_p_s32(o + oc, offsets, acc, store);
         }
     }
@@ -565,7 +532,7 @@ static void mean_hw_mve(const rppg_q8_mean *p, const int8_t *in, int8_t *out)
         if (n == 0)
             acc = vdupq_n_s32(0);
         else
-            acc = requantize4(vsubq_s32(acc, vdupq_n_s32(p->in_zp * n)), p->multiplier, p->shift,
+            acc = rppg_q8_requantize4(vsubq_s32(acc, vdupq_n_s32(p->in_zp * n)), p->multiplier, p->shift,
                               p->rounding, p->out_zp, -128, 127);
         vstrbq_scatter_offset_p_s32(out + c, offsets, acc, pr);
     }

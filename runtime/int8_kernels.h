@@ -41,6 +41,45 @@ int32_t rppg_q8_rounding_divide_by_pot(int32_t x, int exponent);
 int32_t rppg_q8_mbqm(int32_t x, int32_t multiplier, int shift, rppg_q8_rounding rounding);
 
 #ifdef RPPG_Q8_MVE
+/* Helium builds: rppg_q8_mbqm on four lanes sharing one (multiplier, shift), same bits.
+ * Double rounding: VQRDMULH is gemmlowp's SaturatingRoundingDoublingHighMul exactly (both
+ * round half up of 2ab / 2^32, saturating only INT32_MIN * INT32_MIN); subtracting 1 from
+ * negative lanes before VRSHL's round-half-up turns it into RoundingDivideByPOT's half away
+ * from zero (the x & -exponent trick leaves exponent 0 alone). Single rounding for shift in
+ * [-31, -1]: floor(x*m / 2^31) (VQDMULH) then a rounding shift by -shift equals
+ * (x*m + 2^(30-shift)) >> (31-shift), since floor(floor(a)/2^k) = floor(a/2^k). Other shifts
+ * (rare: real multipliers >= 0.5 in single rounding, or beyond 2^30) go lane by lane
+ * through the scalar code. */
+static inline int32x4_t rppg_q8_mbqm4(int32x4_t x, int32_t multiplier, int shift,
+                                      rppg_q8_rounding rounding)
+{
+    if (rounding == RPPG_Q8_ROUND_DOUBLE && shift >= -31 && shift <= 30) {
+        const int32_t right = shift > 0 ? 0 : -shift;
+        x = vshlq_r_s32(x, shift > 0 ? shift : 0);
+        x = vqrdmulhq_n_s32(x, multiplier);
+        x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, vdupq_n_s32(-right)), 31));
+        return vrshlq_n_s32(x, -right);
+    } else if (rounding == RPPG_Q8_ROUND_SINGLE && shift >= -31 && shift <= -1) {
+        return vrshlq_n_s32(vqdmulhq_n_s32(x, multiplier), shift);
+    } else {
+        int32_t v[4];
+        int i;
+        vst1q_s32(v, x);
+        for (i = 0; i < 4; i++)
+            v[i] = rppg_q8_mbqm(v[i], multiplier, shift, rounding);
+        return vld1q_s32(v);
+    }
+}
+
+/* rppg_q8_mbqm4, + out_zp (wrapping, as rppg_q8_wrap_add), clamped to [lo, hi]. */
+static inline int32x4_t rppg_q8_requantize4(int32x4_t x, int32_t multiplier, int shift,
+                                            rppg_q8_rounding rounding, int32_t out_zp, int32_t lo,
+                                            int32_t hi)
+{
+    x = vaddq_n_s32(rppg_q8_mbqm4(x, multiplier, shift, rounding), out_zp);
+    return vminq_s32(vmaxq_s32(x, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+}
+
 /* Helium builds: rppg_q8_mbqm + out_zp, clamped to [lo, hi], on the first n (1..4) lanes of
  * x, lane i with multiplier[i] and shift[i] (per-channel kernels); the other lanes are 0. */
 int32x4_t rppg_q8_requantize4_lanes(int32x4_t x, const int32_t *multiplier, const int32_t *shift,

@@ -30,6 +30,17 @@ static void requant_row(const uint8_t *in, int64_t is, uint8_t *out, int64_t os,
 {
     const rppg_mv_requant *q = (const rppg_mv_requant *)ctx;
     (void)elem;
+#ifdef RPPG_Q8_MVE
+    if (is == 1 && os == 1) { /* Helium: four elements per vector, rppg_q8_requantize4 */
+        for (int32_t i = 0; i < n; i += 4) {
+            const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
+            const int32x4_t x = vsubq_n_s32(vldrbq_z_s32((const int8_t *)in + i, pr), q->in_zp);
+            vstrbq_p_s32((int8_t *)out + i,
+                         rppg_q8_requantize4(x, q->multiplier, q->shift, q->rounding, q->out_zp, -128, 127), pr);
+        }
+        return;
+    }
+#endif
     for (int32_t i = 0; i < n; i++) {
         int32_t x = (int32_t)(int8_t)in[i * is] - q->in_zp;
         int32_t v = rppg_q8_mbqm(x, q->multiplier, q->shift, q->rounding) + q->out_zp;
@@ -157,6 +168,40 @@ static int8_t round_20(int64_t v, rppg_q8_rounding rounding)
     return (int8_t)r;
 }
 
+#ifdef RPPG_Q8_MVE
+static int64_t abs64(int64_t v)
+{
+    return v < 0 ? -v : v;
+}
+
+/* The four weighted int8 values sum in int32 when the weights' magnitudes keep
+ * 128 * (|wy0| + |wy1|) * (|wx0| + |wx1|) below 2^31 (always, except far outside the
+ * ordinary 0..1024 weights: TFLite's clamped extrapolation). */
+static int bilinear_fits_i32(int64_t wy0, int64_t wy1, int64_t wx0, int64_t wx1)
+{
+    return (abs64(wy0) + abs64(wy1)) * (abs64(wx0) + abs64(wx1)) < ((int64_t)1 << 23);
+}
+
+/* Helium: four channels of one output pixel per vector; round_20's two roundings as a
+ * rounding shift (VRSHR: floor((v + 2^19) / 2^20)), after subtracting 1 from negative lanes
+ * for half away from zero. The int8 store keeps the low byte, as round_20's cast does. */
+static void bilinear_px_mve(const int8_t *a, const int8_t *b, const int8_t *c, const int8_t *d,
+                            int32_t w00, int32_t w10, int32_t w01, int32_t w11, int32_t depth,
+                            rppg_q8_rounding rounding, int8_t *out)
+{
+    for (int32_t ch = 0; ch < depth; ch += 4) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(depth - ch));
+        int32x4_t s = vmulq_n_s32(vldrbq_z_s32(a + ch, pr), w00);
+        s = vmlaq_n_s32(s, vldrbq_z_s32(b + ch, pr), w10);
+        s = vmlaq_n_s32(s, vldrbq_z_s32(c + ch, pr), w01);
+        s = vmlaq_n_s32(s, vldrbq_z_s32(d + ch, pr), w11);
+        if (rounding != RPPG_Q8_ROUND_SINGLE)
+            s = vaddq_s32(s, vshrq_n_s32(s, 31));
+        vstrbq_p_s32(out + ch, vrshrq_n_s32(s, 20), pr);
+    }
+}
+#endif
+
 void rppg_mv_resize_bilinear_s8(const rppg_mv_resize *p, const int8_t *in, int8_t *out)
 {
     const int32_t sh = scale_10(p->in_h, p->out_h, p->align_corners);
@@ -176,6 +221,14 @@ void rppg_mv_resize_bilinear_s8(const rppg_mv_resize *p, const int8_t *in, int8_
                 const int8_t *bq = img + (size_t)y1 * row + (size_t)x0 * (size_t)p->depth;
                 const int8_t *c = img + (size_t)y0 * row + (size_t)x1 * (size_t)p->depth;
                 const int8_t *d = img + (size_t)y1 * row + (size_t)x1 * (size_t)p->depth;
+#ifdef RPPG_Q8_MVE
+                if (bilinear_fits_i32(wy0, wy1, wx0, wx1)) {
+                    bilinear_px_mve(a, bq, c, d, (int32_t)(wy0 * wx0), (int32_t)(wy1 * wx0),
+                                    (int32_t)(wy0 * wx1), (int32_t)(wy1 * wx1), p->depth, p->rounding, out);
+                    out += p->depth;
+                    continue;
+                }
+#endif
                 for (int32_t ch = 0; ch < p->depth; ch++) {
                     int64_t s = a[ch] * wy0 * wx0 + bq[ch] * wy1 * wx0 + c[ch] * wy0 * wx1 +
                                 d[ch] * wy1 * wx1;

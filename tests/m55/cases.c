@@ -1,5 +1,6 @@
 #include "cases.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,12 +63,12 @@ static uint32_t rng_next(uint32_t *s)
     return *s = x;
 }
 
-static int rng_range(uint32_t *s, int lo, int hi) /* inclusive */
+int rq_rng_range(uint32_t *s, int lo, int hi) /* inclusive */
 {
     return lo + (int)(rng_next(s) % (uint32_t)(hi - lo + 1));
 }
 
-static uint32_t fnv1a(const void *data, size_t n)
+uint32_t rq_fnv1a(const void *data, size_t n)
 {
     const uint8_t *p = data;
     uint32_t h = 2166136261u;
@@ -84,9 +85,7 @@ static uint32_t float_bits(float f)
     return u;
 }
 
-static void emitf(const rq_case_io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#include <stdarg.h>
-static void emitf(const rq_case_io *io, const char *fmt, ...)
+void rq_emitf(const rq_case_io *io, const char *fmt, ...)
 {
     char line[200];
     va_list ap;
@@ -99,7 +98,7 @@ static void emitf(const rq_case_io *io, const char *fmt, ...)
 static void stack_report(const rq_case_io *io, const char *part, size_t used)
 {
     if (io->stack_end)
-        emitf(io, "stack %s %lu", part, (unsigned long)used);
+        rq_emitf(io, "stack %s %lu", part, (unsigned long)used);
 }
 
 /* A face-like synthetic frame: skin colour, shading, a pulse on green and blue that follows
@@ -112,9 +111,9 @@ static void make_frame(uint32_t *rng, int t, rppg_pixel_format fmt, size_t strid
         uint8_t *row = frame_buf + (size_t)y * stride;
         for (x = 0; x < FRAME_W; x++) {
             const int shade = (x * 7 + y * 3) % 23 - 11;
-            int r = 180 + shade + rng_range(rng, -3, 3);
-            int g = 120 + shade - pulse[t % WINDOW] + rng_range(rng, -3, 3);
-            int b = 90 + shade - pulse[t % WINDOW] / 2 + rng_range(rng, -3, 3);
+            int r = 180 + shade + rq_rng_range(rng, -3, 3);
+            int g = 120 + shade - pulse[t % WINDOW] + rq_rng_range(rng, -3, 3);
+            int b = 90 + shade - pulse[t % WINDOW] / 2 + rq_rng_range(rng, -3, 3);
             if (fmt == RPPG_PIX_RGB565) {
                 const unsigned v = ((unsigned)(r >> 3) << 11) | ((unsigned)(g >> 2) << 5) | (unsigned)(b >> 3);
                 row[2 * x] = (uint8_t)(v & 0xFF);
@@ -139,10 +138,10 @@ static int case_preprocess(const rq_case_io *io, rppg_pixel_format fmt, uint32_t
         int rc;
         make_frame(&seed, t, fmt, stride);
         /* mostly inside, sometimes cut by the frame edge, fractional ROI edges */
-        face.w = rng_range(&seed, 40, 150);
-        face.h = rng_range(&seed, 40, 120);
-        face.x = rng_range(&seed, -20, FRAME_W - 30);
-        face.y = rng_range(&seed, -20, FRAME_H - 50);
+        face.w = rq_rng_range(&seed, 40, 150);
+        face.h = rq_rng_range(&seed, 40, 120);
+        face.x = rq_rng_range(&seed, -20, FRAME_W - 30);
+        face.y = rq_rng_range(&seed, -20, FRAME_H - 50);
         if (io->stack_begin)
             io->stack_begin();
         rc = rppg_preprocess_frame(&frame, &face, window_buf[t]);
@@ -155,9 +154,9 @@ static int case_preprocess(const rq_case_io *io, rppg_pixel_format fmt, uint32_t
             rppg_box centre = {40, 20, 80, 80};
             rc = rppg_preprocess_frame(&frame, &centre, window_buf[t]) ? -2 : -1;
         }
-        emitf(io, "roi fmt=%d t=%d box=%d,%d,%d,%d rc=%d hash=%08lx px0=%08lx", (int)fmt, t,
+        rq_emitf(io, "roi fmt=%d t=%d box=%d,%d,%d,%d rc=%d hash=%08lx px0=%08lx", (int)fmt, t,
               face.x, face.y, face.w, face.h, rc,
-              (unsigned long)fnv1a(window_buf[t], sizeof window_buf[t]),
+              (unsigned long)rq_fnv1a(window_buf[t], sizeof window_buf[t]),
               (unsigned long)float_bits(window_buf[t][0]));
     }
     stack_report(io, "rppg_preprocess_frame", peak);
@@ -168,7 +167,7 @@ static void fill_random(uint32_t *rng, float *w, int n, int fan_in)
 {
     int i;
     for (i = 0; i < n; i++) /* integers / 2^k: exact on both sides */
-        w[i] = (float)rng_range(rng, -1000, 1000) / (float)(fan_in * 600);
+        w[i] = (float)rq_rng_range(rng, -1000, 1000) / (float)(fan_in * 600);
 }
 
 static float hr_of_features(const rq_case_io *io, const int8_t feats[24][64])
@@ -230,8 +229,8 @@ static int case_patches(const rq_case_io *io, const rppg_contract *c, float scal
                 peak = s > peak ? s : peak;
             }
             fails += rc != 0;
-            emitf(io, "patch repr=%d t=%d roi=%d hash=%08lx", (int)c->repr, t, r,
-                  (unsigned long)fnv1a(patch, sizeof patch));
+            rq_emitf(io, "patch repr=%d t=%d roi=%d hash=%08lx", (int)c->repr, t, r,
+                  (unsigned long)rq_fnv1a(patch, sizeof patch));
             if (with_features && io->features) {
                 int i;
                 char line[3 * 64 + 40];
@@ -247,7 +246,7 @@ static int case_patches(const rq_case_io *io, const rppg_contract *c, float scal
     if (with_features && io->features && io->n_features == TF_F) {
         /* one ulp of float32 allowed here: expf comes from each platform's libm */
         const float hr = hr_of_features(io, (const int8_t(*)[64])feats);
-        emitf(io, "hr repr=%d bits=%08lx bpm=%.4f", (int)c->repr, (unsigned long)float_bits(hr), (double)hr);
+        rq_emitf(io, "hr repr=%d bits=%08lx bpm=%.4f", (int)c->repr, (unsigned long)float_bits(hr), (double)hr);
     }
     /* out-of-range arguments are refused */
     fails += rppg_window_patch(c, frames, 0, 0, 0, scale, zp, patch) != -1;
@@ -259,40 +258,40 @@ static int case_patches(const rq_case_io *io, const rppg_contract *c, float scal
 static void random_conv(uint32_t *rng, rppg_q8_conv *p, rppg_q8_rounding rounding)
 {
     int i, same;
-    p->in_h = rng_range(rng, 3, 24);
-    p->in_w = rng_range(rng, 3, 24);
-    p->in_c = rng_range(rng, 1, 32);
-    p->out_c = rng_range(rng, 1, 32);
-    p->k_h = rng_range(rng, 1, 5);
-    p->k_w = rng_range(rng, 1, 5);
+    p->in_h = rq_rng_range(rng, 3, 24);
+    p->in_w = rq_rng_range(rng, 3, 24);
+    p->in_c = rq_rng_range(rng, 1, 32);
+    p->out_c = rq_rng_range(rng, 1, 32);
+    p->k_h = rq_rng_range(rng, 1, 5);
+    p->k_w = rq_rng_range(rng, 1, 5);
     if (p->k_h > p->in_h)
         p->k_h = p->in_h;
     if (p->k_w > p->in_w)
         p->k_w = p->in_w;
-    p->stride_h = rng_range(rng, 1, 2);
-    p->stride_w = rng_range(rng, 1, 2);
-    same = rng_range(rng, 0, 1);
+    p->stride_h = rq_rng_range(rng, 1, 2);
+    p->stride_w = rq_rng_range(rng, 1, 2);
+    same = rq_rng_range(rng, 0, 1);
     rppg_q8_out_size(p->in_h, p->k_h, p->stride_h, same, &p->out_h, &p->pad_top);
     rppg_q8_out_size(p->in_w, p->k_w, p->stride_w, same, &p->out_w, &p->pad_left);
-    p->in_zp = rng_range(rng, -128, 127);
-    p->out_zp = rng_range(rng, -128, 127);
-    p->act_min = rng_range(rng, 0, 1) ? (p->out_zp > -128 ? p->out_zp : -128) : -128;
+    p->in_zp = rq_rng_range(rng, -128, 127);
+    p->out_zp = rq_rng_range(rng, -128, 127);
+    p->act_min = rq_rng_range(rng, 0, 1) ? (p->out_zp > -128 ? p->out_zp : -128) : -128;
     p->act_max = 127;
     for (i = 0; i < p->out_c * p->k_h * p->k_w * p->in_c; i++)
-        conv_w[i] = (int8_t)rng_range(rng, -127, 127);
+        conv_w[i] = (int8_t)rq_rng_range(rng, -127, 127);
     for (i = 0; i < p->in_h * p->in_w * p->in_c; i++)
-        conv_in[i] = (int8_t)rng_range(rng, -128, 127);
+        conv_in[i] = (int8_t)rq_rng_range(rng, -128, 127);
     for (i = 0; i < p->out_c; i++) {
         /* effective scales between 2^-14 and 2^1 as PTQ produces (and beyond) */
-        const double real = (double)rng_range(rng, 1, 1 << 20) / (double)(1 << 20) /
-                            (double)(1 << rng_range(rng, 0, 14)) * 2.0;
+        const double real = (double)rq_rng_range(rng, 1, 1 << 20) / (double)(1 << 20) /
+                            (double)(1 << rq_rng_range(rng, 0, 14)) * 2.0;
         int shift;
         rppg_q8_quantize_multiplier(real, rounding, &conv_m[i], &shift);
         conv_s[i] = shift;
-        conv_b[i] = rng_range(rng, -40000, 40000);
+        conv_b[i] = rq_rng_range(rng, -40000, 40000);
     }
     p->weights = conv_w;
-    p->bias = rng_range(rng, 0, 3) ? conv_b : NULL;
+    p->bias = rq_rng_range(rng, 0, 3) ? conv_b : NULL;
     p->multiplier = conv_m;
     p->shift = conv_s;
     p->rounding = rounding;
@@ -303,12 +302,12 @@ static void random_channels(uint32_t *rng, int n, rppg_q8_rounding rounding)
 {
     int i;
     for (i = 0; i < n; i++) {
-        const double real = (double)rng_range(rng, 1, 1 << 20) / (double)(1 << 20) /
-                            (double)(1 << rng_range(rng, 0, 14)) * 2.0;
+        const double real = (double)rq_rng_range(rng, 1, 1 << 20) / (double)(1 << 20) /
+                            (double)(1 << rq_rng_range(rng, 0, 14)) * 2.0;
         int shift;
         rppg_q8_quantize_multiplier(real, rounding, &chan_m[i], &shift);
         chan_s[i] = shift;
-        chan_b[i] = rng_range(rng, -40000, 40000);
+        chan_b[i] = rq_rng_range(rng, -40000, 40000);
     }
 }
 
@@ -320,38 +319,38 @@ static void case_dw_fc(const rq_case_io *io, uint32_t *rng, int k, const rppg_q8
     rppg_q8_fc f;
     int i, same;
     d.in_h = c->out_h, d.in_w = c->out_w, d.in_c = c->out_c;
-    d.depth_mult = rng_range(rng, 0, 3) || d.in_c > 16 ? 1 : 2; /* output fits conv_out[1] */
-    d.k_h = rng_range(rng, 1, 3), d.k_w = rng_range(rng, 1, 3);
-    d.stride_h = rng_range(rng, 1, 2), d.stride_w = rng_range(rng, 1, 2);
-    d.dil_h = rng_range(rng, 1, 2), d.dil_w = rng_range(rng, 1, 2);
-    same = rng_range(rng, 0, 1);
+    d.depth_mult = rq_rng_range(rng, 0, 3) || d.in_c > 16 ? 1 : 2; /* output fits conv_out[1] */
+    d.k_h = rq_rng_range(rng, 1, 3), d.k_w = rq_rng_range(rng, 1, 3);
+    d.stride_h = rq_rng_range(rng, 1, 2), d.stride_w = rq_rng_range(rng, 1, 2);
+    d.dil_h = rq_rng_range(rng, 1, 2), d.dil_w = rq_rng_range(rng, 1, 2);
+    same = rq_rng_range(rng, 0, 1);
     rppg_q8_out_size(d.in_h, (d.k_h - 1) * d.dil_h + 1, d.stride_h, same, &d.out_h, &d.pad_top);
     rppg_q8_out_size(d.in_w, (d.k_w - 1) * d.dil_w + 1, d.stride_w, same, &d.out_w, &d.pad_left);
-    d.in_zp = c->out_zp, d.out_zp = rng_range(rng, -128, 127);
-    d.act_min = rng_range(rng, 0, 1) ? d.out_zp : -128, d.act_max = 127;
+    d.in_zp = c->out_zp, d.out_zp = rq_rng_range(rng, -128, 127);
+    d.act_min = rq_rng_range(rng, 0, 1) ? d.out_zp : -128, d.act_max = 127;
     d.rounding = c->rounding;
     random_channels(rng, d.in_c * d.depth_mult, d.rounding);
-    d.weights = conv_w, d.bias = rng_range(rng, 0, 3) ? chan_b : NULL;
+    d.weights = conv_w, d.bias = rq_rng_range(rng, 0, 3) ? chan_b : NULL;
     d.multiplier = chan_m, d.shift = chan_s;
     if (d.out_h > 0 && d.out_w > 0) {
         rppg_q8_depthwise_conv2d(&d, conv_out[0], conv_out[1]);
-        emitf(io, "dwconv k=%d mult=%d k=%dx%d s=%dx%d d=%dx%d hash=%08lx", k, d.depth_mult, d.k_h,
+        rq_emitf(io, "dwconv k=%d mult=%d k=%dx%d s=%dx%d d=%dx%d hash=%08lx", k, d.depth_mult, d.k_h,
               d.k_w, d.stride_h, d.stride_w, d.dil_h, d.dil_w,
-              (unsigned long)fnv1a(conv_out[1], (size_t)d.out_h * d.out_w * d.in_c * d.depth_mult));
+              (unsigned long)rq_fnv1a(conv_out[1], (size_t)d.out_h * d.out_w * d.in_c * d.depth_mult));
     }
-    f.batches = rng_range(rng, 1, 3), f.depth = rng_range(rng, 1, 300), f.units = rng_range(rng, 1, 40);
-    f.in_zp = rng_range(rng, -128, 127), f.out_zp = rng_range(rng, -128, 127);
-    f.act_min = -128, f.act_max = rng_range(rng, 0, 1) ? 127 : 100;
+    f.batches = rq_rng_range(rng, 1, 3), f.depth = rq_rng_range(rng, 1, 300), f.units = rq_rng_range(rng, 1, 40);
+    f.in_zp = rq_rng_range(rng, -128, 127), f.out_zp = rq_rng_range(rng, -128, 127);
+    f.act_min = -128, f.act_max = rq_rng_range(rng, 0, 1) ? 127 : 100;
     f.rounding = c->rounding;
     random_channels(rng, f.units, f.rounding);
-    if (rng_range(rng, 0, 2) == 0) /* per-tensor: one (multiplier, shift) repeated */
+    if (rq_rng_range(rng, 0, 2) == 0) /* per-tensor: one (multiplier, shift) repeated */
         for (i = 1; i < f.units; i++)
             chan_m[i] = chan_m[0], chan_s[i] = chan_s[0];
-    f.weights = conv_w, f.bias = rng_range(rng, 0, 3) ? chan_b : NULL;
+    f.weights = conv_w, f.bias = rq_rng_range(rng, 0, 3) ? chan_b : NULL;
     f.multiplier = chan_m, f.shift = chan_s;
     rppg_q8_fully_connected(&f, conv_in, conv_out[1]);
-    emitf(io, "fc k=%d %dx%d->%d hash=%08lx", k, f.batches, f.depth, f.units,
-          (unsigned long)fnv1a(conv_out[1], (size_t)f.batches * f.units));
+    rq_emitf(io, "fc k=%d %dx%d->%d hash=%08lx", k, f.batches, f.depth, f.units,
+          (unsigned long)rq_fnv1a(conv_out[1], (size_t)f.batches * f.units));
 }
 
 static int case_kernels(const rq_case_io *io, uint32_t seed)
@@ -376,10 +375,10 @@ static int case_kernels(const rq_case_io *io, uint32_t seed)
         }
         rppg_q8_conv2d_naive(&p, conv_in, conv_out[1]);
         fails += memcmp(conv_out[0], conv_out[1], n_out) != 0;
-        emitf(io, "conv k=%d shape=%dx%dx%d->%dx%dx%d k=%dx%d s=%dx%d zp=%ld,%ld hash=%08lx", k,
+        rq_emitf(io, "conv k=%d shape=%dx%dx%d->%dx%dx%d k=%dx%d s=%dx%d zp=%ld,%ld hash=%08lx", k,
               p.in_h, p.in_w, p.in_c, p.out_h, p.out_w, p.out_c, p.k_h, p.k_w, p.stride_h,
               p.stride_w, (long)p.in_zp, (long)p.out_zp,
-              (unsigned long)fnv1a(conv_out[0], n_out));
+              (unsigned long)rq_fnv1a(conv_out[0], n_out));
 
         pool.in_h = p.out_h;
         pool.in_w = p.out_w;
@@ -392,23 +391,23 @@ static int case_kernels(const rq_case_io *io, uint32_t seed)
         pool.act_max = 127 - k;
         if (pool.out_h > 0 && pool.out_w > 0) {
             rppg_q8_max_pool(&pool, conv_out[0], conv_out[1]);
-            emitf(io, "maxpool k=%d hash=%08lx", k,
-                  (unsigned long)fnv1a(conv_out[1], (size_t)pool.out_h * pool.out_w * pool.c));
+            rq_emitf(io, "maxpool k=%d hash=%08lx", k,
+                  (unsigned long)rq_fnv1a(conv_out[1], (size_t)pool.out_h * pool.out_w * pool.c));
             rppg_q8_avg_pool(&pool, conv_out[0], conv_out[1]);
-            emitf(io, "avgpool k=%d hash=%08lx", k,
-                  (unsigned long)fnv1a(conv_out[1], (size_t)pool.out_h * pool.out_w * pool.c));
+            rq_emitf(io, "avgpool k=%d hash=%08lx", k,
+                  (unsigned long)rq_fnv1a(conv_out[1], (size_t)pool.out_h * pool.out_w * pool.c));
         }
         mean.h = p.out_h;
         mean.w = p.out_w;
         mean.c = p.out_c;
         mean.in_zp = p.out_zp;
-        mean.out_zp = rng_range(&seed, -128, 127);
+        mean.out_zp = rq_rng_range(&seed, -128, 127);
         mean.rounding = p.rounding;
-        rppg_q8_quantize_multiplier((double)rng_range(&seed, 1, 1000) / 250.0, p.rounding, &m, &shift);
+        rppg_q8_quantize_multiplier((double)rq_rng_range(&seed, 1, 1000) / 250.0, p.rounding, &m, &shift);
         rppg_q8_mean_multiplier(m, shift, mean.h * mean.w, &mean.multiplier, &mean.shift);
         rppg_q8_mean_hw(&mean, conv_out[0], conv_out[1]);
-        emitf(io, "mean k=%d m=%ld s=%d hash=%08lx", k, (long)mean.multiplier, mean.shift,
-              (unsigned long)fnv1a(conv_out[1], (size_t)mean.c));
+        rq_emitf(io, "mean k=%d m=%ld s=%d hash=%08lx", k, (long)mean.multiplier, mean.shift,
+              (unsigned long)rq_fnv1a(conv_out[1], (size_t)mean.c));
         case_dw_fc(io, &seed, k, &p);
     }
     stack_report(io, "rppg_q8_conv2d", peak);
@@ -424,11 +423,11 @@ static int case_smoother(const rq_case_io *io, uint32_t seed)
     if (rppg_smoother_init(&s, &cfg) != 0)
         return 1;
     for (i = 0; i < 60; i++) {
-        const int kind = rng_range(&seed, 0, 19);
-        float bpm = 72.0f + (float)rng_range(&seed, -400, 400) / 100.0f;
+        const int kind = rq_rng_range(&seed, 0, 19);
+        float bpm = 72.0f + (float)rq_rng_range(&seed, -400, 400) / 100.0f;
         rppg_hr hr;
         if (i >= 30 && i < 40)
-            bpm += (float)rng_range(&seed, -30, 30); /* a noisy stretch */
+            bpm += (float)rq_rng_range(&seed, -30, 30); /* a noisy stretch */
         if (kind == 0)
             bpm = 0.0f / 0.0f * (float)(i + 1); /* NaN without a NAN macro */
         else if (kind == 1)
@@ -442,7 +441,7 @@ static int case_smoother(const rq_case_io *io, uint32_t seed)
             size_t st = io->stack_end();
             peak = st > peak ? st : peak;
         }
-        emitf(io, "smooth i=%d bpm=%08lx spread=%08lx count=%d confident=%d", i,
+        rq_emitf(io, "smooth i=%d bpm=%08lx spread=%08lx count=%d confident=%d", i,
               (unsigned long)float_bits(hr.bpm), (unsigned long)float_bits(hr.spread), hr.count,
               hr.confident);
     }
@@ -520,10 +519,10 @@ static int case_temporal_shapes(const rq_case_io *io, uint32_t seed)
         }
         hr = temporal_fusion_run(&n, tfx_features, tfx_work);
         if (hr != hr) {
-            emitf(io, "tf shape=%d nan", i);
-            emitf(io, "mcu tf shape=%d nan bits=%08lx", i, (unsigned long)float_bits(hr));
+            rq_emitf(io, "tf shape=%d nan", i);
+            rq_emitf(io, "mcu tf shape=%d nan bits=%08lx", i, (unsigned long)float_bits(hr));
         } else {
-            emitf(io, "tf shape=%d bits=%08lx bpm=%.4f", i, (unsigned long)float_bits(hr), (double)hr);
+            rq_emitf(io, "tf shape=%d bits=%08lx bpm=%.4f", i, (unsigned long)float_bits(hr), (double)hr);
         }
     }
     return 0;
@@ -538,7 +537,7 @@ static void case_random_patches(const rq_case_io *io, uint32_t seed)
         char line[3 * 64 + 40];
         int n = snprintf(line, 40, "features random=%d", k);
         for (i = 0; i < RPPG_PATCH_BYTES; i++)
-            patch[i] = (int8_t)rng_range(&seed, -128 + 16 * k, 127 - 8 * k);
+            patch[i] = (int8_t)rq_rng_range(&seed, -128 + 16 * k, 127 - 8 * k);
         io->features(patch, feat);
         for (i = 0; i < io->n_features && n < (int)sizeof line - 4; i++)
             n += snprintf(line + n, sizeof line - (size_t)n, " %02x", (unsigned)(uint8_t)feat[i]);
@@ -553,7 +552,7 @@ static int case_synth_window(const rq_case_io *io)
     for (t = 0; t < WINDOW; t++)
         for (i = 0; i < RPPG_FRAME_FLOATS; i++)
             window_buf[t][i] = (float)rq_synth_window_bytes[t * RPPG_FRAME_FLOATS + i] / 255.0f;
-    emitf(io, "synth window label=%.3f", (double)rq_synth_window_label);
+    rq_emitf(io, "synth window label=%.3f", (double)rq_synth_window_label);
     return case_patches(io, io->contract, io->in_scale, io->in_zp, 1);
 }
 
@@ -569,8 +568,8 @@ static int case_synth_frames(const rq_case_io *io)
         const rppg_box face = {b[0], b[1], b[2], b[3]};
         const int rc = rppg_preprocess_frame(&frame, &face, window_buf[t]);
         fails += rc != 0;
-        emitf(io, "synth frame t=%d box=%d,%d,%d,%d rc=%d hash=%08lx px0=%08lx", t, face.x, face.y,
-              face.w, face.h, rc, (unsigned long)fnv1a(window_buf[t], sizeof window_buf[t]),
+        rq_emitf(io, "synth frame t=%d box=%d,%d,%d,%d rc=%d hash=%08lx px0=%08lx", t, face.x, face.y,
+              face.w, face.h, rc, (unsigned long)rq_fnv1a(window_buf[t], sizeof window_buf[t]),
               (unsigned long)float_bits(window_buf[t][0]));
     }
     if (io->features)
@@ -592,7 +591,7 @@ static int case_resample(const rq_case_io *io, uint32_t seed)
     int r, fails = 0;
     for (r = 0; r < 4; r++) {
         const int fps = rates[r];
-        const int64_t t0 = 1000000 + rng_range(&seed, 0, 999999);
+        const int64_t t0 = 1000000 + rq_rng_range(&seed, 0, 999999);
         rppg_resampler rs;
         int64_t t = t0, j = 0;
         int i, k, n;
@@ -600,7 +599,7 @@ static int case_resample(const rq_case_io *io, uint32_t seed)
         for (i = 0; i < 2 * fps; i++) {
             t = t0 + ((int64_t)i * 1000000 + fps / 2) / fps;
             if (i > 0 && fps != 30)
-                t += rng_range(&seed, -2000, 2000);
+                t += rq_rng_range(&seed, -2000, 2000);
             if (io->stack_begin)
                 io->stack_begin();
             n = rppg_resampler_push(&rs, t, window_buf[i % WINDOW], out, 2);
@@ -610,9 +609,9 @@ static int case_resample(const rq_case_io *io, uint32_t seed)
             }
             fails += n < 0;
             for (k = 0; k < n; k++, j++) {
-                emitf(io, "resample fps=%d frame=%d sample=%ld t=%ld hash=%08lx px0=%08lx", fps, i,
+                rq_emitf(io, "resample fps=%d frame=%d sample=%ld t=%ld hash=%08lx px0=%08lx", fps, i,
                       (long)j, (long)(rppg_resampler_sample_time(&rs, j) - t0),
-                      (unsigned long)fnv1a(out[k], sizeof rs_out[0]),
+                      (unsigned long)rq_fnv1a(out[k], sizeof rs_out[0]),
                       (unsigned long)float_bits(out[k][0]));
                 if (fps == 30) /* exactly camera frame 4j */
                     fails += i != 4 * (int)j || memcmp(out[k], window_buf[i % WINDOW], sizeof rs_out[0]) != 0;
@@ -621,7 +620,7 @@ static int case_resample(const rq_case_io *io, uint32_t seed)
         /* the same time again, a stall of 0.3 s: refused with their codes */
         n = rppg_resampler_push(&rs, t, window_buf[0], out, 2);
         k = rppg_resampler_push(&rs, t + 300000, window_buf[0], out, 2);
-        emitf(io, "resample fps=%d samples=%ld repeat=%d stall=%d", fps, (long)j, n, k);
+        rq_emitf(io, "resample fps=%d samples=%ld repeat=%d stall=%d", fps, (long)j, n, k);
         fails += n != RPPG_RESAMPLE_BACKWARDS || k != RPPG_RESAMPLE_GAP;
     }
     stack_report(io, "rppg_resampler_push", peak);
@@ -659,7 +658,7 @@ static int case_quality(const rq_case_io *io, const rppg_contract *c)
         }
         fails += rc != 0;
         hr = rppg_smoother_push_window(&s, 70.0f + (float)k, &q);
-        emitf(io, "quality gain=%d clip=%08lx step=%08lx why=%d count=%d", k,
+        rq_emitf(io, "quality gain=%d clip=%08lx step=%08lx why=%d count=%d", k,
               (unsigned long)float_bits(q.clip_share), (unsigned long)float_bits(q.brightness_step),
               hr.why, hr.count);
     }
@@ -686,8 +685,9 @@ int rq_run_cases(const rq_case_io *io)
     fails += case_resample(io, 0x7e5a3b1u);
     fails += case_quality(io, &ratio);
     fails += case_kernels(io, 0x5eed5eedu);
+    fails += rq_run_op_cases(io, 0x0b5e55edu);
     fails += case_smoother(io, 0xfeedbeefu);
     fails += case_temporal_shapes(io, 0x7e3a9a11u);
-    emitf(io, "consistency failures=%d", fails);
+    rq_emitf(io, "consistency failures=%d", fails);
     return fails;
 }

@@ -30,4 +30,15 @@ typedef struct rq_case_io {
 /* Runs every case; returns the number of internal consistency failures (0 = ok). */
 int rq_run_cases(const rq_case_io *io);
 
+/* cases_ops.c: random instances of every int8 operator kernel of the MCU graph path beyond
+ * the convolutions (depthwise with any multiplier, the broadcasting binary operators, table
+ * lookups, reductions, TRANSPOSE_CONV, RESIZE, SOFTMAX, requantizing copies), one hash line
+ * each. Returns the number of internal consistency failures. */
+int rq_run_op_cases(const rq_case_io *io, uint32_t seed);
+
+/* helpers shared by the case files: xorshift32 in [lo, hi], FNV-1a of bytes, one line */
+int rq_rng_range(uint32_t *s, int lo, int hi);
+uint32_t rq_fnv1a(const void *data, size_t n);
+void rq_emitf(const rq_case_io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -74,7 +74,7 @@ expected_kernels() { [ "$1" = helium ] && echo helium || echo portable; }
 # 1. the images
 for pv in $M55_PATHS; do
     pn=$(path_name "$pv")
-    if $M55_CC $M55_CFLAGS $(path_flags "$pv") -DRQ_M55 runtime/*.c tests/m55/cases.c tests/m55/m55_main.c tests/m55/startup.c "$SYNTH" \
+    if $M55_CC $M55_CFLAGS $(path_flags "$pv") -DRQ_M55 runtime/*.c tests/m55/cases.c tests/m55/cases_ops.c tests/m55/m55_main.c tests/m55/startup.c "$SYNTH" \
             $M55_LDFLAGS -lm -o "$work/m55_cases_$pn.elf" 2>"$work/m55_cc.log"; then
         pass "m55: runtime builds for cortex-m55 with -Werror ($pn kernels)"
     else
@@ -84,7 +84,7 @@ for pv in $M55_PATHS; do
 done
 
 # 2. the host twin
-if ! cc -std=c11 -O1 -Wall -Wextra -Werror -Isrc -Iruntime -Itests/m55 tests/m55/cases.c tests/m55/host_main.c "$SYNTH" \
+if ! cc -std=c11 -O1 -Wall -Wextra -Werror -Isrc -Iruntime -Itests/m55 tests/m55/cases.c tests/m55/cases_ops.c tests/m55/host_main.c "$SYNTH" \
         "$HOST_LIB" $HOST_LIBS -o "$work/host_cases" 2>"$work/host_cc.log"; then
     fail "m55: host build: $(head -c 600 "$work/host_cc.log")"
     exit 1
@@ -105,7 +105,7 @@ for pv in $M55_PATHS; do
         fail "m55 ($pn): qemu exit $st, host exit $hst, $(grep '^kernels' "$work/m55_$pn.out"): $(tail -n 3 "$work/m55_$pn.out") $(head -c 300 "$work/qemu.err")"
     fi
     if [ "$n" -gt 100 ] && verdict=$(same_results "$work/host.out" "$work/m55_$pn.out"); then
-        pass "m55: $n result lines identical to the host build ($pn kernels: ROIs, camera streams at 15-60 fps resampled to 7.5 Hz, patches, convolutions, pools, MEANs, signal quality, smoother; Temporal Fusion of 7 shapes: $verdict)"
+        pass "m55: $n result lines identical to the host build ($pn kernels: ROIs, camera streams at 15-60 fps resampled to 7.5 Hz, patches, convolutions, pools, MEANs, depthwise (multipliers 1-4, dilation), ADD/SUB/MUL/MAXIMUM/MINIMUM/PRELU with broadcasts, tables, SUM/REDUCE_MAX, TRANSPOSE_CONV, RESIZE, SOFTMAX, requantizing copies, signal quality, smoother; Temporal Fusion of 7 shapes: $verdict)"
     else
         fail "m55: results differ from host ($pn kernels): ${verdict:-}"
     fi
@@ -126,7 +126,7 @@ model_case() { # name model.tflite rounding
     if ! "$RPPGQ_BIN" export-c --spatial "$model" --out "$d/export" --rounding "$rounding" >"$d/export.log" 2>&1; then
         fail "m55 $name: export-c --spatial: $(head -c 300 "$d/export.log")"; return
     fi
-    if ! cc -std=c11 -O1 -Wall -Wextra -Werror -DRQ_M55_MODEL -Isrc -Iruntime -Itests/m55 tests/m55/cases.c \
+    if ! cc -std=c11 -O1 -Wall -Wextra -Werror -DRQ_M55_MODEL -Isrc -Iruntime -Itests/m55 tests/m55/cases.c tests/m55/cases_ops.c \
             tests/m55/host_main.c "$SYNTH" "$HOST_LIB" $HOST_LIBS -o "$d/host_cases" 2>"$d/host_cc.log"; then
         fail "m55 $name: host build: $(head -c 600 "$d/host_cc.log")"; return
     fi
@@ -140,7 +140,7 @@ model_case() { # name model.tflite rounding
     for pv in $M55_PATHS; do
         pn=$(path_name "$pv")
         if ! $M55_CC $M55_CFLAGS $(path_flags "$pv") -DRQ_M55 -DRQ_M55_MODEL -I"$d/export" runtime/*.c "$d/export/spatial_cnn_int8.c" \
-                tests/m55/cases.c tests/m55/m55_main.c tests/m55/startup.c "$SYNTH" $M55_LDFLAGS -lm \
+                tests/m55/cases.c tests/m55/cases_ops.c tests/m55/m55_main.c tests/m55/startup.c "$SYNTH" $M55_LDFLAGS -lm \
                 -o "$d/image_$pn.elf" 2>"$d/m55_cc.log"; then
             fail "m55 $name: cross build with the exported model ($pn): $(head -c 600 "$d/m55_cc.log")"; continue
         fi
@@ -223,6 +223,41 @@ if [ -x "$RPPGQ_BIN" ]; then
     graph_case branches_double "$work/branches.tflite" double
     graph_case branches_single "$work/branches.tflite" single
 fi
+
+# 6. every test model of the repository on the MCU path (per-operator models, arithmetic and
+# data-movement families, seed CNN, branch model) plus models of the two-input operators,
+# both roundings, all linked into one image per kernel path: every output byte-identical to
+# the host int8 engine (tests/m55/gen_models.c writes the networks and the expected lines)
+models_case() {
+    local d=$work/models pv pn st nets
+    mkdir -p "$d"
+    if ! cc -std=c11 -O1 -Wall -Wextra -Werror -Isrc -Iruntime -Itests/m55 tests/m55/gen_models.c "$HOST_LIB" $HOST_LIBS \
+            -o "$d/gen_models" 2>"$d/gen_cc.log" || ! nets=$("$d/gen_models" "$d" 2>>"$d/gen_cc.log"); then
+        fail "m55 models: generation: $(head -c 600 "$d/gen_cc.log")"; return
+    fi
+    # the networks are data only: compiled once, linked into both images
+    if ! (cd "$d" && $M55_CC $M55_CFLAGS -I"$OLDPWD/runtime" -I"$OLDPWD/tests/m55" -DRQ_M55 -c net_*.c nets.c) 2>"$d/m55_cc.log"; then
+        fail "m55 models: cross build of the networks: $(head -c 600 "$d/m55_cc.log")"; return
+    fi
+    for pv in $M55_PATHS; do
+        pn=$(path_name "$pv")
+        if ! $M55_CC $M55_CFLAGS $(path_flags "$pv") -DRQ_M55 runtime/*.c tests/m55/models_main.c tests/m55/startup.c "$d"/*.o \
+                $M55_LDFLAGS -lm -o "$d/image_$pn.elf" 2>"$d/m55_cc.log"; then
+            fail "m55 models: cross build ($pn): $(head -c 600 "$d/m55_cc.log")"; continue
+        fi
+        timeout 300 qemu-system-arm -M mps3-an547 -nographic -semihosting-config enable=on,target=native \
+            -kernel "$d/image_$pn.elf" >"$d/m55_$pn.raw" 2>"$d/qemu.err"
+        st=$?
+        grep -v '^kernels ' "$d/m55_$pn.raw" >"$d/m55_$pn.out"
+        if [ $st -eq 0 ] && [ "$(wc -l <"$d/expected.txt")" -gt 500 ] && cmp -s "$d/expected.txt" "$d/m55_$pn.out" &&
+           grep -qx "kernels $(expected_kernels "$pn")" "$d/m55_$pn.raw"; then
+            pass "m55 models ($pn kernels): $nets, 3 inputs each: every output byte-identical to the host int8 engine"
+        else
+            fail "m55 models ($pn kernels): qemu exit $st; $(diff "$d/expected.txt" "$d/m55_$pn.out" | head -c 400)"
+        fi
+    done
+}
+models_case
 
 grep '^stack ' "$work/m55.out" | sed 's/^/  /'
 [ $fails -eq 0 ]
