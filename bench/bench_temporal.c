@@ -1,15 +1,20 @@
-/* Temporal Fusion inference: time per call of the C runtime (what temporal_fusion_infer
- * runs) and its instruction count under valgrind's callgrind, beside PyTorch's forward of
- * one window (batch 1, one thread) of the same checkpoint, measured in the same run.
+/* Temporal Fusion inference: time per call of the portable C runtime (what
+ * temporal_fusion_infer runs) and of the host's vector lanes (what validate runs, the same
+ * bits) at each SIMD level the CPU has, their instruction counts under valgrind's
+ * callgrind, beside PyTorch's forward of one window (batch 1, one thread) of the same
+ * checkpoint, all measured in the same run.
  *
- *   bench_temporal [CKPT]         default models/temporal_fusion.pth
- *   bench_temporal --calls N CKPT runs N calls and nothing else (what callgrind counts) */
+ *   bench_temporal [CKPT]                 default models/temporal_fusion.pth
+ *   bench_temporal --calls N [LEVEL] CKPT runs N calls and nothing else (what callgrind
+ *                                         counts): the portable runtime, or the lanes at
+ *                                         LEVEL (avx2, avx512) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "model/temporal_fusion_model.h"
+#include "model/temporal_host.h"
 
 static double now(void)
 {
@@ -30,23 +35,45 @@ static void fill_window(float *x, size_t n, unsigned seed)
 
 static volatile float sink;
 
-static void run_calls(const rq_temporal_model *m, float *x, float *work, long calls)
+/* h NULL: the portable runtime */
+static void run_calls(const rq_temporal_model *m, const rq_temporal_host *h, float *x, float *work,
+                      long calls)
 {
     for (long i = 0; i < calls; i++) {
         x[i % 64] += 1e-3f; /* a different window each call */
-        sink = temporal_fusion_run(&m->net, x, work);
+        sink = h ? rq_temporal_host_run(h, x, work) : temporal_fusion_run(&m->net, x, work);
     }
 }
 
-/* Instructions per call: callgrind counts only inside temporal_fusion_run. */
-static double callgrind_instructions(const char *self, const char *ckpt, long calls)
+/* Best of 5 rounds, microseconds per call. */
+static double us_per_call(const rq_temporal_model *m, const rq_temporal_host *h, float *x,
+                          float *work)
+{
+    const long calls = 20000;
+    run_calls(m, h, x, work, 2000); /* warm up */
+    double best = 1e9;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = now();
+        run_calls(m, h, x, work, calls);
+        double dt = (now() - t0) / (double)calls;
+        if (dt < best)
+            best = dt;
+    }
+    return best * 1e6;
+}
+
+/* Instructions per call: callgrind counts only inside the function that runs a window
+ * (valgrind has no AVX-512: its CPU reports none, so the lanes run AVX2 there). */
+static double callgrind_instructions(const char *self, const char *ckpt, const char *level,
+                                     long calls)
 {
     char cmd[8192];
     snprintf(cmd, sizeof cmd,
              "valgrind --tool=callgrind --callgrind-out-file=/dev/null "
-             "--toggle-collect=temporal_fusion_run '%s' --calls %ld '%s' 2>&1 | "
+             "--toggle-collect=%s '%s' --calls %ld %s '%s' 2>&1 | "
              "sed -n 's/.*Collected : *\\([0-9]*\\).*/\\1/p'",
-             self, calls, ckpt);
+             level ? "rq_temporal_host_run" : "temporal_fusion_run", self, calls,
+             level ? level : "", ckpt);
     FILE *p = popen(cmd, "r");
     if (!p)
         return -1;
@@ -95,11 +122,13 @@ static double torch_us_per_forward(const char *ckpt)
 int main(int argc, char **argv)
 {
     long calls_only = 0;
-    const char *ckpt = "models/temporal_fusion.pth";
+    const char *ckpt = "models/temporal_fusion.pth", *calls_level = NULL;
     int a = 1;
     if (a + 1 < argc && !strcmp(argv[a], "--calls")) {
         calls_only = atol(argv[a + 1]);
         a += 2;
+        if (a < argc && (!strcmp(argv[a], "avx2") || !strcmp(argv[a], "avx512")))
+            calls_level = argv[a++];
     }
     if (a < argc)
         ckpt = argv[a];
@@ -112,37 +141,56 @@ int main(int argc, char **argv)
     }
     const temporal_fusion_net *n = &m.net;
     size_t nin = (size_t)n->frames * n->rois * n->features;
+    rq_temporal_host *lanes[3] = {NULL, NULL, NULL}; /* by level; [0] unused */
+    size_t work_floats = (size_t)TEMPORAL_FUSION_WORK_FLOATS(n->conv1_out, n->frames, n->hidden);
+    for (int l = RQ_SIMD_AVX2; l <= RQ_SIMD_AVX512; l++) {
+        if (rq_temporal_host_new(n, (rq_simd)l, &lanes[l], &err)) {
+            fprintf(stderr, "bench_temporal: %s\n", err.msg);
+            return 1;
+        }
+        if (rq_temporal_host_work_floats(lanes[l]) > work_floats)
+            work_floats = rq_temporal_host_work_floats(lanes[l]);
+    }
     float *x = malloc(nin * sizeof(float));
-    float *work = malloc(sizeof(float) *
-                         (size_t)TEMPORAL_FUSION_WORK_FLOATS(n->conv1_out, n->frames, n->hidden));
+    float *work = malloc(sizeof(float) * work_floats);
     if (!x || !work)
         return 1;
     fill_window(x, nin, 1);
 
     if (calls_only) {
-        run_calls(&m, x, work, calls_only);
+        rq_simd cap = RQ_SIMD_OFF;
+        if (calls_level)
+            rq_simd_parse(calls_level, &cap);
+        run_calls(&m, calls_level ? lanes[cap] : NULL, x, work, calls_only);
     } else {
-        run_calls(&m, x, work, 2000); /* warm up */
-        double best = 1e9;
-        const long calls = 20000;
-        for (int rep = 0; rep < 5; rep++) {
-            double t0 = now();
-            run_calls(&m, x, work, calls);
-            double dt = (now() - t0) / (double)calls;
-            if (dt < best)
-                best = dt;
-        }
-        double c_us = best * 1e6;
-        double instr = callgrind_instructions(argv[0], ckpt, 200);
+        double c_us = us_per_call(&m, NULL, x, work);
+        double lane_us[3] = {0, 0, 0};
+        for (int l = RQ_SIMD_AVX2; l <= RQ_SIMD_AVX512; l++)
+            if (rq_temporal_host_level(lanes[l]) == (rq_simd)l)
+                lane_us[l] = us_per_call(&m, lanes[l], x, work);
+        double instr = callgrind_instructions(argv[0], ckpt, NULL, 200);
+        double lane_instr = lane_us[RQ_SIMD_AVX2] > 0
+                                ? callgrind_instructions(argv[0], ckpt, "avx2", 200) : -1;
         double torch_us = torch_us_per_forward(ckpt);
         printf("temporal fusion (%s: %zu params, T=%d R=%d F=%d, %d->%d->%d, hidden %d)\n", ckpt,
                m.num_params, n->frames, n->rois, n->features, n->rois * n->features, n->conv1_out,
                n->conv2_out, n->hidden);
-        printf("  C runtime (-O2, host):      %8.3f us/window (best of 5 x %ld calls)\n", c_us, calls);
+        printf("  C runtime (-O2, host):      %8.3f us/window (portable C; best of 5 x 20000 calls)\n",
+               c_us);
+        for (int l = RQ_SIMD_AVX2; l <= RQ_SIMD_AVX512; l++)
+            if (lane_us[l] > 0)
+                printf("  host lanes, %-6s:         %8.3f us/window (%.1fx the portable C, same bits)\n",
+                       rq_simd_name((rq_simd)l), lane_us[l], c_us / lane_us[l]);
+            else
+                printf("  host lanes, %-6s:         n/a (this CPU has no %s)\n",
+                       rq_simd_name((rq_simd)l), rq_simd_name((rq_simd)l));
         if (instr > 0)
             printf("  C runtime instructions:     %8.0f per window (callgrind)\n", instr);
         else
             printf("  C runtime instructions:     n/a (valgrind not installed)\n");
+        if (instr > 0 && lane_instr > 0)
+            printf("  host lanes (avx2) instr.:   %8.0f per window (callgrind; %.1fx fewer)\n",
+                   lane_instr, instr / lane_instr);
         if (torch_us > 0)
             printf("  PyTorch forward, 1 window:  %8.3f us (1 thread, no_grad)\n"
                    "  ratio PyTorch / C:          %8.1fx\n",
@@ -150,6 +198,8 @@ int main(int argc, char **argv)
         else
             printf("  PyTorch forward:            n/a (python3-torch not installed)\n");
     }
+    for (int l = RQ_SIMD_AVX2; l <= RQ_SIMD_AVX512; l++)
+        rq_temporal_host_free(lanes[l]);
     free(x);
     free(work);
     rq_temporal_free(&m);

@@ -282,22 +282,13 @@ static int conv_hidden_mve(const temporal_fusion_net *net, const float *features
 }
 #endif
 
-float temporal_fusion_run(const temporal_fusion_net *net, const float *features, float *work)
+float temporal_fusion_head(const temporal_fusion_net *net, const float *hidden_sums)
 {
-    const int T = net->frames, H = net->hidden, C1 = net->conv1_out;
-    float *h1 = work;         /* [C1][T] */
-    float *h2 = h1 + C1 * T;  /* conv2 channels [4][T] (the scalar code uses one) */
-    float *acc = h2 + 4 * T;  /* [H] hidden accumulators */
-
-#ifdef TF_MVE
-    if (conv_hidden_mve(net, features, h1, h2, acc) != 0)
-#endif
-        conv_hidden(net, features, h1, h2, acc);
-
+    const int H = net->hidden;
     /* PyTorch's addmm sums from zero and adds the bias last */
     float logit = 0.0f;
     for (int h = 0; h < H; h++) {
-        float hidden = relu(acc[h] + net->fc1_bias[h]);
+        float hidden = relu(hidden_sums[h] + net->fc1_bias[h]);
         float p = net->fc2_weight[h] * hidden;
         logit = logit + p;
     }
@@ -308,4 +299,19 @@ float temporal_fusion_run(const temporal_fusion_net *net, const float *features,
     float bpm = sig * 150.0f;
     bpm = bpm + 30.0f;
     return bpm;
+}
+
+float temporal_fusion_run(const temporal_fusion_net *net, const float *features, float *work)
+{
+    const int T = net->frames, C1 = net->conv1_out;
+    float *h1 = work;         /* [C1][T] */
+    float *h2 = h1 + C1 * T;  /* conv2 channels [4][T] (the scalar code uses one) */
+    float *acc = h2 + 4 * T;  /* [H] hidden accumulators */
+
+#ifdef TF_MVE
+    if (conv_hidden_mve(net, features, h1, h2, acc) != 0)
+#endif
+        conv_hidden(net, features, h1, h2, acc);
+
+    return temporal_fusion_head(net, acc);
 }

@@ -63,6 +63,12 @@ typedef struct temporal_fusion_net {
  * t*R + roi. work: TEMPORAL_FUSION_WORK_FLOATS(C1, T, H) floats, overwritten. */
 float temporal_fusion_run(const temporal_fusion_net *net, const float *features, float *work);
 
+/* The end of temporal_fusion_run: from the hidden layer's sums without their bias
+ * (hidden_sums[h] = sum over i of fc1_weight[h][i] * x[i] in i order, from zero) to BPM:
+ * bias, ReLU, the output layer and the sigmoid. For host code that computes the sums its
+ * own way (in the same order). */
+float temporal_fusion_head(const temporal_fusion_net *net, const float *hidden_sums);
+
 /* The same for the network of the exported weights file, with its work buffer on the stack. */
 float temporal_fusion_infer(const float *features);
 

@@ -30,9 +30,9 @@ rq_simd rq_simd_cpu_level(void)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-        __builtin_cpu_supports("avx2"))
+        __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         return RQ_SIMD_AVX512;
-    if (__builtin_cpu_supports("avx2"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         return RQ_SIMD_AVX2;
 #endif
     return RQ_SIMD_OFF;

@@ -14,8 +14,8 @@
 
 typedef enum rq_simd {
     RQ_SIMD_OFF = 0,
-    RQ_SIMD_AVX2 = 1,   /* AVX2 (and FMA where the CPU has it) */
-    RQ_SIMD_AVX512 = 2, /* AVX-512 F, BW, VL and DQ */
+    RQ_SIMD_AVX2 = 1,   /* AVX2 and FMA (every AVX2 CPU has both) */
+    RQ_SIMD_AVX512 = 2, /* AVX-512 F, BW, VL and DQ (and AVX2, FMA) */
 } rq_simd;
 
 /* The level to use: min(RPPGQ_SIMD's cap, the CPU's level). Read once per process (an

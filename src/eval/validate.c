@@ -12,6 +12,7 @@
 #include "common/progress.h"
 #include "io/dataset.h"
 #include "model/temporal_fusion_model.h"
+#include "model/temporal_host.h"
 #include "quant/calib.h"
 #include "quant/ptq.h"
 #include "quant/spatial_quantize.h"
@@ -21,7 +22,7 @@
 
 typedef struct ctx {
     const rq_spatial_cnn *sm;
-    const rq_temporal_model *tm;
+    const rq_temporal_host *th; /* the Temporal Fusion in vector lanes (the runtime's bits) */
     const rq_tfl_engine *eng;
     rq_dataset *ds;
     int T, R, H, W, C, F;
@@ -103,8 +104,8 @@ static void process_window(worker *wk, const float *raw, int64_t pos)
         size_t per = (size_t)c->T * (size_t)c->R * (size_t)c->F;
         memcpy(c->features + (size_t)pos * per, wk->feat_fp, per * sizeof(float));
     }
-    c->pred_fp[pos] = temporal_fusion_run(&c->tm->net, wk->feat_fp, wk->work);
-    c->pred_q[pos] = temporal_fusion_run(&c->tm->net, wk->feat_q, wk->work);
+    c->pred_fp[pos] = rq_temporal_host_run(c->th, wk->feat_fp, wk->work);
+    c->pred_q[pos] = rq_temporal_host_run(c->th, wk->feat_q, wk->work);
     for (int l = 0; l < c->n_layers; l++) {
         c->sig[pos * RQ_VALIDATE_LAYERS + l] = sig[l];
         c->noise[pos * RQ_VALIDATE_LAYERS + l] = noise[l];
@@ -168,7 +169,6 @@ static int worker_init(worker *wk, ctx *c, rq_error *err)
 {
     memset(wk, 0, sizeof *wk);
     wk->c = c;
-    const temporal_fusion_net *n = &c->tm->net;
     if (rq_spatial_ws_init(&wk->ws, c->sm, c->H, c->W, err) < 0)
         return -1;
     if (rq_dataset_open(c->data_path, &wk->ds, err) < 0)
@@ -181,8 +181,7 @@ static int worker_init(worker *wk, ctx *c, rq_error *err)
     wk->xin = malloc(c->wf * sizeof(float));
     wk->feat_fp = malloc((size_t)(c->T * c->R * c->F) * sizeof(float));
     wk->feat_q = malloc((size_t)(c->T * c->R * c->F) * sizeof(float));
-    wk->work = malloc((size_t)TEMPORAL_FUSION_WORK_FLOATS(n->conv1_out, n->frames, n->hidden) *
-                      sizeof(float));
+    wk->work = malloc(rq_temporal_host_work_floats(c->th) * sizeof(float));
     if (!wk->scr || !wk->raw || !wk->xin || !wk->feat_fp || !wk->feat_q || !wk->work)
         return rq_fail(err, "out of memory for a validation worker");
     return 0;
@@ -594,6 +593,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     memset(&c, 0, sizeof c);
     rq_spatial_cnn sm;
     rq_temporal_model tm;
+    rq_temporal_host *th = NULL;
     rq_tfl_model t;
     rq_tfl_engine *eng = NULL;
     rq_dataset ds;
@@ -619,6 +619,8 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     if (rq_temporal_load(o->temporal, ds.rois, &tm, err) < 0)
         goto out;
     have_tm = 1;
+    if (rq_temporal_host_new(&tm.net, rq_simd_level(), &th, err) < 0)
+        goto out;
     c.T = ds.frames, c.R = ds.rois, c.H = ds.height, c.W = ds.width, c.C = ds.channels;
     c.F = rq_spatial_out_features(&sm);
     if (tm.net.frames != c.T || tm.net.rois != c.R || tm.net.features != c.F) {
@@ -654,7 +656,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     /* the trivial predictors' source: the training labels, else the windows set aside */
     c.label_mean = sm.label_mean;
     c.spatial_path = o->spatial;
-    c.sm = &sm, c.tm = &tm, c.eng = eng, c.ds = &ds, c.eval = eval, c.data_path = o->data;
+    c.sm = &sm, c.th = th, c.eng = eng, c.ds = &ds, c.eval = eval, c.data_path = o->data;
     c.wf = (size_t)ds.window_floats;
     c.plane = c.wf / (size_t)c.T;
     c.patch = (size_t)c.H * (size_t)c.W * (size_t)c.C;
@@ -705,6 +707,7 @@ out:
     if (eng)
         rq_tfl_engine_free(eng);
     rq_tfl_model_free(&t);
+    rq_temporal_host_free(th);
     if (have_tm)
         rq_temporal_free(&tm);
     if (have_ds)
