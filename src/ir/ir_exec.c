@@ -1,6 +1,8 @@
 /* Float executor: one kernel per operator, ONNX semantics, either layout. */
 #include "ir/ir_exec.h"
 
+#include "ir/ir_conv_lanes.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,29 @@ static float apply_act(const rq_ir_node *n, float v)
     case RQ_IR_ACT_RELU6: return v < 0.0f ? 0.0f : v > 6.0f ? 6.0f : v;
     case RQ_IR_ACT_CLIP: return v < n->act_lo ? n->act_lo : v > n->act_hi ? n->act_hi : v;
     default: return v;
+    }
+}
+
+/* apply_act over a whole buffer, with the kind chosen once: loops without branches that the
+ * compiler vectorizes (each element still gets exactly apply_act's comparisons). */
+static void apply_act_all(const rq_ir_node *n, float *y, int64_t count)
+{
+    const float lo = n->act_lo, hi = n->act_hi;
+    switch (n->act) {
+    case RQ_IR_ACT_RELU:
+        for (int64_t i = 0; i < count; i++)
+            y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+        break;
+    case RQ_IR_ACT_RELU6:
+        for (int64_t i = 0; i < count; i++)
+            y[i] = y[i] < 0.0f ? 0.0f : y[i] > 6.0f ? 6.0f : y[i];
+        break;
+    case RQ_IR_ACT_CLIP:
+        for (int64_t i = 0; i < count; i++)
+            y[i] = y[i] < lo ? lo : y[i] > hi ? hi : y[i];
+        break;
+    default:
+        break;
     }
 }
 
@@ -95,8 +120,30 @@ static win2 win2_of(const rq_ir_window *w)
     return r;
 }
 
+/* The convolution and its fused activation in vector lanes (ir_conv_lanes.h: the same
+ * bits); 0, or -1 when it does not apply (then nothing was written). */
+static int conv_in_lanes(const rq_ir_node *n, const layout4 *X,
+                         const layout4 *Y, const win2 *w, int64_t groups, const int64_t wstr[4],
+                         const void *const *in, float *y, rq_simd level)
+{
+    if (groups != 1 || level == RQ_SIMD_OFF)
+        return -1;
+    rq_conv_lanes_args a = {
+        .n = X->n, .cin = X->c, .ih = X->h, .iw = X->w,
+        .xs_n = X->sn, .xs_c = X->sc, .xs_h = X->sh, .xs_w = X->sw,
+        .cout = Y->c, .oh = Y->h, .ow = Y->w,
+        .ys_n = Y->sn, .ys_c = Y->sc, .ys_h = Y->sh, .ys_w = Y->sw,
+        .kh = w->kh, .kw = w->kw, .sh = w->sh, .sw = w->sw, .dh = w->dh, .dw = w->dw,
+        .ph = w->ph, .pw = w->pw,
+        .w_o = wstr[0], .w_i = wstr[1], .w_kh = wstr[2], .w_kw = wstr[3],
+        .x = in[0], .w = in[1], .b = n->n_in > 2 ? in[2] : NULL, .y = y,
+        .act = n->act, .act_lo = n->act_lo, .act_hi = n->act_hi,
+    };
+    return rq_conv_lanes(&a, level);
+}
+
 static int eval_conv(const rq_ir_graph *g, const rq_ir_node *n, const void *const *in,
-                     void *const *out, rq_error *err)
+                     void *const *out, rq_simd level, rq_error *err)
 {
     rq_ir_window wg;
     if (rq_ir_window_of(g, n, &wg, err) < 0)
@@ -115,6 +162,9 @@ static int eval_conv(const rq_ir_graph *g, const rq_ir_node *n, const void *cons
         wi = 1, wkw = cin_g, wkh = w.kw * cin_g, wo = w.kh * w.kw * cin_g;
     else
         wkw = 1, wkh = w.kw, wi = w.kh * w.kw, wo = cin_g * w.kh * w.kw;
+    if (conv_in_lanes(n, &X, &Y, &w, groups, (const int64_t[4]){wo, wi, wkh, wkw}, in, y,
+                      level) == 0)
+        return 0;
     for (int64_t bn = 0; bn < X.n; bn++)
         for (int64_t oc = 0; oc < Y.c; oc++) {
             int64_t gi = oc / cout_g;
@@ -141,8 +191,52 @@ static int eval_conv(const rq_ir_graph *g, const rq_ir_node *n, const void *cons
     return 0;
 }
 
+/* eval_pool's loop with the channels innermost (contiguous in NHWC: loops the compiler
+ * vectorizes): every output still takes its taps in (kh, kw) order with the same
+ * comparisons or double sums, so the same bits. Max in float: comparing floats widened to
+ * double is comparing the floats, and the result is one of them. -1: out of memory. */
+static int pool_channels_inner(const layout4 *X, const layout4 *Y, const win2 *w, int is_max,
+                               int include_pad, const float *x, float *y)
+{
+    float *mx = malloc((size_t)X->c * sizeof(float));
+    double *sum = malloc((size_t)X->c * sizeof(double));
+    if (!mx || !sum) {
+        free(mx), free(sum);
+        return -1;
+    }
+    for (int64_t bn = 0; bn < X->n; bn++)
+        for (int64_t oh = 0; oh < Y->h; oh++)
+            for (int64_t ow = 0; ow < Y->w; ow++) {
+                int64_t count = 0, padded = 0;
+                for (int64_t c = 0; c < X->c; c++)
+                    mx[c] = -INFINITY, sum[c] = 0.0;
+                for (int64_t kh = 0; kh < w->kh; kh++)
+                    for (int64_t kw = 0; kw < w->kw; kw++) {
+                        int64_t ih = oh * w->sh - w->ph + kh * w->dh, iw = ow * w->sw - w->pw + kw * w->dw;
+                        if (ih < X->h + w->pe_h && iw < X->w + w->pe_w)
+                            padded++;
+                        if (ih < 0 || ih >= X->h || iw < 0 || iw >= X->w)
+                            continue;
+                        const float *xp = x + bn * X->sn + ih * X->sh + iw * X->sw;
+                        if (is_max)
+                            for (int64_t c = 0; c < X->c; c++)
+                                mx[c] = xp[c * X->sc] > mx[c] ? xp[c * X->sc] : mx[c];
+                        else
+                            for (int64_t c = 0; c < X->c; c++)
+                                sum[c] += (double)xp[c * X->sc];
+                        count++;
+                    }
+                float *yp = y + bn * Y->sn + oh * Y->sh + ow * Y->sw;
+                double div = (double)(include_pad ? padded : count ? count : 1);
+                for (int64_t c = 0; c < X->c; c++)
+                    yp[c * Y->sc] = is_max ? mx[c] : (float)(sum[c] / div);
+            }
+    free(mx), free(sum);
+    return 0;
+}
+
 static int eval_pool(const rq_ir_graph *g, const rq_ir_node *n, const void *const *in,
-                     void *const *out, rq_error *err)
+                     void *const *out, rq_simd level, rq_error *err)
 {
     rq_ir_window wg;
     if (rq_ir_window_of(g, n, &wg, err) < 0)
@@ -156,6 +250,10 @@ static int eval_pool(const rq_ir_graph *g, const rq_ir_node *n, const void *cons
     int include_pad = (int)rq_ir_attr_int(n, "count_include_pad", 0);
     const float *x = in[0];
     float *y = out[0];
+    if (level != RQ_SIMD_OFF && pool_channels_inner(&X, &Y, &w, is_max, include_pad, x, y) == 0) {
+        apply_act_all(n, y, numel(&ys));
+        return 0;
+    }
     for (int64_t bn = 0; bn < X.n; bn++)
         for (int64_t c = 0; c < X.c; c++)
             for (int64_t oh = 0; oh < Y.h; oh++)
@@ -732,6 +830,12 @@ static int eval_constant_of_shape(const rq_ir_graph *g, const rq_ir_node *n, voi
 int rq_ir_eval_node(const rq_ir_graph *g, const rq_ir_node *n, const void *const *in,
                     void *const *out, rq_error *err)
 {
+    return rq_ir_eval_node_at(g, n, in, out, rq_simd_level(), err);
+}
+
+int rq_ir_eval_node_at(const rq_ir_graph *g, const rq_ir_node *n, const void *const *in,
+                       void *const *out, rq_simd level, rq_error *err)
+{
     for (int k = 0; k < n->n_out; k++)
         if (n->out[k] >= 0 && g->tensors[n->out[k]].rank < 0)
             return rq_fail(err, "%s: node '%s' (%s): output shape unknown", g->source, n->name,
@@ -740,9 +844,9 @@ int rq_ir_eval_node(const rq_ir_graph *g, const rq_ir_node *n, const void *const
     int is_f32 = n->n_in && n->in[0] >= 0 && g->tensors[n->in[0]].dtype == RQ_IR_F32;
     switch (n->op) {
     case RQ_IR_OP_CONV:
-        return eval_conv(g, n, in, out, err);
+        return eval_conv(g, n, in, out, level, err);
     case RQ_IR_OP_MAX_POOL: case RQ_IR_OP_AVG_POOL:
-        return eval_pool(g, n, in, out, err);
+        return eval_pool(g, n, in, out, level, err);
     case RQ_IR_OP_GLOBAL_AVG_POOL:
         if (xs.rank != 4 && xs.rank != 3)
             return unsupported(g, n, err, "this rank");
@@ -815,6 +919,7 @@ int rq_ir_eval_node(const rq_ir_graph *g, const rq_ir_node *n, const void *const
 
 struct rq_ir_exec {
     const rq_ir_graph *g;
+    rq_simd level; /* the kernels' instruction set (same bits at every level) */
     void **buf; /* per tensor: owned buffer, or NULL for constants (read their data) */
 };
 
@@ -827,6 +932,7 @@ int rq_ir_exec_new(const rq_ir_graph *g, rq_ir_exec **out, rq_error *err)
         return rq_fail(err, "%s: out of memory", g->source);
     }
     e->g = g;
+    e->level = rq_simd_level();
     for (int t = 0; t < g->n_tensors; t++) {
         const rq_ir_tensor *x = &g->tensors[t];
         if (x->data)
@@ -861,6 +967,11 @@ void rq_ir_exec_free(rq_ir_exec *e)
     free(e);
 }
 
+void rq_ir_exec_set_simd(rq_ir_exec *e, rq_simd level)
+{
+    e->level = level;
+}
+
 float *rq_ir_exec_input(rq_ir_exec *e, int i)
 {
     return e->buf[e->g->inputs[i]];
@@ -884,7 +995,7 @@ int rq_ir_exec_run(rq_ir_exec *e, rq_error *err)
             in[k] = n->in[k] >= 0 ? rq_ir_exec_tensor(e, n->in[k]) : NULL;
         for (int k = 0; k < n->n_out; k++)
             out[k] = n->out[k] >= 0 ? e->buf[n->out[k]] : NULL;
-        if (rq_ir_eval_node(g, n, in, out, err) < 0)
+        if (rq_ir_eval_node_at(g, n, in, out, e->level, err) < 0)
             return -1;
     }
     return 0;

@@ -2,7 +2,8 @@
 # PyTorch at test time) runs its 16 held-out inputs through `rppgq infer MODEL.onnx`, as
 # read (NCHW, after constant folding, BatchNorm folding and activation fusion) and after
 # the NHWC conversion the int8 path uses; the outputs must agree with PyTorch's within
-# 1e-5 of the output's magnitude (max |ours - torch| / max |torch|).
+# 1e-5 of the output's magnitude (max |ours - torch| / max |torch|), and the scalar loops
+# (RPPGQ_SIMD=off) give the same bytes as the SIMD lanes.
 . tests/lib/common.sh
 . tests/lib/onnx_zoo.sh
 zoo_make || finish
@@ -15,6 +16,13 @@ for m in $ZOO_MODELS; do
             pass "$m $layout vs PyTorch: $r"
         else
             fail "$m $layout vs PyTorch: $r"
+        fi
+        # the scalar loops (the SIMD lanes' definition) give the same bytes
+        if RPPGQ_SIMD=off $RPPGQ infer "$ZOO/$m.onnx" "$ZOO/$m.in.bin" "$T/$m.$layout.off.bin" $flag 2>"$T/err" &&
+            cmp -s "$T/$m.$layout.bin" "$T/$m.$layout.off.bin"; then
+            pass "$m $layout: RPPGQ_SIMD=off gives the same bytes"
+        else
+            fail "$m $layout: RPPGQ_SIMD=off differs: $(head -c 300 "$T/err")"
         fi
     done
 done
