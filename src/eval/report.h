@@ -105,6 +105,7 @@ void rq_report_add_timing(rq_report *r, const char *step, double seconds);
 void rq_report_add_layer(rq_report *r, const char *name, double sqnr_db);
 
 int rq_report_write_json(const rq_report *r, const char *path, rq_error *err);
+/* predictions.csv (eval/predictions.h), smoothed_bpm from shown_int8. */
 int rq_report_write_predictions(const rq_report *r, const char *path, rq_error *err);
 /* Writes the four charts into dir (pred_vs_true.svg, bland_altman.svg, layer_sqnr.svg,
  * hr_over_time.svg). */

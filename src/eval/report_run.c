@@ -261,9 +261,6 @@ static int synth_data(run_ctx *c, rq_error *err)
     snprintf(c->rep->data_origin, sizeof c->rep->data_origin,
              "synthetic: %d subjects x %d windows, frame stride %d, seed %llu, %s", sc.subjects,
              sc.windows_per_subject, sc.frame_stride, (unsigned long long)sc.seed, how);
-    /* a subject's windows tile its recording: 8 frames each, frame_stride camera frames apart */
-    c->rep->window_step_s = RQ_SYNTH_FRAMES * sc.frame_stride / RQ_SYNTH_FPS;
-    c->rep->window_centre_s = 0.5 * (RQ_SYNTH_FRAMES - 1) * sc.frame_stride / RQ_SYNTH_FPS;
     return describe_data(c, err);
 }
 
@@ -324,6 +321,8 @@ static int take_predictions(run_ctx *c, const rq_validate_result *vr, rq_error *
     r->int8 = c->int8;
     r->subject = c->subject;
     r->window = c->window;
+    r->window_step_s = vr->window_step_s;
+    r->window_centre_s = vr->window_centre_s;
     c->shown_fp32 = dup_floats(vr->shown_fp32, n);
     c->shown_int8 = dup_floats(vr->shown_int8, n);
     if (!c->shown_fp32 || !c->shown_int8)

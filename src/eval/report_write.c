@@ -9,6 +9,7 @@
 #include "common/atomic_file.h"
 #include "eval/metrics.h"
 #include "eval/plot_report.h"
+#include "eval/predictions.h"
 
 void rq_report_add_timing(rq_report *r, const char *step, double seconds)
 {
@@ -179,26 +180,9 @@ int rq_report_write_json(const rq_report *r, const char *path, rq_error *err)
 
 int rq_report_write_predictions(const rq_report *r, const char *path, rq_error *err)
 {
-    rq_atomic_file f;
-    if (rq_atomic_open(&f, path, err))
-        return -1;
-    /* time_s: the window's centre in its subject's recording (windows follow each other, as
-     * rppgq synth writes them; empty when the timing is unknown); smoothed_bpm: the rate
-     * the device displays after this window (the MCU smoother over the INT8 estimates;
-     * empty when it withholds one) */
-    fprintf(f.fp, "subject,window,time_s,true_bpm,fp32_bpm,int8_bpm,smoothed_bpm\n");
-    int64_t k = 0; /* position in the subject's recording */
-    for (int64_t i = 0; i < r->n_windows; i++) {
-        k = i > 0 && r->subject && r->subject[i] != r->subject[i - 1] ? 0 : i > 0 ? k + 1 : 0;
-        char t[32] = "", sm[32] = "";
-        if (r->window_step_s > 0)
-            snprintf(t, sizeof t, "%.6g", (double)k * r->window_step_s + r->window_centre_s);
-        if (r->shown_int8 && isfinite(r->shown_int8[i]))
-            snprintf(sm, sizeof sm, "%.9g", (double)r->shown_int8[i]);
-        fprintf(f.fp, "%lld,%lld,%s,%.9g,%.9g,%.9g,%s\n", (long long)(r->subject ? r->subject[i] : -1),
-                (long long)(r->window ? r->window[i] : i), t, r->truth[i], r->fp32[i], r->int8[i], sm);
-    }
-    return rq_atomic_commit(&f, err);
+    rq_predictions p = {r->n_windows, r->subject, r->window, r->truth, r->fp32, r->int8,
+                        r->has_display ? r->shown_int8 : NULL, r->window_step_s, r->window_centre_s};
+    return rq_predictions_write(&p, path, err);
 }
 
 /* ---- charts ---- */

@@ -10,6 +10,7 @@
 
 #include "common/atomic_file.h"
 #include "common/progress.h"
+#include "eval/predictions.h"
 #include "io/dataset.h"
 #include "model/temporal_fusion_model.h"
 #include "model/temporal_host.h"
@@ -397,16 +398,11 @@ void rq_validate_result_free(rq_validate_result *r)
     r->windows = NULL, r->truth = r->pred_fp32 = r->pred_int8 = NULL, r->subject = NULL;
 }
 
-static int write_predictions(const char *path, const ctx *c, rq_error *err)
+static int write_predictions(const char *path, const rq_validate_result *r, rq_error *err)
 {
-    rq_atomic_file f;
-    if (rq_atomic_open(&f, path, err) < 0)
-        return -1;
-    fprintf(f.fp, "window,label,fp32,int8\n");
-    for (int64_t i = 0; i < c->n_eval; i++)
-        fprintf(f.fp, "%lld,%.9g,%.9g,%.9g\n", (long long)c->eval[i],
-                (double)c->ds->labels[c->eval[i]], c->pred_fp[i], c->pred_q[i]);
-    return rq_atomic_commit(&f, err);
+    rq_predictions p = {r->n_windows, r->subject, r->windows, r->truth, r->pred_fp32, r->pred_int8,
+                        r->shown_int8, r->window_step_s, r->window_centre_s};
+    return rq_predictions_write(&p, path, err);
 }
 
 /* The labels trivial predictors may learn from: those of the windows not evaluated (the
@@ -514,12 +510,12 @@ static int online_cores(void)
  * excludes exactly those, and refuses options that say otherwise, or a dataset other than
  * the one calibrated on (unless told it is independent of it). A model without a record
  * (written by an older rppgq or another tool): the selection is redrawn from the options. */
-static int choose_held_out(const rq_validate_opts *o, const char *desc, const rq_dataset *ds,
+static int choose_held_out(const rq_validate_opts *o, const rq_tfl_model *t, const rq_dataset *ds,
                            rq_calib_plan *plan, rq_validate_result *r, char warning[RQ_TIMING_WARNING_MAX],
                            rq_error *err)
 {
     rq_calib_record rec;
-    int found = rq_calib_record_parse(desc, o->tflite, &rec, err);
+    int found = rq_calib_record_from_model(t, o->tflite, &rec, err);
     if (found < 0)
         return -1;
     int rc = -1;
@@ -639,7 +635,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
         rq_tfl_prepare_opts(&t, &(rq_tfl_engine_opts){o->rounding, 1}, &eng, err) < 0)
         goto out;
     char calib_warning[RQ_TIMING_WARNING_MAX] = "";
-    if (choose_held_out(o, t.description, &ds, &plan, res, calib_warning, err) < 0)
+    if (choose_held_out(o, &t, &ds, &plan, res, calib_warning, err) < 0)
         goto out;
     if (!(eval = malloc((size_t)ds.n * sizeof(int64_t)))) {
         rq_fail(err, "out of memory listing evaluation windows");
@@ -692,7 +688,10 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     res->features = c.features;
     res->feature_floats = c.features ? per_window : 0;
     c.features = NULL;
-    if (o->predictions && write_predictions(o->predictions, &c, err) < 0)
+    /* the model's rate (the data's must be it); a subject's windows tile its recording */
+    res->window_step_s = c.T / rq_contract_sample_hz(&sm.contract);
+    res->window_centre_s = 0.5 * (c.T - 1) / rq_contract_sample_hz(&sm.contract);
+    if (o->predictions && write_predictions(o->predictions, res, err) < 0)
         goto out;
     rq_print_warning(warning); /* after the work: an error would have stayed one line */
     rq_print_warning(calib_warning);

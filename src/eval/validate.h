@@ -23,7 +23,7 @@
 typedef struct rq_validate_opts {
     const char *spatial, *temporal, *tflite, *data;
     const char *json;        /* NULL: no JSON report */
-    const char *predictions; /* NULL: no per-window CSV (index,label,fp32,int8) */
+    const char *predictions; /* NULL: no per-window CSV (eval/predictions.h) */
     /* Which windows calibration used: the model's calibration record says (quantize writes
      * it). Without one: rq_calib_select with these (quantize's defaults when not given).
      * Given and disagreeing with the record: refused. */
@@ -71,6 +71,9 @@ typedef struct rq_validate_result {
     int64_t *windows;
     float *truth, *pred_fp32, *pred_int8;
     int64_t *subject;        /* NULL when the dataset has no subjects */
+    /* seconds between a subject's consecutive windows (they tile its recording, as rppgq
+     * synth writes them) and from a window's first sample to its centre */
+    double window_step_s, window_centre_s;
     /* The displayed rate (eval/displayed.h, default smoother configuration): per window the
      * shown BPM (NaN when withheld) and the RPPG_HR_* flags, FP32 and INT8 paths, and each
      * window's signal quality (owned); the summary of both. */

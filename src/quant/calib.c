@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tflite/tfl_model.h"
+
 const double rq_calib_edges[RQ_CALIB_BINS + 1] = {40, 60, 80, 100, 120, 160};
 
 /* splitmix64: tiny, portable, same stream on every platform. */
@@ -459,16 +461,11 @@ static int parse_list(const char *v, size_t len, int64_t **out, int *n)
     return 0;
 }
 
-int rq_calib_record_parse(const char *desc, const char *what, rq_calib_record *r, rq_error *err)
+/* Parses the record's fields in [s, end) (s at the space before method=); `where` says where
+ * the record was found, for the error. */
+static int parse_record(const char *s, const char *end, const char *what, const char *where,
+                        rq_calib_record *r, rq_error *err)
 {
-    memset(r, 0, sizeof *r);
-    const char *s = desc ? strstr(desc, RECORD_TAG) : NULL;
-    if (!s)
-        return 0;
-    s += strlen(RECORD_TAG) - 1; /* keep the space: every field follows one */
-    const char *end = strchr(s, ';');
-    if (!end)
-        end = s + strlen(s);
     size_t l_m, l_s, l_d, l_w, l_sub;
     const char *m = field(s, end, "method", &l_m), *seed = field(s, end, "seed", &l_s),
                *data = field(s, end, "data", &l_d), *win = field(s, end, "windows", &l_w),
@@ -490,12 +487,44 @@ int rq_calib_record_parse(const char *desc, const char *what, rq_calib_record *r
         parse_list(win, l_w, &r->windows, &r->n_windows) || r->n_windows == 0 || !sub ||
         parse_list(sub, l_sub, &r->subjects, &r->n_subjects)) {
         rq_calib_record_free(r);
-        return rq_fail(err, "%s: its calibration record (in the description) is malformed", what);
+        return rq_fail(err, "%s: its calibration record (%s) is malformed", what, where);
     }
     snprintf(r->method, sizeof r->method, "%s", rq_calib_method_name(method));
     r->data_n = (int64_t)n_data;
     r->data_fingerprint = fp;
     return 1;
+}
+
+int rq_calib_record_parse(const char *desc, const char *what, rq_calib_record *r, rq_error *err)
+{
+    memset(r, 0, sizeof *r);
+    const char *s = desc ? strstr(desc, RECORD_TAG) : NULL;
+    if (!s)
+        return 0;
+    s += strlen(RECORD_TAG) - 1; /* keep the space: every field follows one */
+    const char *end = strchr(s, ';');
+    if (!end)
+        end = s + strlen(s);
+    return parse_record(s, end, what, "in the description", r, err);
+}
+
+int rq_calib_record_parse_metadata(const uint8_t *data, size_t len, const char *what, rq_calib_record *r,
+                                   rq_error *err)
+{
+    memset(r, 0, sizeof *r);
+    const char *tag = &RECORD_TAG[2], *s = (const char *)data; /* "calibration " */
+    size_t k = strlen(tag);
+    if (len < k || memcmp(s, tag, k))
+        return rq_fail(err, "%s: its calibration record (metadata %s) is malformed", what, RQ_CALIB_METADATA);
+    return parse_record(s + k - 1, s + len, what, "metadata " RQ_CALIB_METADATA, r, err);
+}
+
+int rq_calib_record_from_model(const rq_tfl_model *t, const char *what, rq_calib_record *r, rq_error *err)
+{
+    const rq_tfl_metadata *e = rq_tfl_find_metadata(t, RQ_CALIB_METADATA);
+    if (e)
+        return rq_calib_record_parse_metadata(e->data, e->len, what, r, err);
+    return rq_calib_record_parse(t->description, what, r, err);
 }
 
 static int has_subject(const int64_t *subjects, int64_t n, int64_t s)

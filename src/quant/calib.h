@@ -77,12 +77,16 @@ int rq_observer_needs_hist(rq_calib_method m);
 void rq_observer_range(const rq_observer *o, rq_calib_method m, double *lo, double *hi);
 
 /* ---- the calibration record ----------------------------------------------------------
- * quantize records in the .tflite's description which windows it calibrated on, so that
- * validate excludes exactly those (whatever options it is given) and knows whether it was
- * given the same dataset:
- *   "...; calibration method=minmax seed=1234 data=480:0123456789abcdef windows=3,17,...
+ * quantize records in the .tflite which windows it calibrated on, so that validate excludes
+ * exactly those (whatever options it is given) and knows whether it was given the same
+ * dataset. The record is the text
+ *   "calibration method=minmax seed=1234 data=480:0123456789abcdef windows=3,17,...
  *    subjects=2,9,..."        (subjects=none when the dataset names no subjects)
- * data= is the dataset's window count and a fingerprint of its labels and subjects. */
+ * in the buffer of the Model.metadata entry named RQ_CALIB_METADATA (what a TFLite metadata
+ * entry is for: runtimes ignore entries they do not know). data= is the dataset's window
+ * count and a fingerprint of its labels and subjects. Models of earlier rppgq versions
+ * carry it appended to the description ("...; calibration method=..."): still read. */
+#define RQ_CALIB_METADATA "rppgq_calibration"
 
 typedef struct rq_calib_record {
     char method[16];
@@ -100,9 +104,16 @@ uint64_t rq_calib_data_fingerprint(const float *labels, const int64_t *subjects,
 /* The " calibration ..." text (malloc'ed; NULL when out of memory). */
 char *rq_calib_record_format(const rq_calib_plan *plan, rq_calib_method m, uint64_t seed,
                              int64_t data_n, uint64_t fingerprint);
-/* Finds and parses the record in a model description: 1 found, 0 none there, -1 malformed
- * (the error names `what`, the model file). */
+/* Finds and parses the record in a model description (the earlier form): 1 found, 0 none
+ * there, -1 malformed (the error names `what`, the model file). */
 int rq_calib_record_parse(const char *desc, const char *what, rq_calib_record *r, rq_error *err);
+/* Parses the record from the bytes of the metadata entry: 1, or -1 malformed. */
+int rq_calib_record_parse_metadata(const uint8_t *data, size_t len, const char *what, rq_calib_record *r,
+                                   rq_error *err);
+/* The model's record: its RQ_CALIB_METADATA entry, else its description. 1 / 0 / -1. */
+struct rq_tfl_model;
+int rq_calib_record_from_model(const struct rq_tfl_model *t, const char *what, rq_calib_record *r,
+                               rq_error *err);
 void rq_calib_record_free(rq_calib_record *r);
 /* The plan the record describes, checked against the dataset it must belong to (indices in
  * range, subjects present; `what` names the dataset). */

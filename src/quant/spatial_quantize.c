@@ -66,22 +66,16 @@ static void print_ranges(FILE *log, const rq_ptq_ranges *r)
                 r->hi[a], (double)r->scale[a], (int)r->zero_point[a]);
 }
 
-/* Appends the calibration record (quant/calib.h) to the model's description: validate
- * reads it to exclude exactly these windows and subjects. */
+/* Puts the calibration record (quant/calib.h) into the model's metadata: validate reads it
+ * to exclude exactly these windows and subjects. */
 static int record_calibration(rq_tfl_model *t, const rq_calib_plan *plan, const rq_quantize_opts *o,
                               const rq_dataset *ds, rq_error *err)
 {
     uint64_t fp = rq_calib_data_fingerprint(ds->labels, ds->subjects, ds->n);
     char *rec = rq_calib_record_format(plan, o->method, o->seed, ds->n, fp);
-    const char *old = t->description ? t->description : "rppgq";
-    char *desc = rec ? malloc(strlen(old) + strlen(rec) + 3) : NULL;
-    int rc = desc ? 0 : rq_fail(err, "%s: out of memory", o->out);
-    if (desc) {
-        sprintf(desc, "%s; %s", old, rec);
-        rc = rq_tfl_set_description(t, desc, err);
-    }
+    int rc = rec ? rq_tfl_set_metadata(t, RQ_CALIB_METADATA, rec, strlen(rec), err)
+                 : rq_fail(err, "%s: out of memory", o->out);
     free(rec);
-    free(desc);
     return rc;
 }
 
@@ -143,8 +137,9 @@ int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_e
         char timing[120];
         rq_contract_timing_text(&m.contract, ds.frames, timing, sizeof timing);
         fprintf(o->log, "input contract: %s (%s)\n", strstr(desc, "representation="), timing);
-        fprintf(o->log, "calibration record (seed %llu, %d windows%s) in the model's description\n",
-                (unsigned long long)o->seed, plan.n, plan.subjects ? " and their subjects" : "");
+        fprintf(o->log, "calibration record (seed %llu, %d windows%s) in the model's metadata '%s'\n",
+                (unsigned long long)o->seed, plan.n, plan.subjects ? " and their subjects" : "",
+                RQ_CALIB_METADATA);
         fprintf(o->log, "wrote %s: %zu bytes (%.1f KB)\n", o->out, len, (double)len / 1024.0);
         if (len > RQ_TFLITE_SIZE_GOAL)
             fprintf(o->log, "warning: the model is larger than the %d KB goal\n",

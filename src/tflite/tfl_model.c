@@ -26,6 +26,8 @@ void rq_tfl_model_free(rq_tfl_model *m)
     free(m->ops);
     free(m->description);
     free(m->subgraph_name);
+    for (int i = 0; i < m->n_metadata; i++)
+        free(m->metadata[i].data);
     memset(m, 0, sizeof *m);
 }
 
@@ -314,6 +316,39 @@ int rq_tfl_set_description(rq_tfl_model *m, const char *description, rq_error *e
         return rq_fail(err, "description: out of memory");
     free(m->description);
     m->description = d;
+    return 0;
+}
+
+const rq_tfl_metadata *rq_tfl_find_metadata(const rq_tfl_model *m, const char *name)
+{
+    for (int i = 0; i < m->n_metadata; i++)
+        if (!strcmp(m->metadata[i].name, name))
+            return &m->metadata[i];
+    return NULL;
+}
+
+int rq_tfl_set_metadata(rq_tfl_model *m, const char *name, const void *data, size_t len,
+                        rq_error *err)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n >= sizeof m->metadata[0].name || !strcmp(name, RQ_TFL_RUNTIME_METADATA))
+        return rq_fail(err, "metadata '%.80s': not a name the model can carry", name);
+    rq_tfl_metadata *e = (rq_tfl_metadata *)rq_tfl_find_metadata(m, name);
+    if (!e && m->n_metadata >= RQ_TFL_MAX_METADATA)
+        return rq_fail(err, "metadata '%s': more than %d entries", name, RQ_TFL_MAX_METADATA);
+    uint8_t *d = malloc(len ? len : 1);
+    if (!d)
+        return rq_fail(err, "metadata '%s': out of memory", name);
+    if (len)
+        memcpy(d, data, len);
+    if (!e) {
+        e = &m->metadata[m->n_metadata++];
+        memcpy(e->name, name, n + 1);
+    } else {
+        free(e->data);
+    }
+    e->data = d;
+    e->len = len;
     return 0;
 }
 

@@ -182,6 +182,16 @@ typedef struct rq_tfl_op {
     char custom_code[48]; /* CUSTOM operators: their name as the file gives it */
 } rq_tfl_op;
 
+/* A Model.metadata entry: a name and the bytes of the buffer it points to (the writer adds
+ * min_runtime_version itself; the reader does not keep it). */
+#define RQ_TFL_MAX_METADATA 8
+#define RQ_TFL_RUNTIME_METADATA "min_runtime_version"
+typedef struct rq_tfl_metadata {
+    char name[64];
+    uint8_t *data; /* owned */
+    size_t len;
+} rq_tfl_metadata;
+
 typedef struct rq_tfl_model {
     rq_tfl_tensor *tensors;
     int n_tensors, cap_tensors;
@@ -192,6 +202,8 @@ typedef struct rq_tfl_model {
     int32_t outputs[RQ_TFL_MAX_GRAPH_IO];
     char *description;   /* Model.description; NULL writes "rppgq" */
     char *subgraph_name; /* NULL writes "main" */
+    rq_tfl_metadata metadata[RQ_TFL_MAX_METADATA];
+    int n_metadata;
 } rq_tfl_model;
 
 /* ---- building ---------------------------------------------------------------------- */
@@ -215,6 +227,12 @@ int rq_tfl_add_op(rq_tfl_model *m, rq_tfl_builtin code, int n_inputs, const int3
 int rq_tfl_set_graph_io(rq_tfl_model *m, int n_inputs, const int32_t *inputs, int n_outputs,
                         const int32_t *outputs, rq_error *err);
 int rq_tfl_set_description(rq_tfl_model *m, const char *description, rq_error *err);
+/* Adds (or replaces) the Model.metadata entry `name` (1..63 characters, not
+ * min_runtime_version) with a copy of len bytes. */
+int rq_tfl_set_metadata(rq_tfl_model *m, const char *name, const void *data, size_t len,
+                        rq_error *err);
+/* The entry called `name`, or NULL. */
+const rq_tfl_metadata *rq_tfl_find_metadata(const rq_tfl_model *m, const char *name);
 
 rq_tfl_options rq_tfl_default_options(void); /* stride 1, dilation 1, filter 1, SAME, NONE */
 int rq_tfl_default_version(rq_tfl_builtin code); /* as the converter writes for int8 */

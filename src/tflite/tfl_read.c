@@ -499,6 +499,38 @@ static int read_subgraph(reader *rd, const rq_fbr_table *sg)
     return 0;
 }
 
+/* Model.metadata: every named entry but min_runtime_version (the writer adds its own), its
+ * buffer's bytes copied; entries beyond RQ_TFL_MAX_METADATA and unnamed ones are skipped. */
+static int read_metadata(reader *rd, const rq_fbr_table *root)
+{
+    const rq_fbr *r = &rd->r;
+    rq_fbr_vec v;
+    if (rq_fbr_vector(r, root, F_MODEL_METADATA, 4, "metadata", &v))
+        return -1;
+    for (uint32_t i = 0; i < v.n && rd->m->n_metadata < RQ_TFL_MAX_METADATA; i++) {
+        char w[48];
+        snprintf(w, sizeof w, "metadata[%u]", i);
+        rq_fbr_table t;
+        const char *name;
+        uint32_t name_len, index;
+        if (rq_fbr_vec_table(r, &v, i, w, &t) || rq_fbr_string(r, &t, F_META_NAME, w, &name, &name_len) ||
+            rq_fbr_u32(r, &t, F_META_BUFFER, 0, w, &index))
+            return -1;
+        if (!name || name_len == 0 || name_len >= sizeof rd->m->metadata[0].name ||
+            memchr(name, 0, name_len) || (name_len == strlen(RQ_TFL_RUNTIME_METADATA) &&
+                                          !memcmp(name, RQ_TFL_RUNTIME_METADATA, name_len)))
+            continue;
+        const uint8_t *data;
+        size_t len;
+        char nm[64];
+        memcpy(nm, name, name_len);
+        nm[name_len] = 0;
+        if (buffer_bytes(rd, index, w, &data, &len) || rq_tfl_set_metadata(rd->m, nm, data, len, r->err))
+            return -1;
+    }
+    return 0;
+}
+
 int rq_tfl_parse(const uint8_t *buf, size_t len, const char *name, rq_tfl_model *m,
                  rq_error *err)
 {
@@ -529,7 +561,7 @@ int rq_tfl_parse(const uint8_t *buf, size_t len, const char *name, rq_tfl_model 
         return -1;
     if (desc && !(m->description = copy_string(desc, dlen)))
         return rq_fail(err, "%s: out of memory", name);
-    return 0;
+    return read_metadata(&rd, &root);
 }
 
 int rq_tfl_read(const char *path, rq_tfl_model *m, rq_error *err)

@@ -299,18 +299,20 @@ static rq_fb_ref write_subgraph(rq_fb *b, const rq_tfl_model *m, const uint32_t 
 }
 
 /* Buffers are written first so that they land at the end of the file, in index order:
- * [0] empty, one per constant tensor, then the min_runtime_version string. */
+ * [0] empty, one per constant tensor, the min_runtime_version string, then one per
+ * metadata entry of the model. */
 static rq_fb_ref write_buffers(rq_fb *b, const rq_tfl_model *m, uint32_t *tensor_buffer,
                                rq_fb_ref *scratch, uint32_t *runtime_buffer)
 {
-    uint32_t n = 0;
     int n_const = 0;
     for (int i = 0; i < m->n_tensors; i++)
         n_const += m->tensors[i].data != NULL;
     /* back to front: write the last buffer first so that the file reads in index order */
+    *runtime_buffer = (uint32_t)n_const + 1;
+    for (int e = m->n_metadata; e-- > 0;)
+        scratch[*runtime_buffer + 1 + (uint32_t)e] = write_buffer(b, m->metadata[e].data, m->metadata[e].len);
     char version[16] = {0};
     memcpy(version, RQ_TFL_MIN_RUNTIME, strlen(RQ_TFL_MIN_RUNTIME));
-    *runtime_buffer = (uint32_t)n_const + 1;
     scratch[*runtime_buffer] = write_buffer(b, version, sizeof version);
     uint32_t next = (uint32_t)n_const;
     for (int i = m->n_tensors; i-- > 0;) {
@@ -324,18 +326,26 @@ static rq_fb_ref write_buffers(rq_fb *b, const rq_tfl_model *m, uint32_t *tensor
         next--;
     }
     scratch[0] = write_buffer(b, NULL, 0);
-    n = (uint32_t)n_const + 2;
-    return rq_fb_vec_refs(b, scratch, n);
+    return rq_fb_vec_refs(b, scratch, (size_t)n_const + 2 + (size_t)m->n_metadata);
 }
 
-static rq_fb_ref write_metadata(rq_fb *b, uint32_t runtime_buffer)
+static rq_fb_ref write_metadata_entry(rq_fb *b, const char *name, uint32_t buffer)
 {
-    rq_fb_ref name = rq_fb_string(b, "min_runtime_version");
+    rq_fb_ref s = rq_fb_string(b, name);
     rq_fb_table_begin(b);
-    rq_fb_add_ref(b, F_META_NAME, name);
-    rq_fb_add_u32(b, F_META_BUFFER, runtime_buffer, 0);
-    rq_fb_ref meta = rq_fb_table_end(b);
-    return rq_fb_vec_refs(b, &meta, 1);
+    rq_fb_add_ref(b, F_META_NAME, s);
+    rq_fb_add_u32(b, F_META_BUFFER, buffer, 0);
+    return rq_fb_table_end(b);
+}
+
+/* min_runtime_version first (as the converter writes it), then the model's entries. */
+static rq_fb_ref write_metadata(rq_fb *b, const rq_tfl_model *m, uint32_t runtime_buffer)
+{
+    rq_fb_ref meta[1 + RQ_TFL_MAX_METADATA];
+    meta[0] = write_metadata_entry(b, RQ_TFL_RUNTIME_METADATA, runtime_buffer);
+    for (int e = 0; e < m->n_metadata; e++)
+        meta[1 + e] = write_metadata_entry(b, m->metadata[e].name, runtime_buffer + 1 + (uint32_t)e);
+    return rq_fb_vec_refs(b, meta, 1 + (size_t)m->n_metadata);
 }
 
 int rq_tfl_serialize(const rq_tfl_model *m, uint8_t **out, size_t *out_len, rq_error *err)
@@ -344,7 +354,7 @@ int rq_tfl_serialize(const rq_tfl_model *m, uint8_t **out, size_t *out_len, rq_e
     *out_len = 0;
     if (rq_tfl_validate(m, "model", err))
         return -1;
-    int n_scratch = m->n_tensors + m->n_ops + 2;
+    int n_scratch = m->n_tensors + m->n_ops + 2 + m->n_metadata;
     rq_fb_ref *scratch = calloc((size_t)n_scratch, sizeof *scratch);
     uint32_t *tensor_buffer = calloc((size_t)m->n_tensors + 1, sizeof *tensor_buffer);
     opcode_entry *codes = calloc((size_t)m->n_ops + 1, sizeof *codes);
@@ -364,7 +374,7 @@ int rq_tfl_serialize(const rq_tfl_model *m, uint8_t **out, size_t *out_len, rq_e
         scratch[i] = write_opcode(&b, &codes[i]);
     rq_fb_ref opcodes = rq_fb_vec_refs(&b, scratch, (size_t)n_codes);
     rq_fb_ref description = rq_fb_string(&b, m->description ? m->description : "rppgq");
-    rq_fb_ref metadata = write_metadata(&b, runtime_buffer);
+    rq_fb_ref metadata = write_metadata(&b, m, runtime_buffer);
     rq_fb_ref signatures = write_signature(&b, m);
     rq_fb_table_begin(&b);
     rq_fb_add_u32(&b, F_MODEL_VERSION, RQ_TFL_SCHEMA_VERSION, 0);

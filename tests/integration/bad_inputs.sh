@@ -70,9 +70,10 @@ head -c 3888 /dev/zero >in.bin
 head -c 100 /dev/zero >short.bin
 if $RPPGQ infer good.tflite in.bin out.bin 2>err.txt && [ -s out.bin ]; then pass "the good model runs"; else fail "good model: $(cat err.txt)"; fi
 inf() { $RPPGQ infer "$1" in.bin out.bin; }
-row "truncated .tflite" out.bin "rppgq: truncated.tflite: buffers[1]: vector runs past the end of the file" -- inf truncated.tflite
+row "truncated .tflite" out.bin "rppgq: truncated.tflite: buffers[2]: vector runs past the end of the file" -- inf truncated.tflite
 row ".tflite with a wrong file identifier" out.bin "rppgq: wrong_magic.tflite: header: file identifier is not TFL3" -- inf wrong_magic.tflite
-row ".tflite with an out-of-range buffer index" out.bin "rppgq: buffer_index.tflite: tensors[1]: buffer index 999 out of range (9 buffers)" -- inf buffer_index.tflite
+# 10 buffers: the empty one, one per constant tensor, min_runtime_version, rppgq_calibration
+row ".tflite with an out-of-range buffer index" out.bin "rppgq: buffer_index.tflite: tensors[1]: buffer index 999 out of range (10 buffers)" -- inf buffer_index.tflite
 row ".tflite with an out-of-range tensor index" out.bin "rppgq: tensor_index.tflite: operators[0]: input 0 is tensor 4000, out of range (14 tensors)" -- inf tensor_index.tflite
 row ".tflite with a zero input scale" out.bin "rppgq: zero_scale.tflite: operator 0 (CONV_2D): input input has scale 0" -- inf zero_scale.tflite
 row "input bytes not a multiple of the input tensor" out.bin "rppgq: short.bin: 100 bytes is not a positive multiple of the input size 3888" -- $RPPGQ infer good.tflite short.bin out.bin
@@ -98,7 +99,7 @@ PYEOF
     val() { $RPPGQ validate --spatial good_spatial.pth --temporal good_temporal.pth --json v.json "$@"; }
     row "a calibration record of another dataset" v.json "rppgq: other.pt: good.tflite was calibrated on another dataset ($n windows, fingerprint $fp_good; this one: $n, $fp_other); validate on quantize's data, or give --independent-data if no subject of it was calibrated on" -- val --tflite good.tflite --data other.pt
     $PY -c 'import sys; b = open("good.tflite", "rb").read(); open("bad_record.tflite", "wb").write(b.replace(b" seed=", b" seex="))'
-    row "a malformed calibration record" v.json "rppgq: bad_record.tflite: its calibration record (in the description) is malformed" -- val --tflite bad_record.tflite --data good_data.pt
+    row "a malformed calibration record" v.json "rppgq: bad_record.tflite: its calibration record (metadata rppgq_calibration) is malformed" -- val --tflite bad_record.tflite --data good_data.pt
 else
     fail "making other.pt"
 fi

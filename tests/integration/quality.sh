@@ -43,7 +43,7 @@ for name in ('clean', 'jumps', 'noise'):
     sm = d['smoother']
     data = torch.load(f'{T}/{name}.pt')
     x = data['samples'].numpy().astype(np.float64)  # (N, 8, 3, 36, 36, 3)
-    ev = np.loadtxt(f'{T}/{name}.csv', delimiter=',', skiprows=1, ndmin=2)[:, 0].astype(int)
+    ev = np.atleast_1d(np.genfromtxt(f'{T}/{name}.csv', delimiter=',', names=True)['window']).astype(int)
     check(len(ev) == v['n_windows'], f'{name}: {len(ev)} predictions, {v["n_windows"]} windows')
     x = data['samples'].numpy()[ev].astype(np.float64)  # (n, 8, 3, 36, 36, 3), evaluated windows
     level = x.reshape(x.shape[0], 8, 3, -1).mean(axis=3)            # (n, 8, 3)

@@ -35,6 +35,24 @@ sys.exit(0 if len(a) == len(b) and np.max(np.abs(a - b)) <= 1 else 1)
 PYEOF
 done
 
+# TFLite Micro (the runtime of the MCU) loads the same files, calibration metadata entry
+# included, and gives our double-rounding engine's bytes.
+if [ -n "$TFLM_RUN" ]; then
+    for v in sp spr; do
+        head -c $((36 * 36 * 3 * 2)) $T/$v.in >$T/$v.two
+        ok=1
+        for k in 0 1; do
+            tail -c +$((k * 3888 + 1)) $T/$v.two | head -c 3888 >$T/$v.one
+            "$TFLM_RUN" $T/$v.tflite $T/$v.one $T/$v.tflm 2>$T/tflm.err &&
+                cmp -s $T/$v.tflm <(tail -c +$((k * 16 + 1)) $T/$v.double | head -c 16) || ok=0
+        done
+        [ $ok = 1 ] && pass "$v: TFLite Micro loads the model with its metadata; same bytes as ours" ||
+            fail "$v: TFLite Micro: $(head -c 300 $T/tflm.err)"
+    done
+else
+    echo "SKIP TFLite Micro runner not found (../shared/oracles/tflm_run)"
+fi
+
 # ---- flatc's reading of the scheme ------------------------------------------------------
 # flatc prints floats with 6 decimals; a copy of the schema that declares the scales as
 # uint (same 4 bytes) makes it print their exact bit patterns instead.
@@ -72,6 +90,11 @@ ok &= inp["type"] == "INT8" and q(inp)["zero_point"] == [-128] and q(inp)["scale
 out = T[g["outputs"][0]]
 ok &= out["shape"] == [1, 16] and out["type"] == "INT8"
 ok &= "input_contract representation=raw" in m.get("description", "")
+# the calibration record: a named metadata entry pointing to its buffer (not the description)
+meta = {e["name"]: e["buffer"] for e in m["metadata"]}
+ok &= set(meta) == {"min_runtime_version", "rppgq_calibration"}
+ok &= bytes(B[meta["rppgq_calibration"]]["data"]).startswith(b"calibration method=minmax seed=1234 data=30:")
+ok &= "calibration" not in m.get("description", "")
 sys.exit(0 if ok else 1)
 PYEOF
 else

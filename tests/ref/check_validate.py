@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 """Checks `rppgq validate` against independent computations:
-  check_validate.py REPORT.json PREDICTIONS.csv TORCH_FP32.csv
+  check_validate.py REPORT.json PREDICTIONS.csv TORCH_FP32.csv SAMPLE_HZ
 - every FP32 prediction equals PyTorch's whole forward (spatial + temporal) of that window
   within 2e-3 BPM;
-- the metrics in the JSON equal numpy's on the CSV's predictions and labels (1e-6).
+- the metrics in the JSON equal numpy's on the CSV's predictions and labels (1e-6);
+- the CSV has predictions.csv's columns (subject, window, time_s, true_bpm, fp32_bpm,
+  int8_bpm, smoothed_bpm) and each window's centre time is its place in its subject's
+  recording (the windows tile it: 8 samples at SAMPLE_HZ, the model's rate) plus half a
+  window span.
 Prints PASS/FAIL lines."""
 import json
 import sys
@@ -16,8 +20,8 @@ def read_csv(path):
     head = rows[0]
     # The CSV holds float32 values printed with 9 digits: back to the exact float32 values
     # (a near-constant prediction makes Pearson sensitive to the last digit).
-    return {k: np.array([float(r[i]) for r in rows[1:]]).astype(np.float32).astype(np.float64)
-            for i, k in enumerate(head)}
+    return {k: np.array([float(r[i]) if r[i] else np.nan for r in rows[1:]]).astype(np.float32)
+            .astype(np.float64) for i, k in enumerate(head)}
 
 
 def metrics(pred, lab):
@@ -40,7 +44,18 @@ def main():
         print(("PASS " if ok else "FAIL ") + name + ("" if ok else ": " + detail))
         fails += not ok
 
+    check("predictions.csv columns", list(p) == ["subject", "window", "time_s", "true_bpm", "fp32_bpm",
+                                                 "int8_bpm", "smoothed_bpm"], str(list(p)))
+    p = {"window": p["window"], "label": p["true_bpm"], "fp32": p["fp32_bpm"], "int8": p["int8_bpm"],
+         "subject": p["subject"], "time_s": p["time_s"]}
     check("windows match", np.array_equal(p["window"], ref["window"]))
+    first = {}
+    for s, w in zip(p["subject"], p["window"]):
+        first.setdefault(s, w)
+    hz = float(sys.argv[4])
+    want_t = np.array([(w - first[s]) * 8 / hz + 3.5 / hz for s, w in zip(p["subject"], p["window"])])
+    check("time_s = place in the subject's recording", np.max(np.abs(p["time_s"] - want_t)) < 1e-4,
+          str(np.max(np.abs(p["time_s"] - want_t))))
     d = np.max(np.abs(p["fp32"] - ref["fp32"]))
     check("fp32 predictions equal PyTorch's (max diff %.2g BPM)" % d, d <= 2e-3, "%g" % d)
     check("n_windows", rep["n_windows"] == len(p["window"]))

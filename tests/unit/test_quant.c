@@ -11,6 +11,7 @@
 #include "model/spatial_cnn.h"
 #include "quant/calib.h"
 #include "quant/ptq.h"
+#include "tflite/tfl_model.h"
 
 static uint64_t rng_state = 42;
 static double urand(void) /* [0,1) */
@@ -581,15 +582,65 @@ static void test_calib_record(void)
         "; calibration method=mse seed=99999999999999999999 data=4:0123456789abcdef windows=1 subjects=none",
         "; calibration method=mse seed=1 data=4:0123456789abcdef windows=none subjects=none",
     };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CHECK_MSG(rq_calib_record_parse(bad[i], "m.tflite", &r, &err) < 0 && strstr(err.msg, "m.tflite: "),
                   "accepted: %s", bad[i]);
+        /* the same text as the metadata entry's bytes (where quantize puts it) */
+        const char *text = bad[i] + 2;
+        CHECK_MSG(rq_calib_record_parse_metadata((const uint8_t *)text, strlen(text), "m.tflite", &r, &err) < 0 &&
+                      strstr(err.msg, "m.tflite: its calibration record (metadata rppgq_calibration)"),
+                  "accepted as metadata: %s", text);
+    }
+    CHECK(rq_calib_record_parse_metadata((const uint8_t *)"calibratio", 10, "m.tflite", &r, &err) < 0);
+}
+
+/* quantize's place for the record: a Model.metadata entry, through the .tflite writer and
+ * reader; it wins over a description record; without either there is none. */
+static void test_calib_record_metadata(void)
+{
+    static const char rec[] = "calibration method=percentile seed=4 data=12:00112233445566ff windows=0,5 "
+                              "subjects=0,1";
+    rq_tfl_model m, back;
+    rq_error err;
+    rq_tfl_model_init(&m);
+    int32_t shape[2] = {1, 4};
+    int t = rq_tfl_add_tensor(&m, "x", RQ_TFL_INT8, 2, shape, &err);
+    int32_t io = t;
+    CHECK(t == 0 && rq_tfl_set_graph_io(&m, 1, &io, 1, &io, &err) == 0);
+    CHECK(rq_tfl_set_description(&m, "rppgq; calibration method=minmax seed=1 data=1:0123456789abcdef "
+                                     "windows=0 subjects=none", &err) == 0);
+    CHECK(rq_tfl_set_metadata(&m, RQ_CALIB_METADATA, rec, strlen(rec), &err) == 0);
+    CHECK(rq_tfl_set_metadata(&m, RQ_TFL_RUNTIME_METADATA, "x", 1, &err) < 0); /* the writer's own */
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    CHECK_MSG(rq_tfl_serialize(&m, &bytes, &len, &err) == 0, "%.300s", err.msg);
+    CHECK_MSG(rq_tfl_parse(bytes, len, "m.tflite", &back, &err) == 0, "%.300s", err.msg);
+    const rq_tfl_metadata *e = rq_tfl_find_metadata(&back, RQ_CALIB_METADATA);
+    CHECK(back.n_metadata == 1 && e && e->len == strlen(rec) && !memcmp(e->data, rec, e->len));
+    rq_calib_record r;
+    CHECK(rq_calib_record_from_model(&back, "m.tflite", &r, &err) == 1);
+    CHECK(r.seed == 4 && !strcmp(r.method, "percentile") && r.n_windows == 2 && r.n_subjects == 2);
+    rq_calib_record_free(&r);
+    rq_tfl_model_free(&back);
+    free(bytes);
+    /* the earlier form: only the description */
+    rq_tfl_model_free(&m);
+    rq_tfl_model_init(&m);
+    CHECK(rq_tfl_set_description(&m, "rppgq; calibration method=minmax seed=1 data=1:0123456789abcdef "
+                                     "windows=0 subjects=none", &err) == 0);
+    CHECK(rq_calib_record_from_model(&m, "m.tflite", &r, &err) == 1 && r.seed == 1);
+    rq_calib_record_free(&r);
+    rq_tfl_model_free(&m);
+    rq_tfl_model_init(&m);
+    CHECK(rq_calib_record_from_model(&m, "m.tflite", &r, &err) == 0);
+    rq_tfl_model_free(&m);
 }
 
 int main(void)
 {
     RUN(test_bn_fold_keeps_conv_bias);
     RUN(test_calib_record);
+    RUN(test_calib_record_metadata);
     RUN(test_forward_matches_unfolded_definition);
     RUN(test_weights_symmetric_per_channel);
     RUN(test_bias_scale_is_input_times_weight_scale);
