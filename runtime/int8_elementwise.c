@@ -272,6 +272,171 @@ static inline void max_min_mve(int is_max, const int8_t *a, int a1, const int8_t
     }
 }
 
+/* The common case, rows of same-shape operands (also the rows of a per-channel operand)
+ * with every shift in [-31, 0] (double rounding: TFLite's input rescales are at most 1/2,
+ * the larger input's exactly 1/2, shift 0) or [-31, -1] (single rounding): rppg_q8_mbqm4's
+ * arithmetic for those shifts without its tests, full vectors unpredicated and one
+ * predicated tail. Double rounding: RoundingDivideByPOT's sign fix x >> 31 applies only for
+ * right shifts (fix = 1 when shift < 0; a multiply by 0 or 1 keeps the loop free of
+ * branches). single is a constant at each call (always_inline: every compiler with MVE
+ * intrinsics has it). */
+static inline __attribute__((always_inline)) int32x4_t mbqm4_fast(int32x4_t x, int32_t m, int shift, int32_t fix,
+                                                                 int single)
+{
+    if (single)
+        return vrshlq_n_s32(vqdmulhq_n_s32(x, m), shift);
+    x = vqrdmulhq_n_s32(x, m);
+    return vrshlq_n_s32(vqaddq_s32(x, vmulq_n_s32(vshrq_n_s32(x, 31), fix)), shift);
+}
+
+static int fast_shift(int shift, int single)
+{
+    return shift >= -31 && shift <= (single ? -1 : 0);
+}
+
+static inline __attribute__((always_inline)) void add_sub_same(const rppg_q8_binary *p, const int8_t *a,
+                                                               const int8_t *b, int8_t *out, int32_t n,
+                                                               int single)
+{
+    const int32_t scale = (int32_t)1 << p->left_shift, a_off = p->a_offset, b_off = p->b_offset;
+    const int32_t a_mult = p->a_mult, b_mult = p->b_mult, out_mult = p->out_mult, out_off = p->out_offset;
+    const int a_shift = p->a_shift, b_shift = p->b_shift, out_shift = p->out_shift;
+    const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+    const int sub = p->kind == RPPG_Q8_SUB;
+    int32_t i = 0;
+    for (;;) {
+        const int full = n - i >= 4;
+        const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
+        const int32x4_t x = full ? vldrbq_s32(a + i) : vldrbq_z_s32(a + i, pr);
+        const int32x4_t y = full ? vldrbq_s32(b + i) : vldrbq_z_s32(b + i, pr);
+        const int32x4_t sx = mbqm4_fast(vmulq_n_s32(vaddq_n_s32(x, a_off), scale), a_mult, a_shift, a_shift < 0, single);
+        const int32x4_t sy = mbqm4_fast(vmulq_n_s32(vaddq_n_s32(y, b_off), scale), b_mult, b_shift, b_shift < 0, single);
+        int32x4_t v = mbqm4_fast(sub ? vsubq_s32(sx, sy) : vaddq_s32(sx, sy), out_mult, out_shift, out_shift < 0, single);
+        v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, out_off), lo), hi);
+        if (!full) {
+            if (i < n)
+                vstrbq_p_s32(out + i, v, pr);
+            return;
+        }
+        vstrbq_s32(out + i, v);
+        i += 4;
+    }
+}
+
+static inline __attribute__((always_inline)) void mul_same(const rppg_q8_binary *p, const int8_t *a,
+                                                           const int8_t *b, int8_t *out, int32_t n, int single)
+{
+    const int32_t a_off = p->a_offset, b_off = p->b_offset, out_mult = p->out_mult, out_off = p->out_offset;
+    const int out_shift = p->out_shift;
+    const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+    int32_t i = 0;
+    for (;;) {
+        const int full = n - i >= 4;
+        const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
+        const int32x4_t x = full ? vldrbq_s32(a + i) : vldrbq_z_s32(a + i, pr);
+        const int32x4_t y = full ? vldrbq_s32(b + i) : vldrbq_z_s32(b + i, pr);
+        int32x4_t v = mbqm4_fast(vmulq_s32(vaddq_n_s32(x, a_off), vaddq_n_s32(y, b_off)), out_mult, out_shift,
+                                 out_shift < 0, single);
+        v = vminq_s32(vmaxq_s32(vaddq_n_s32(v, out_off), lo), hi);
+        if (!full) {
+            if (i < n)
+                vstrbq_p_s32(out + i, v, pr);
+            return;
+        }
+        vstrbq_s32(out + i, v);
+        i += 4;
+    }
+}
+
+/* PRELU of same-shape rows (also a per-channel alpha): both branches in the vector, the sign
+ * of x picks one per lane. The identity multiplier may exceed 1/2 (shift > 0): double
+ * rounding shifts the input left first, as rppg_q8_mbqm does (left, then right = shift if
+ * negative). */
+static inline __attribute__((always_inline)) void prelu_same(const rppg_q8_binary *p, const int8_t *a,
+                                                             const int8_t *b, int8_t *out, int32_t n, int single)
+{
+    const int32_t a_off = p->a_offset, b_off = p->b_offset, out_off = p->out_offset;
+    const int32_t a_mult = p->a_mult, out_mult = p->out_mult;
+    const int a_left = p->a_shift > 0 ? p->a_shift : 0, a_right = p->a_shift > 0 ? 0 : p->a_shift;
+    const int o_left = p->out_shift > 0 ? p->out_shift : 0, o_right = p->out_shift > 0 ? 0 : p->out_shift;
+    const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+    int32_t i = 0;
+    for (;;) {
+        const int full = n - i >= 4;
+        const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
+        const int32x4_t x = vaddq_n_s32(full ? vldrbq_s32(a + i) : vldrbq_z_s32(a + i, pr), a_off);
+        const int32x4_t al = vaddq_n_s32(full ? vldrbq_s32(b + i) : vldrbq_z_s32(b + i, pr), b_off);
+        const int32x4_t pos = mbqm4_fast(vshlq_r_s32(x, a_left), a_mult, a_right, a_right < 0, single);
+        const int32x4_t neg = mbqm4_fast(vshlq_r_s32(vmulq_s32(x, al), o_left), out_mult, o_right, o_right < 0, single);
+        int32x4_t v = vaddq_n_s32(vpselq_s32(pos, neg, vcmpgeq_n_s32(x, 0)), out_off);
+        v = vminq_s32(vmaxq_s32(v, lo), hi);
+        if (!full) {
+            if (i < n)
+                vstrbq_p_s32(out + i, v, pr);
+            return;
+        }
+        vstrbq_s32(out + i, v);
+        i += 4;
+    }
+}
+
+/* MAXIMUM / MINIMUM of same-shape rows: sixteen lanes, full vectors unpredicated */
+static void max_min_same(int is_max, const int8_t *a, const int8_t *b, int8_t *out, int32_t n)
+{
+    int32_t i = 0;
+    if (is_max)
+        for (; i + 16 <= n; i += 16)
+            vstrbq_s8(out + i, vmaxq_s8(vldrbq_s8(a + i), vldrbq_s8(b + i)));
+    else
+        for (; i + 16 <= n; i += 16)
+            vstrbq_s8(out + i, vminq_s8(vldrbq_s8(a + i), vldrbq_s8(b + i)));
+    if (i < n) {
+        const mve_pred16_t pr = vctp8q((uint32_t)(n - i));
+        const int8x16_t x = vldrbq_z_s8(a + i, pr), y = vldrbq_z_s8(b + i, pr);
+        vstrbq_p_s8(out + i, is_max ? vmaxq_s8(x, y) : vminq_s8(x, y), pr);
+    }
+}
+
+/* the fast loops of same-shape rows; 0 when the row needs the general loops */
+static int binary_same_fast(const rppg_q8_binary *p, const int8_t *a, const int8_t *b, int8_t *out, int32_t n)
+{
+    const int single = p->rounding == RPPG_Q8_ROUND_SINGLE;
+    switch (p->kind) {
+    case RPPG_Q8_ADD:
+    case RPPG_Q8_SUB:
+        if (!fast_shift(p->a_shift, single) || !fast_shift(p->b_shift, single) || !fast_shift(p->out_shift, single))
+            return 0;
+        if (single)
+            add_sub_same(p, a, b, out, n, 1);
+        else
+            add_sub_same(p, a, b, out, n, 0);
+        return 1;
+    case RPPG_Q8_MUL:
+        if (!fast_shift(p->out_shift, single))
+            return 0;
+        if (single)
+            mul_same(p, a, b, out, n, 1);
+        else
+            mul_same(p, a, b, out, n, 0);
+        return 1;
+    case RPPG_Q8_PRELU: /* double rounding: any shift mbqm4 takes; single: right shifts only */
+        if (single ? !fast_shift(p->a_shift, 1) || !fast_shift(p->out_shift, 1)
+                   : p->a_shift < -31 || p->a_shift > 30 || p->out_shift < -31 || p->out_shift > 30)
+            return 0;
+        if (single)
+            prelu_same(p, a, b, out, n, 1);
+        else
+            prelu_same(p, a, b, out, n, 0);
+        return 1;
+    case RPPG_Q8_MAXIMUM:
+    case RPPG_Q8_MINIMUM:
+        max_min_same(p->kind == RPPG_Q8_MAXIMUM, a, b, out, n);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static void row_binary_mve(const void *ctx, const uint8_t *a8, ptrdiff_t as, const uint8_t *b8,
                            ptrdiff_t bs, uint8_t *o8, int32_t n)
 {
@@ -288,6 +453,8 @@ static void row_binary_mve(const void *ctx, const uint8_t *a8, ptrdiff_t as, con
         default: row_max_min(ctx, a8, as, b8, bs, o8, n); return;
         }
     }
+    if (same && binary_same_fast(p, a, b, out, n))
+        return;
     switch (p->kind) {
     case RPPG_Q8_ADD:
     case RPPG_Q8_SUB:

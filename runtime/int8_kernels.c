@@ -266,29 +266,8 @@ int32x4_t rppg_q8_requantize4_lanes(int32x4_t x, const int32_t *multiplier, cons
                                     int n, rppg_q8_rounding rounding, int32_t out_zp, int32_t lo,
                                     int32_t hi)
 {
-    const mve_pred16_t live = vctp32q((uint32_t)n);
-    const int32x4_t m = vldrwq_z_s32(multiplier, live), s = vldrwq_z_s32(shift, live);
-    const int32_t smin = vminvq_p_s32(INT32_MAX, s, live), smax = vmaxvq_p_s32(INT32_MIN, s, live);
-    /* the same arithmetic as rppg_q8_requantize4, with per-lane multipliers and shifts */
-    if (rounding == RPPG_Q8_ROUND_DOUBLE && smin >= -31 && smax <= 30) {
-        const int32x4_t right = vmaxq_s32(vnegq_s32(s), vdupq_n_s32(0));
-        x = vshlq_s32(x, vmaxq_s32(s, vdupq_n_s32(0)));
-        x = vqrdmulhq_s32(x, m);
-        x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, vnegq_s32(right)), 31));
-        x = vrshlq_s32(x, vnegq_s32(right));
-    } else if (rounding == RPPG_Q8_ROUND_SINGLE && smin >= -31 && smax <= -1) {
-        x = vqdmulhq_s32(x, m);
-        x = vrshlq_s32(x, s);
-    } else {
-        int32_t v[4];
-        int i;
-        vst1q_s32(v, x);
-        for (i = 0; i < n; i++)
-            v[i] = rppg_q8_mbqm(v[i], multiplier[i], (int)shift[i], rounding);
-        x = vld1q_s32(v);
-    }
-    x = vaddq_n_s32(x, out_zp);
-    return vpselq_s32(vminq_s32(vmaxq_s32(x, vdupq_n_s32(lo)), vdupq_n_s32(hi)), vdupq_n_s32(0), live);
+    const rppg_q8_lanes q = rppg_q8_lanes_prepare(multiplier, shift, n, rounding);
+    return vpselq_s32(rppg_q8_lanes_requantize(&q, x, out_zp, lo, hi), vdupq_n_s32(0), vctp32q((uint32_t)n));
 }
 
 /* n int8 from src to dst (n >= 0), 16 per vector, the last one predicated. */

@@ -80,6 +80,59 @@ static inline int32x4_t rppg_q8_requantize4(int32x4_t x, int32_t multiplier, int
     return vminq_s32(vmaxq_s32(x, vdupq_n_s32(lo)), vdupq_n_s32(hi));
 }
 
+/* Per-channel requantization of four lanes (lane i with multiplier[i], shift[i]), prepared
+ * once for a block of channels and applied to many accumulators: the arithmetic of
+ * rppg_q8_mbqm4 with per-lane multipliers and shifts; shifts outside its vector ranges go
+ * lane by lane through the scalar code. */
+typedef struct rppg_q8_lanes {
+    int32x4_t m, s;
+    int mode; /* 0: double rounding vector, 1: single rounding vector, 2: scalar */
+    const int32_t *multiplier, *shift;
+    int n;
+    rppg_q8_rounding rounding;
+} rppg_q8_lanes;
+
+static inline rppg_q8_lanes rppg_q8_lanes_prepare(const int32_t *multiplier, const int32_t *shift, int n,
+                                                  rppg_q8_rounding rounding)
+{
+    const mve_pred16_t live = vctp32q((uint32_t)n);
+    rppg_q8_lanes q;
+    int32_t smin, smax;
+    q.m = vldrwq_z_s32(multiplier, live);
+    q.s = vldrwq_z_s32(shift, live);
+    smin = vminvq_p_s32(INT32_MAX, q.s, live);
+    smax = vmaxvq_p_s32(INT32_MIN, q.s, live);
+    q.mode = rounding == RPPG_Q8_ROUND_DOUBLE && smin >= -31 && smax <= 30   ? 0
+             : rounding == RPPG_Q8_ROUND_SINGLE && smin >= -31 && smax <= -1 ? 1
+                                                                              : 2;
+    q.multiplier = multiplier, q.shift = shift, q.n = n, q.rounding = rounding;
+    return q;
+}
+
+/* x requantized, + out_zp (wrapping), clamped to [lo, hi] */
+static inline int32x4_t rppg_q8_lanes_requantize(const rppg_q8_lanes *q, int32x4_t x, int32_t out_zp,
+                                                 int32_t lo, int32_t hi)
+{
+    if (q->mode == 0) {
+        const int32x4_t right = vmaxq_s32(vnegq_s32(q->s), vdupq_n_s32(0));
+        x = vshlq_s32(x, vmaxq_s32(q->s, vdupq_n_s32(0)));
+        x = vqrdmulhq_s32(x, q->m);
+        x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, vnegq_s32(right)), 31));
+        x = vrshlq_s32(x, vnegq_s32(right));
+    } else if (q->mode == 1) {
+        x = vrshlq_s32(vqdmulhq_s32(x, q->m), q->s);
+    } else {
+        int32_t v[4];
+        int i;
+        vst1q_s32(v, x);
+        for (i = 0; i < q->n; i++)
+            v[i] = rppg_q8_mbqm(v[i], q->multiplier[i], (int)q->shift[i], q->rounding);
+        x = vld1q_s32(v);
+    }
+    x = vaddq_n_s32(x, out_zp);
+    return vminq_s32(vmaxq_s32(x, vdupq_n_s32(lo)), vdupq_n_s32(hi));
+}
+
 /* Helium builds: rppg_q8_mbqm + out_zp, clamped to [lo, hi], on the first n (1..4) lanes of
  * x, lane i with multiplier[i] and shift[i] (per-channel kernels); the other lanes are 0. */
 int32x4_t rppg_q8_requantize4_lanes(int32x4_t x, const int32_t *multiplier, const int32_t *shift,

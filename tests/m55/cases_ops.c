@@ -125,14 +125,19 @@ static void random_binary(uint32_t *rng, rppg_q8_binary_kind kind, rppg_q8_round
         p->left_shift = 20;
         random_multiplier(rng, -12, -1, r, &p->a_mult, &p->a_shift);
         random_multiplier(rng, -12, -1, r, &p->b_mult, &p->b_shift);
+        if (rq_rng_range(rng, 0, 1)) /* the larger input's rescale is exactly 1/2 (shift 0) */
+            rppg_q8_quantize_multiplier(0.5, r, &p->b_mult, &p->b_shift);
         random_multiplier(rng, -30, -8, r, &p->out_mult, &p->out_shift);
         break;
-    case RPPG_Q8_MUL:
-        random_multiplier(rng, -16, 2, r, &p->out_mult, &p->out_shift);
+    case RPPG_Q8_MUL: /* a third with shift 0 (multipliers in [1/2, 1)), where no sign fix applies */
+        if (rq_rng_range(rng, 0, 2) == 0)
+            random_multiplier(rng, 0, 0, r, &p->out_mult, &p->out_shift);
+        else
+            random_multiplier(rng, -16, 2, r, &p->out_mult, &p->out_shift);
         break;
     case RPPG_Q8_PRELU:
         random_multiplier(rng, -4, 3, r, &p->a_mult, &p->a_shift);
-        random_multiplier(rng, -14, 0, r, &p->out_mult, &p->out_shift);
+        random_multiplier(rng, rq_rng_range(rng, 0, 2) == 0 ? 0 : -14, 0, r, &p->out_mult, &p->out_shift);
         break;
     default: break;
     }
@@ -309,7 +314,7 @@ int rq_run_op_cases(const rq_case_io *io, uint32_t seed)
     int k, fails = 0;
     for (k = 0; k < 24; k++)
         case_depthwise(io, &seed, k);
-    for (k = 0; k < 72; k++) /* 6 kinds x 6 broadcast forms x 2 roundings */
+    for (k = 0; k < 144; k++) /* 6 kinds x 6 broadcast forms x 2 roundings, twice */
         fails += case_binary(io, &seed, k);
     for (k = 0; k < 8; k++)
         case_lut(io, &seed, k);
