@@ -307,9 +307,22 @@ static void simd_source(const prep_op *p, int *h, int *w)
     *w = p->src_w > p->pad_left + p->in_w ? p->src_w : p->pad_left + p->in_w;
 }
 
+/* The kernels' copies hold h x w x c elements of el bytes, with int offsets into them:
+ * past the engine's scratch limit (where the planner would refuse the scratch) the
+ * portable kernel runs instead, before any offset is computed. */
+static int simd_too_large(int64_t h, int64_t w, int64_t c, int64_t el)
+{
+    return h * w * c * el > RQ_ENG_MAX_TMP_BYTES;
+}
+
 /* CONV_2D (fc 0) or FULLY_CONNECTED (fc 1, one pixel per batch row) on the SIMD kernel. */
 static int prepare_conv_simd(prep_ctx *c, prep_op *p, int fc)
 {
+    int src_h = 1, src_w = p->batches;
+    if (!fc)
+        simd_source(p, &src_h, &src_w);
+    if (simd_too_large(src_h, src_w, (fc ? p->k_len : p->in_c) + 3, 2))
+        return 0; /* the portable kernel runs it */
     simd_conv *s = calloc(1, sizeof *s);
     int32_t *tap_off = calloc((size_t)(fc ? 1 : p->k_h * p->k_w), sizeof *tap_off);
     if (!s || !tap_off) {
@@ -323,9 +336,10 @@ static int prepare_conv_simd(prep_ctx *c, prep_op *p, int fc)
                      .out_zp = p->out_zp, .act_min = p->act_min, .act_max = p->act_max,
                      .out_c = p->out_c, .stride_h = 1, .stride_w = 1, .batches = 1};
     int n_taps = 1;
+    s->src_h = src_h, s->src_w = src_w;
     if (fc) {
-        s->in_h = s->out_h = s->src_h = 1;
-        s->in_w = s->out_w = s->src_w = p->batches;
+        s->in_h = s->out_h = 1;
+        s->in_w = s->out_w = p->batches;
         s->in_c = p->k_len;
     } else {
         s->batches = p->batches;
@@ -333,7 +347,6 @@ static int prepare_conv_simd(prep_ctx *c, prep_op *p, int fc)
         s->out_h = p->out_h, s->out_w = p->out_w;
         s->stride_h = p->stride_h, s->stride_w = p->stride_w;
         s->pad_top = p->pad_top, s->pad_left = p->pad_left;
-        simd_source(p, &s->src_h, &s->src_w);
         n_taps = p->k_h * p->k_w;
         for (int ky = 0; ky < p->k_h; ky++)
             for (int kx = 0; kx < p->k_w; kx++)
@@ -350,6 +363,10 @@ static int prepare_conv_simd(prep_ctx *c, prep_op *p, int fc)
 
 static int prepare_depthwise_simd(prep_ctx *c, prep_op *p)
 {
+    int src_h, src_w;
+    simd_source(p, &src_h, &src_w);
+    if (simd_too_large(src_h, src_w, p->out_c + 15, 1))
+        return 0; /* the portable kernel runs it */
     simd_dw *s = calloc(1, sizeof *s);
     if (!s)
         return op_fail(c, "out of memory");
@@ -361,7 +378,7 @@ static int prepare_depthwise_simd(prep_ctx *c, prep_op *p)
                    .out_h = p->out_h, .out_w = p->out_w, .out_c = p->out_c,
                    .stride_h = p->stride_h, .stride_w = p->stride_w, .pad_top = p->pad_top,
                    .pad_left = p->pad_left, .n_taps = p->k_h * p->k_w};
-    simd_source(p, &s->src_h, &s->src_w);
+    s->src_h = src_h, s->src_w = src_w;
     s->tap_off = calloc((size_t)s->n_taps, sizeof *s->tap_off);
     if (!s->tap_off || simd_dw_alloc(s, p->w16, p->k_pad, p->bias_adj, p->mult, p->shift))
         return op_fail(c, "out of memory");

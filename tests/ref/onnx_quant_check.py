@@ -6,7 +6,8 @@
 - TFLite Micro (tflm_run, one sample a call) runs the float-io model on the 16 held-out
   inputs (NHWC); its output's SQNR against PyTorch's float output is reported (4-D outputs
   transposed back to NCHW) and must reach MIN_SQNR dB;
-- our engine (`rppgq infer`) must equal TFLite Micro byte for byte on those inputs, and on
+- our engine (`rppgq infer`, with its default host kernels and again with RPPGQ_SIMD=off)
+  must equal TFLite Micro byte for byte on those inputs, and on
   64 seeded random int8 inputs of the int8-io model, unless it cannot run an operator yet
   (printed as PENDING, neither pass nor fail).
 - with LITERT_JS, LiteRT (XNNPACK, single rounding) loads and runs the float-io model too,
@@ -43,24 +44,29 @@ def tflm(model, samples, tag):
     return b''.join(outs), None
 
 
-def ours(model, data, tag):
+def ours(model, data, tag, simd=None):
     a, b = os.path.join(WORK, tag + '.in'), os.path.join(WORK, tag + '.out')
     open(a, 'wb').write(data)
-    r = subprocess.run([RPPGQ, 'infer', model, a, b], capture_output=True, text=True)
+    env = dict(os.environ)
+    if simd:
+        env['RPPGQ_SIMD'] = simd
+    r = subprocess.run([RPPGQ, 'infer', model, a, b], capture_output=True, text=True, env=env)
     if r.returncode:
         return None, r.stderr.strip()
     return open(b, 'rb').read(), None
 
 
 def compare(tag, ref_bytes, model, data):
-    got, err = ours(model, data, tag)
-    if got is None:
-        word = 'PENDING' if 'cannot run' in err or 'not supported' in err else 'FAIL'
-        print('%s %s %s: our engine: %s' % (word, NAME, tag, err[:200]))
-        return
-    diff = sum(1 for p, q in zip(got, ref_bytes) if p != q) + abs(len(got) - len(ref_bytes))
-    print('%s %s %s: our engine vs TFLite Micro: %d of %d bytes differ' %
-          ('PASS' if diff == 0 else 'FAIL', NAME, tag, diff, len(ref_bytes)))
+    # the engine's default (host SIMD) kernels, then the portable ones (RPPGQ_SIMD=off)
+    for simd, kernels in ((None, ''), ('off', ', portable kernels')):
+        got, err = ours(model, data, tag, simd)
+        if got is None:
+            word = 'PENDING' if 'cannot run' in err or 'not supported' in err else 'FAIL'
+            print('%s %s %s%s: our engine: %s' % (word, NAME, tag, kernels, err[:200]))
+            return
+        diff = sum(1 for p, q in zip(got, ref_bytes) if p != q) + abs(len(got) - len(ref_bytes))
+        print('%s %s %s%s: our engine vs TFLite Micro: %d of %d bytes differ' %
+              ('PASS' if diff == 0 else 'FAIL', NAME, tag, kernels, diff, len(ref_bytes)))
 
 
 nhwc = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).astype('<f4')
