@@ -3,13 +3,14 @@
 #   build: libraries the C build links (libzip, json-c, libpng, OpenSSL, zlib, protobuf-c)
 #          and the onnx.proto the ONNX reader is generated from (libonnx-dev, protoc-c)
 #   all:   build + the independent references the tests compare against
-#          (Debian's PyTorch and python3-onnx, flatc, the Arm toolchain and QEMU, LiteRT from npm)
+#          (Debian's PyTorch and python3-onnx, flatc, the Arm toolchain and QEMU (system
+#          mode for the Cortex-M55, user mode for x86-64 CPUs without AVX-512), LiteRT from npm)
 set -euo pipefail
 what=${1:-all}
 cd "$(dirname "$0")/.."
 
 build_pkgs="pkg-config libzip-dev libjson-c-dev libpng-dev libssl-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev"
-test_pkgs="python3-torch python3-numpy python3-onnx flatbuffers-compiler gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm valgrind clang libclang-rt-14-dev nodejs"
+test_pkgs="python3-torch python3-numpy python3-onnx flatbuffers-compiler gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-user valgrind clang libclang-rt-14-dev nodejs"
 
 pkgs=$build_pkgs
 [ "$what" = all ] && pkgs="$pkgs $test_pkgs"
