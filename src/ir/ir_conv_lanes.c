@@ -16,20 +16,30 @@
 
 #define OB_PAD 32 /* output channels padded to whole blocks of the widest kernel */
 
-/* Weights as doubles, [kh][kw][ic][Op]: a tap's weights for consecutive output channels in
- * one vector load. Zero past cout. */
-static double *pack_weights(const rq_conv_lanes_args *a, int64_t Op)
+int rq_conv_lanes_pack_new(const rq_conv_lanes_args *a, rq_conv_lanes_pack *p)
 {
-    double *wp = calloc((size_t)(a->kh * a->kw * a->cin * Op), sizeof(double));
-    if (!wp)
-        return NULL;
+    p->Op = (a->cout + OB_PAD - 1) / OB_PAD * OB_PAD;
+    p->w = calloc((size_t)(a->kh * a->kw * a->cin * p->Op), sizeof(double));
+    p->b = calloc((size_t)p->Op, sizeof(double));
+    if (!p->w || !p->b) {
+        rq_conv_lanes_pack_free(p);
+        return -1;
+    }
     for (int64_t o = 0; o < a->cout; o++)
         for (int64_t kh = 0; kh < a->kh; kh++)
             for (int64_t kw = 0; kw < a->kw; kw++)
                 for (int64_t ic = 0; ic < a->cin; ic++)
-                    wp[((kh * a->kw + kw) * a->cin + ic) * Op + o] =
+                    p->w[((kh * a->kw + kw) * a->cin + ic) * p->Op + o] =
                         (double)a->w[o * a->w_o + ic * a->w_i + kh * a->w_kh + kw * a->w_kw];
-    return wp;
+    for (int64_t o = 0; a->b && o < a->cout; o++)
+        p->b[o] = (double)a->b[o];
+    return 0;
+}
+
+void rq_conv_lanes_pack_free(rq_conv_lanes_pack *p)
+{
+    free(p->w), free(p->b);
+    p->w = p->b = NULL;
 }
 
 /* Taps [*k0, *k1) whose input position base + k * step lies in [0, size): a contiguous
@@ -43,6 +53,29 @@ static void valid_taps(int64_t base, int64_t step, int64_t taps, int64_t size, i
     *k1 = *k0;
     while (*k1 < taps && base + *k1 * step < size)
         (*k1)++;
+}
+
+/* Output columns [*in0, *in1) whose every kw tap is inside the input (an empty range when
+ * none is). */
+static void inside_pixels(const rq_conv_lanes_args *a, int64_t *in0, int64_t *in1)
+{
+    *in0 = 0;
+    while (*in0 < a->ow && *in0 * a->sw - a->pw < 0)
+        (*in0)++;
+    *in1 = *in0;
+    while (*in1 < a->ow && *in1 * a->sw - a->pw + (a->kw - 1) * a->dw < a->iw)
+        (*in1)++;
+}
+
+/* The input as doubles (same layout): the kernel broadcasts each value to many products. */
+static double *input_as_double(const rq_conv_lanes_args *a)
+{
+    int64_t extent = 1 + (a->n - 1) * a->xs_n + (a->cin - 1) * a->xs_c + (a->ih - 1) * a->xs_h +
+                     (a->iw - 1) * a->xs_w;
+    double *xd = malloc((size_t)extent * sizeof(double));
+    for (int64_t i = 0; xd && i < extent; i++)
+        xd[i] = (double)a->x[i];
+    return xd;
 }
 
 #if defined(__x86_64__)
@@ -66,30 +99,31 @@ static void valid_taps(int64_t base, int64_t step, int64_t taps, int64_t size, i
 #undef TARGET
 #endif
 
-int rq_conv_lanes(const rq_conv_lanes_args *a, rq_simd level)
+int rq_conv_lanes(const rq_conv_lanes_args *a, const rq_conv_lanes_pack *packed, rq_simd level)
 {
     rq_simd cpu = rq_simd_cpu_level();
     level = level < cpu ? level : cpu;
 #if defined(__x86_64__)
     if (level == RQ_SIMD_OFF)
         return -1;
-    int64_t Op = (a->cout + OB_PAD - 1) / OB_PAD * OB_PAD;
-    double *wp = pack_weights(a, Op);
-    double *bp = calloc((size_t)Op, sizeof(double));
-    if (!wp || !bp) {
-        free(wp), free(bp);
+    rq_conv_lanes_pack own = {NULL, NULL, 0};
+    if (!packed && rq_conv_lanes_pack_new(a, &own) < 0)
+        return -1;
+    const rq_conv_lanes_pack *p = packed ? packed : &own;
+    double *xd = input_as_double(a);
+    if (!xd) {
+        rq_conv_lanes_pack_free(&own);
         return -1;
     }
-    for (int64_t o = 0; a->b && o < a->cout; o++)
-        bp[o] = (double)a->b[o];
     if (level == RQ_SIMD_AVX512)
-        conv_avx512(a, wp, bp, Op);
+        conv_avx512(a, xd, p->w, p->b, p->Op);
     else
-        conv_avx2(a, wp, bp, Op);
-    free(wp), free(bp);
+        conv_avx2(a, xd, p->w, p->b, p->Op);
+    free(xd);
+    rq_conv_lanes_pack_free(&own);
     return 0;
 #else
-    (void)a;
+    (void)a, (void)packed;
     return -1;
 #endif
 }

@@ -28,9 +28,21 @@ typedef struct rq_conv_lanes_args {
     float act_lo, act_hi;                            /* RQ_IR_ACT_CLIP's bounds */
 } rq_conv_lanes_args;
 
-/* Runs the convolution at `level` (capped by the CPU) and returns 0, or returns -1 without
- * touching y when it does not (level off, not x86-64, out of memory): the caller then runs
- * the scalar loop. */
-int rq_conv_lanes(const rq_conv_lanes_args *a, rq_simd level);
+/* The weights and bias as the kernel reads them: doubles, [kh][kw][ic][Op], Op = cout padded
+ * to whole blocks, zero past cout. */
+typedef struct rq_conv_lanes_pack {
+    double *w, *b;
+    int64_t Op;
+} rq_conv_lanes_pack;
+
+/* Packs a's weights and bias (a->x and a->y are not read). -1: out of memory. */
+int rq_conv_lanes_pack_new(const rq_conv_lanes_args *a, rq_conv_lanes_pack *p);
+void rq_conv_lanes_pack_free(rq_conv_lanes_pack *p);
+
+/* Runs the convolution at `level` (capped by the CPU) with its weights packed (`packed`,
+ * made by rq_conv_lanes_pack_new from the same weights, or NULL to pack them now) and
+ * returns 0, or returns -1 without touching y when it does not (level off, not x86-64, out
+ * of memory): the caller then runs the scalar loop. */
+int rq_conv_lanes(const rq_conv_lanes_args *a, const rq_conv_lanes_pack *packed, rq_simd level);
 
 #endif

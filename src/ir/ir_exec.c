@@ -124,7 +124,7 @@ static win2 win2_of(const rq_ir_window *w)
  * bits); 0, or -1 when it does not apply (then nothing was written). */
 static int conv_in_lanes(const rq_ir_node *n, const layout4 *X,
                          const layout4 *Y, const win2 *w, int64_t groups, const int64_t wstr[4],
-                         const void *const *in, float *y, rq_simd level)
+                         const void *const *in, float *y, rq_simd level, rq_conv_lanes_pack *pack)
 {
     if (groups != 1 || level == RQ_SIMD_OFF)
         return -1;
@@ -139,11 +139,14 @@ static int conv_in_lanes(const rq_ir_node *n, const layout4 *X,
         .x = in[0], .w = in[1], .b = n->n_in > 2 ? in[2] : NULL, .y = y,
         .act = n->act, .act_lo = n->act_lo, .act_hi = n->act_hi,
     };
-    return rq_conv_lanes(&a, level);
+    if (pack && !pack->w && rq_conv_lanes_pack_new(&a, pack) < 0)
+        pack = NULL;
+    return rq_conv_lanes(&a, pack, level);
 }
 
+/* pack: where the executor keeps this node's packed weights (NULL: pack them for this call). */
 static int eval_conv(const rq_ir_graph *g, const rq_ir_node *n, const void *const *in,
-                     void *const *out, rq_simd level, rq_error *err)
+                     void *const *out, rq_simd level, rq_conv_lanes_pack *pack, rq_error *err)
 {
     rq_ir_window wg;
     if (rq_ir_window_of(g, n, &wg, err) < 0)
@@ -163,7 +166,7 @@ static int eval_conv(const rq_ir_graph *g, const rq_ir_node *n, const void *cons
     else
         wkw = 1, wkh = w.kw, wi = w.kh * w.kw, wo = cin_g * w.kh * w.kw;
     if (conv_in_lanes(n, &X, &Y, &w, groups, (const int64_t[4]){wo, wi, wkh, wkw}, in, y,
-                      level) == 0)
+                      level, pack) == 0)
         return 0;
     for (int64_t bn = 0; bn < X.n; bn++)
         for (int64_t oc = 0; oc < Y.c; oc++) {
@@ -833,8 +836,17 @@ int rq_ir_eval_node(const rq_ir_graph *g, const rq_ir_node *n, const void *const
     return rq_ir_eval_node_at(g, n, in, out, rq_simd_level(), err);
 }
 
+static int eval_node(const rq_ir_graph *g, const rq_ir_node *n, const void *const *in,
+                     void *const *out, rq_simd level, rq_conv_lanes_pack *pack, rq_error *err);
+
 int rq_ir_eval_node_at(const rq_ir_graph *g, const rq_ir_node *n, const void *const *in,
                        void *const *out, rq_simd level, rq_error *err)
+{
+    return eval_node(g, n, in, out, level, NULL, err);
+}
+
+static int eval_node(const rq_ir_graph *g, const rq_ir_node *n, const void *const *in,
+                     void *const *out, rq_simd level, rq_conv_lanes_pack *pack, rq_error *err)
 {
     for (int k = 0; k < n->n_out; k++)
         if (n->out[k] >= 0 && g->tensors[n->out[k]].rank < 0)
@@ -844,7 +856,7 @@ int rq_ir_eval_node_at(const rq_ir_graph *g, const rq_ir_node *n, const void *co
     int is_f32 = n->n_in && n->in[0] >= 0 && g->tensors[n->in[0]].dtype == RQ_IR_F32;
     switch (n->op) {
     case RQ_IR_OP_CONV:
-        return eval_conv(g, n, in, out, level, err);
+        return eval_conv(g, n, in, out, level, pack, err);
     case RQ_IR_OP_MAX_POOL: case RQ_IR_OP_AVG_POOL:
         return eval_pool(g, n, in, out, level, err);
     case RQ_IR_OP_GLOBAL_AVG_POOL:
@@ -920,6 +932,7 @@ int rq_ir_eval_node_at(const rq_ir_graph *g, const rq_ir_node *n, const void *co
 struct rq_ir_exec {
     const rq_ir_graph *g;
     rq_simd level; /* the kernels' instruction set (same bits at every level) */
+    rq_conv_lanes_pack *packs; /* per node: a convolution's constant weights packed once */
     void **buf; /* per tensor: owned buffer, or NULL for constants (read their data) */
 };
 
@@ -927,7 +940,10 @@ int rq_ir_exec_new(const rq_ir_graph *g, rq_ir_exec **out, rq_error *err)
 {
     rq_ir_exec *e = calloc(1, sizeof *e);
     *out = NULL;
-    if (!e || !(e->buf = calloc((size_t)g->n_tensors + 1, sizeof(void *)))) {
+    if (!e || !(e->buf = calloc((size_t)g->n_tensors + 1, sizeof(void *))) ||
+        !(e->packs = calloc((size_t)g->n_nodes + 1, sizeof(rq_conv_lanes_pack)))) {
+        if (e)
+            free(e->buf);
         free(e);
         return rq_fail(err, "%s: out of memory", g->source);
     }
@@ -963,6 +979,9 @@ void rq_ir_exec_free(rq_ir_exec *e)
         return;
     for (int t = 0; t < e->g->n_tensors; t++)
         free(e->buf[t]);
+    for (int i = 0; e->packs && i < e->g->n_nodes; i++)
+        rq_conv_lanes_pack_free(&e->packs[i]);
+    free(e->packs);
     free(e->buf);
     free(e);
 }
@@ -995,7 +1014,10 @@ int rq_ir_exec_run(rq_ir_exec *e, rq_error *err)
             in[k] = n->in[k] >= 0 ? rq_ir_exec_tensor(e, n->in[k]) : NULL;
         for (int k = 0; k < n->n_out; k++)
             out[k] = n->out[k] >= 0 ? e->buf[n->out[k]] : NULL;
-        if (rq_ir_eval_node_at(g, n, in, out, e->level, err) < 0)
+        /* a convolution's weights are packed once when they are constants */
+        int packable = n->op == RQ_IR_OP_CONV && n->n_in >= 2 && rq_ir_is_const(g, n->in[1]) &&
+                       (n->n_in < 3 || n->in[2] < 0 || rq_ir_is_const(g, n->in[2]));
+        if (eval_node(g, n, in, out, e->level, packable ? &e->packs[i] : NULL, err) < 0)
             return -1;
     }
     return 0;
