@@ -122,44 +122,67 @@ T256 INLINE void conv_store(const simd_conv *s, int blk, __m256i acc, int8_t *ou
     store8(out + c0, rq8_apply(&r, acc), n);
 }
 
-T256 INLINE void conv_tile(const simd_conv *s, const int16_t *const *pix, int8_t *const *out,
-                           int blk, const int P, const int B)
+/* acc += v; as inline asm under GCC, whose allocator otherwise copies every accumulator
+ * to a new register each step. */
+T256 INLINE __m256i acc_add(__m256i acc, __m256i v)
 {
-    const size_t bstride = (size_t)s->k_steps * 16; /* int16 elements per block */
-    const int16_t *w = (const int16_t *)s->w + (size_t)blk * bstride;
-    __m256i acc[8];
-#pragma GCC unroll 8
-    for (int i = 0; i < P * B; i++)
-        acc[i] = _mm256_setzero_si256();
-    for (int k = 0; k < s->k_steps; k++) {
-        const int32_t off = s->step_off[k];
-        __m256i wv[2];
-#pragma GCC unroll 2
-        for (int b = 0; b < B; b++)
-            wv[b] = _mm256_load_si256((const __m256i *)(const void *)(w + b * bstride + (size_t)k * 16));
-#pragma GCC unroll 8
-        for (int j = 0; j < P; j++) {
-            __m256i x = bcast4(pix[j] + off);
-#pragma GCC unroll 2
-            for (int b = 0; b < B; b++)
-                acc[j * B + b] = _mm256_add_epi32(acc[j * B + b], _mm256_madd_epi16(x, wv[b]));
-        }
-    }
-#pragma GCC unroll 2
-    for (int b = 0; b < B; b++)
-#pragma GCC unroll 8
-        for (int j = 0; j < P; j++)
-            conv_store(s, blk + b, acc[j * B + b], out[j]);
+#if defined(__GNUC__) && !defined(__clang__)
+    __asm__("vpaddd %1, %0, %0" : "+x"(acc) : "x"(v));
+    return acc;
+#else
+    return _mm256_add_epi32(acc, v);
+#endif
 }
 
-T256 static void conv_tile_8x1(const simd_conv *s, const int16_t *const *pix, int8_t *const *out, int blk)
-{
-    conv_tile(s, pix, out, blk, 8, 1);
-}
-T256 static void conv_tile_4x2(const simd_conv *s, const int16_t *const *pix, int8_t *const *out, int blk)
-{
-    conv_tile(s, pix, out, blk, 4, 2);
-}
+/* Tiles of P pixels x B blocks of 8 channels, one named accumulator each (arrays of vectors
+ * make GCC copy registers around every step). */
+#define REP6(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define REP8(X) REP6(X) X(6) X(7)
+#define ZERO_A(i) __m256i a##i = _mm256_setzero_si256();
+#define ZERO_B(i) __m256i b##i = _mm256_setzero_si256();
+#define PTR(i) const int16_t *p##i = pix[i];
+#define DOT_A(i) a##i = acc_add(a##i, _mm256_madd_epi16(bcast4(p##i + off), w0));
+#define DOT_AB(i)                                                                            \
+    {                                                                                        \
+        const __m256i x = bcast4(p##i + off);                                                \
+        a##i = acc_add(a##i, _mm256_madd_epi16(x, w0));                             \
+        b##i = acc_add(b##i, _mm256_madd_epi16(x, w1));                             \
+    }
+#define STORE_A(i) conv_store(s, blk, a##i, out[i]);
+#define STORE_B(i) conv_store(s, blk + 1, b##i, out[i]);
+#define W(k) _mm256_load_si256((const __m256i *)(const void *)(k))
+
+#define TILE_1(NAME, REP)                                                                    \
+    T256 static void NAME(const simd_conv *s, const int16_t *const *pix, int8_t *const *out,  \
+                          int blk)                                                           \
+    {                                                                                        \
+        const int16_t *w = (const int16_t *)s->w + (size_t)blk * s->k_steps * 16;            \
+        REP(ZERO_A) REP(PTR)                                                                 \
+        for (int k = 0; k < s->k_steps; k++) {                                               \
+            const int32_t off = s->step_off[k];                                              \
+            const __m256i w0 = W(w + (size_t)k * 16);                                        \
+            REP(DOT_A)                                                                       \
+        }                                                                                    \
+        REP(STORE_A)                                                                         \
+    }
+
+#define TILE_2(NAME, REP)                                                                    \
+    T256 static void NAME(const simd_conv *s, const int16_t *const *pix, int8_t *const *out,  \
+                          int blk)                                                           \
+    {                                                                                        \
+        const size_t bstride = (size_t)s->k_steps * 16;                                      \
+        const int16_t *w = (const int16_t *)s->w + (size_t)blk * bstride;                    \
+        REP(ZERO_A) REP(ZERO_B) REP(PTR)                                                     \
+        for (int k = 0; k < s->k_steps; k++) {                                               \
+            const int32_t off = s->step_off[k];                                              \
+            const __m256i w0 = W(w + (size_t)k * 16), w1 = W(w + bstride + (size_t)k * 16);  \
+            REP(DOT_AB)                                                                      \
+        }                                                                                    \
+        REP(STORE_A) REP(STORE_B)                                                            \
+    }
+
+TILE_1(conv_tile_8x1, REP8)
+TILE_2(conv_tile_6x2, REP6)
 
 T256 static void conv_one(const simd_conv *s, const int16_t *pix, int8_t *out, int blk)
 {
@@ -185,7 +208,7 @@ T256 void simd_conv_run_avx2(const simd_conv *s, const int16_t *src, int8_t *out
     int8_t *o[8];
     for (int blk = 0; blk < s->n_blocks;) {
         const int two = s->n_blocks - blk >= 2;
-        const int P = two ? 4 : 8;
+        const int P = two ? 6 : 8;
         int q = 0;
         for (; q + P <= npix; q += P) {
             int oy = q / s->out_w, ox = q % s->out_w;
@@ -196,7 +219,7 @@ T256 void simd_conv_run_avx2(const simd_conv *s, const int16_t *src, int8_t *out
                     ox = 0, oy++;
             }
             if (two)
-                conv_tile_4x2(s, pix, o, blk);
+                conv_tile_6x2(s, pix, o, blk);
             else
                 conv_tile_8x1(s, pix, o, blk);
         }
