@@ -146,7 +146,7 @@ for k in pc:
         c = int(cc["cmsis_" + k])
         row += " %s | %.2f | %s |" % (fmt(c), h / c, "identical bytes" if same.get(k) else "DIFFERS")
     elif cc:
-        has = {"transpose_conv": "arm_transpose_conv_s8", "pad": "arm_pad_s8", "concat_channels": "arm_concatenation_s8_z",
+        has = {"pad": "arm_pad_s8", "concat_channels": "arm_concatenation_s8_z",
                "transpose_nchw": "arm_transpose_s8"}
         row += (" - | | CMSIS-NN has %s, not run here |" % has[k]) if k in has else " - | | no CMSIS-NN kernel |"
     print(row)

@@ -206,9 +206,89 @@ static void transpose_conv_acc(const rppg_q8_transpose_conv *p, const int8_t *in
 
 #ifdef RPPG_Q8_MVE
 /* Helium: each input pixel's in_c values against each tap's in_c weights of an output channel
- * (contiguous in NHWC input and OHWI weights) are one VMLADAVA per 16 channels; the zero
- * point comes out as in_zp * sum(w). Sums wrap as the scalar ones do, in another order. */
+ * (contiguous in NHWC input and OHWI weights) are one VMLADAVA per 16 channels, four output
+ * channels sharing each input vector; the four dot products minus their zero-point terms
+ * (in_zp * sum(w) of that tap and channel, made once per call) are added to the
+ * accumulators as one vector. Sums wrap as the scalar ones do, in another order. */
+#define TC_MAX_ZP_TERMS 256 /* taps x output channels; more: transpose_conv_acc_mve_small */
+
+static void tc_zp_terms(const rppg_q8_transpose_conv *p, int32_t *zpw)
+{
+    const int taps = p->k_h * p->k_w;
+    const size_t k_len = (size_t)taps * p->in_c;
+    int t, oc;
+    for (t = 0; t < taps; t++)
+        for (oc = 0; oc < p->out_c; oc++) {
+            const int8_t *w = p->weights + oc * k_len + (size_t)t * p->in_c;
+            int32_t sum = 0;
+            int c;
+            for (c = 0; c < p->in_c; c += 16)
+                sum = vaddvaq_p_s8(sum, vldrbq_z_s8(w + c, vctp8q((uint32_t)(p->in_c - c))),
+                                   vctp8q((uint32_t)(p->in_c - c)));
+            zpw[t * p->out_c + oc] = (int32_t)((uint32_t)p->in_zp * (uint32_t)sum);
+        }
+}
+
+/* x against the weights of output channels oc..oc+n-1 at one tap (rows k_len apart; missing
+ * rows repeat the first, their lanes are not stored) */
+static int32x4_t tc_dot4(const int8_t *x, const int8_t *w, size_t k_len, int in_c, int n)
+{
+    const int8_t *w1 = w + (n > 1 ? k_len : 0), *w2 = w + (n > 2 ? 2 * k_len : 0), *w3 = w + (n > 3 ? 3 * k_len : 0);
+    int32_t d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+    int32x4_t v;
+    int c;
+    for (c = 0; c < in_c; c += 16) {
+        const mve_pred16_t pr = vctp8q((uint32_t)(in_c - c));
+        const int8x16_t xv = vldrbq_z_s8(x + c, pr);
+        d0 = vmladavaq_s8(d0, xv, vldrbq_z_s8(w + c, pr));
+        d1 = vmladavaq_s8(d1, xv, vldrbq_z_s8(w1 + c, pr));
+        d2 = vmladavaq_s8(d2, xv, vldrbq_z_s8(w2 + c, pr));
+        d3 = vmladavaq_s8(d3, xv, vldrbq_z_s8(w3 + c, pr));
+    }
+    v = vdupq_n_s32(d0);
+    v = vsetq_lane_s32(d1, v, 1);
+    v = vsetq_lane_s32(d2, v, 2);
+    return vsetq_lane_s32(d3, v, 3);
+}
+
 static void transpose_conv_acc_mve(const rppg_q8_transpose_conv *p, const int8_t *in, int32_t *acc)
+{
+    const int in_c = p->in_c, out_c = p->out_c;
+    const size_t k_len = (size_t)p->k_h * p->k_w * in_c;
+    int32_t zpw[TC_MAX_ZP_TERMS];
+    int b, iy, ix, ky, kx, oc;
+    tc_zp_terms(p, zpw);
+    for (b = 0; b < p->batches; b++)
+        for (iy = 0; iy < p->in_h; iy++)
+            for (ix = 0; ix < p->in_w; ix++) {
+                const int8_t *x = in + (((size_t)b * p->in_h + iy) * p->in_w + ix) * in_c;
+                const int oy0 = iy * p->stride_h - p->pad_top, ox0 = ix * p->stride_w - p->pad_left;
+                for (ky = 0; ky < p->k_h; ky++) {
+                    const int oy = oy0 + ky;
+                    if (oy < 0 || oy >= p->out_h)
+                        continue;
+                    for (kx = 0; kx < p->k_w; kx++) {
+                        const int ox = ox0 + kx, t = ky * p->k_w + kx;
+                        const int8_t *w = p->weights + (size_t)t * in_c;
+                        int32_t *a;
+                        if (ox < 0 || ox >= p->out_w)
+                            continue;
+                        a = acc + (((size_t)b * p->out_h + oy) * p->out_w + ox) * out_c;
+                        for (oc = 0; oc < out_c; oc += 4) {
+                            const int n = out_c - oc < 4 ? out_c - oc : 4;
+                            const mve_pred16_t live = vctp32q((uint32_t)n);
+                            const int32x4_t d = vsubq_s32(tc_dot4(x, w + oc * k_len, k_len, in_c, n),
+                                                          vldrwq_z_s32(zpw + t * out_c + oc, live));
+                            vstrwq_p_s32(a + oc, vaddq_s32(vldrwq_z_s32(a + oc, live), d), live);
+                        }
+                    }
+                }
+            }
+}
+
+/* Kernels with more than TC_MAX_ZP_TERMS taps x output channels: one output channel at a
+ * time, the zero point out as in_zp * sum(w) per dot product. */
+static void transpose_conv_acc_mve_small(const rppg_q8_transpose_conv *p, const int8_t *in, int32_t *acc)
 {
     const int in_c = p->in_c, out_c = p->out_c;
     const size_t k_len = (size_t)p->k_h * p->k_w * in_c;
@@ -251,27 +331,32 @@ void rppg_q8_transpose_conv_run(const rppg_q8_transpose_conv *p, const int8_t *i
 {
     const size_t n_out = (size_t)p->batches * p->out_h * p->out_w * p->out_c;
     size_t i;
-    for (i = 0; i < n_out; i++)
-        acc[i] = 0;
 #ifdef RPPG_Q8_MVE
-    transpose_conv_acc_mve(p, in, acc);
-    {
+    for (i = 0; i < n_out; i += 4)
+        vstrwq_p_s32(acc + i, vdupq_n_s32(0), vctp32q((uint32_t)(n_out - i)));
+    if ((long)p->k_h * p->k_w * p->out_c <= TC_MAX_ZP_TERMS)
+        transpose_conv_acc_mve(p, in, acc);
+    else
+        transpose_conv_acc_mve_small(p, in, acc);
+    {   /* per block of four channels: requantization parameters prepared once for all pixels */
         const size_t n_pix = n_out / (size_t)(p->out_c > 0 ? p->out_c : 1);
         size_t px;
         int c;
-        for (px = 0; px < n_pix; px++)
-            for (c = 0; c < p->out_c; c += 4) {
-                const int n = p->out_c - c < 4 ? p->out_c - c : 4;
-                const mve_pred16_t live = vctp32q((uint32_t)n);
-                int32x4_t v = vldrwq_z_s32(acc + px * p->out_c + c, live);
-                if (p->bias)
-                    v = vaddq_s32(v, vldrwq_z_s32(p->bias + c, live));
-                v = rppg_q8_requantize4_lanes(v, p->multiplier + c, p->shift + c, n, p->rounding,
-                                              p->out_zp, p->act_min, p->act_max);
-                vstrbq_p_s32(out + px * p->out_c + c, v, live);
+        for (c = 0; c < p->out_c; c += 4) {
+            const int n = p->out_c - c < 4 ? p->out_c - c : 4;
+            const mve_pred16_t live = vctp32q((uint32_t)n);
+            const rppg_q8_lanes q = rppg_q8_lanes_prepare(p->multiplier + c, p->shift + c, n, p->rounding);
+            const int32x4_t bias = p->bias ? vldrwq_z_s32(p->bias + c, live) : vdupq_n_s32(0);
+            for (px = 0; px < n_pix; px++) {
+                const int32x4_t v = vaddq_s32(vldrwq_z_s32(acc + px * p->out_c + c, live), bias);
+                vstrbq_p_s32(out + px * p->out_c + c, rppg_q8_lanes_requantize(&q, v, p->out_zp, p->act_min, p->act_max),
+                             live);
             }
+        }
     }
 #else
+    for (i = 0; i < n_out; i++)
+        acc[i] = 0;
     transpose_conv_acc(p, in, acc);
     for (i = 0; i < n_out; i++) {
         const int c = (int)(i % (size_t)p->out_c);

@@ -175,6 +175,24 @@ static void bench_transpose_conv(void)
     t.in_zp = -7, t.out_zp = 5, t.act_min = -128, t.act_max = 127;
     t.weights = w, t.bias = bias, t.multiplier = mult, t.shift = shift, t.rounding = RPPG_Q8_ROUND_DOUBLE;
     REGION("transpose_conv", rppg_q8_transpose_conv_run(&t, x, out, acc));
+#ifdef RQ_CMSIS_NN
+    {
+        cmsis_nn_context ctx = {cmsis_buf, sizeof cmsis_buf}, out_ctx = {acc, sizeof acc};
+        cmsis_nn_transpose_conv_params tp = {-t.in_zp, t.out_zp, {t.stride_w, t.stride_h}, {t.pad_left, t.pad_top},
+                                             {0, 0}, {1, 1}, {t.act_min, t.act_max}};
+        cmsis_nn_per_channel_quant_params qp = {mult, shift};
+        cmsis_nn_dims id = {1, t.in_h, t.in_w, t.in_c}, fd = {t.out_c, t.k_h, t.k_w, t.in_c};
+        cmsis_nn_dims bd = {1, 1, 1, t.out_c}, od = {1, t.out_h, t.out_w, t.out_c};
+        int rc = -1;
+        if (arm_transpose_conv_s8_get_buffer_size(&tp, &id, &fd, &od) <= (int32_t)sizeof cmsis_buf)
+            REGION("cmsis_transpose_conv", rc = arm_transpose_conv_s8(&ctx, &out_ctx, &tp, &qp, &id, x, &fd, w, &bd,
+                                                                      bias, &od, theirs));
+        else
+            REGION("cmsis_transpose_conv", (void)0);
+        printf("status transpose_conv %d\n", rc);
+        compare("transpose_conv", out, theirs, (size_t)t.out_h * t.out_w * t.out_c);
+    }
+#endif
 }
 
 static void bench_resize(void)
