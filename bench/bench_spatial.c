@@ -55,7 +55,7 @@ static void bench_ir_executor(const char *ckpt)
     rq_ir_graph g;
     rq_ir_exec *e = NULL;
     rq_error err = {{0}};
-    if (rq_spatial_ckpt_graph(ckpt, 36, 36, &g, &err) < 0 || rq_passes_canonicalize(&g, &err) < 0 ||
+    if (rq_spatial_ckpt_graph(ckpt, 36, 36, &g, NULL, &err) < 0 || rq_passes_canonicalize(&g, &err) < 0 ||
         rq_passes_for_tflite(&g, &err) < 0 || rq_ir_exec_new(&g, &e, &err) < 0) {
         printf("IR float executor: n/a (%s)\n", err.msg);
         rq_ir_free(&g);

@@ -10,10 +10,11 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: rppgq quantize --spatial CKPT.pth --data DATA.pt --out MODEL.tflite\n"
+            "Usage: rppgq quantize --spatial CKPT.pth|--onnx MODEL.onnx --data DATA.pt --out MODEL.tflite\n"
             "                      [--calib-windows N] [--calib-method minmax|percentile|mse]\n"
             "                      [--seed S] [--bias-correction] [--fps F] [--frame-stride K]\n\n"
-            "Post-training quantization of the Spatial CNN to a fully INT8 TFLite model:\n"
+            "Post-training quantization of an rPPG Spatial CNN to a fully INT8 TFLite model\n"
+            "(the checkpoint, or its ONNX export: the same model gives the same file):\n"
             "per-channel int8 weights, int32 biases, per-tensor int8 activations, input int8\n"
             "with the range of the checkpoint's input contract (raw [0,1]: scale 1/255).\n"
             "Calibration: N windows (default %d) drawn with seed S (default %d) evenly over the\n"
@@ -89,8 +90,11 @@ int cmd_quantize(int argc, char **argv)
         usage(stdout);
         return RQ_EXIT_OK;
     }
+    int has_data = 0;
     for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--onnx") || !strcmp(argv[i], "--calib"))
+        has_data |= !strcmp(argv[i], "--data");
+    for (int i = 1; i < argc; i++)
+        if ((!strcmp(argv[i], "--onnx") && !has_data) || !strcmp(argv[i], "--calib"))
             return quantize_onnx(argc, argv);
     rq_quantize_opts o = {.calib_windows = RQ_CALIB_DEFAULT_WINDOWS, .method = RQ_CALIB_MINMAX,
                           .seed = RQ_CALIB_DEFAULT_SEED, .log = stdout};
@@ -111,6 +115,8 @@ int cmd_quantize(int argc, char **argv)
             continue;
         if (!strcmp(a, "--spatial"))
             o.spatial = v;
+        else if (!strcmp(a, "--onnx"))
+            o.onnx = v;
         else if (!strcmp(a, "--data"))
             o.data = v;
         else if (!strcmp(a, "--out"))
@@ -129,8 +135,8 @@ int cmd_quantize(int argc, char **argv)
         } else
             return rq_cli_usage_error("quantize", "unknown option '%s'", a);
     }
-    if (!o.spatial || !o.data || !o.out)
-        return rq_cli_usage_error("quantize", "--spatial, --data and --out are required");
+    if (!o.spatial == !o.onnx || !o.data || !o.out)
+        return rq_cli_usage_error("quantize", "--spatial (or --onnx), --data and --out are required");
     rq_error err = {{0}};
     rq_quantize_result res;
     if (rq_quantize_spatial(&o, &res, &err) < 0)

@@ -11,13 +11,14 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: rppgq validate --spatial CKPT.pth --temporal CKPT.pth --tflite MODEL.tflite\n"
+            "Usage: rppgq validate --spatial CKPT.pth|--onnx MODEL.onnx --temporal CKPT.pth\n"
+            "                      --tflite MODEL.tflite\n"
             "                      --data DATA.pt [--json FILE] [--predictions FILE.csv]\n"
             "                      [--independent-data] [--calib-windows N] [--seed S] [--threads N]\n"
             "                      [--rounding double|single] [--fps F] [--frame-stride K]\n\n"
             "Predicts the heart rate of every window that calibration did not use (with\n"
-            "subjects in the data: of every subject it did not use) twice: FP32 (float spatial\n"
-            "CNN + float temporal fusion) and INT8 (the int8 engine on MODEL, dequantized\n"
+            "subjects in the data: of every subject it did not use) twice: FP32 (the spatial CNN,\n"
+            "checkpoint or ONNX export, on the float graph executor + float temporal fusion) and INT8 (the int8 engine on MODEL, dequantized\n"
             "features, float temporal fusion). First the model's own verdict: does it read heart\n"
             "rate, i.e. is its MAE at most %.1fx that of always answering the training labels'\n"
             "mean (label_mean in CKPT) or, without it, the mean of the windows set aside, or their\n"
@@ -59,6 +60,8 @@ int cmd_validate(int argc, char **argv)
             continue;
         if (!strcmp(a, "--spatial"))
             o.spatial = v;
+        else if (!strcmp(a, "--onnx"))
+            o.onnx = v;
         else if (!strcmp(a, "--temporal"))
             o.temporal = v;
         else if (!strcmp(a, "--tflite"))
@@ -92,8 +95,8 @@ int cmd_validate(int argc, char **argv)
         } else
             return rq_cli_usage_error("validate", "unknown option '%s'", a);
     }
-    if (!o.spatial || !o.temporal || !o.tflite || !o.data)
-        return rq_cli_usage_error("validate", "--spatial, --temporal, --tflite and --data are required");
+    if (!o.spatial == !o.onnx || !o.temporal || !o.tflite || !o.data)
+        return rq_cli_usage_error("validate", "--spatial (or --onnx), --temporal, --tflite and --data are required");
     rq_error err = {{0}};
     rq_validate_result r;
     if (rq_validate(&o, &r, &err) < 0)

@@ -20,7 +20,7 @@
 #include "eval/report_outdir.h"
 #include "eval/validate.h"
 #include "io/dataset.h"
-#include "model/spatial_cnn.h"
+#include "frontend/spatial_model.h"
 #include "model/temporal_fusion_model.h"
 #include "quant/calib.h"
 #include "quant/ptq.h"
@@ -171,19 +171,12 @@ static int resolve_inputs(run_ctx *c, rq_error *err)
 /* Model facts the report states: parameter counts, the input contract. */
 static int read_models(run_ctx *c, rq_error *err)
 {
-    rq_spatial_cnn sm;
-    if (rq_spatial_load(c->spatial, &sm, err))
+    int64_t p;
+    if (rq_spatial_ckpt_facts(c->spatial, &c->contract, &p, err))
         return -1;
-    int64_t p = 0;
-    for (int i = 0; i < RQ_SPATIAL_CONVS; i++) {
-        const rq_spatial_conv *cv = &sm.conv[i];
-        p += (int64_t)cv->cout * cv->cin * cv->k * cv->k + cv->cout;
-    }
     c->rep->spatial_params = p;
     c->rep->spatial_fp32_bytes = 4 * p;
-    c->contract = sm.contract;
-    rq_contract_describe(&sm.contract, c->rep->contract, sizeof c->rep->contract);
-    rq_spatial_free(&sm);
+    rq_contract_describe(&c->contract, c->rep->contract, sizeof c->rep->contract);
     return 0;
 }
 

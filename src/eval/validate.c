@@ -11,18 +11,20 @@
 #include "common/atomic_file.h"
 #include "common/progress.h"
 #include "eval/predictions.h"
+#include "frontend/spatial_model.h"
 #include "io/dataset.h"
+#include "ir/ir_exec.h"
 #include "model/temporal_fusion_model.h"
 #include "model/temporal_host.h"
 #include "quant/calib.h"
+#include "quant/graph_quant.h"
 #include "quant/ptq.h"
-#include "quant/spatial_quantize.h"
 
 #define BATCH 4 /* windows a worker takes at a time */
 #define RQ_MAX_QUALITY_FRAMES 32 /* rppg_window_quality's limit */
 
 typedef struct ctx {
-    const rq_spatial_cnn *sm;
+    const rq_spatial_model *sm;
     const rq_temporal_host *th; /* the Temporal Fusion in vector lanes (the runtime's bits) */
     const rq_tfl_engine *eng;
     rq_dataset *ds;
@@ -33,7 +35,9 @@ typedef struct ctx {
     float in_scale, out_scale;
     int32_t in_zp, out_zp;
     int n_layers;
-    int layer_tensor[RQ_VALIDATE_LAYERS];
+    int layer_ir[RQ_VALIDATE_LAYERS];     /* the float executor's tensor */
+    int layer_tensor[RQ_VALIDATE_LAYERS]; /* the .tflite's tensor of the same name */
+    char layer_name[RQ_VALIDATE_LAYERS][RQ_VALIDATE_NAME];
     float layer_scale[RQ_VALIDATE_LAYERS];
     int32_t layer_zp[RQ_VALIDATE_LAYERS];
     float *features; /* n_eval * T*R*F FP32 features, or NULL when not kept */
@@ -57,7 +61,7 @@ typedef struct worker {
     rq_dataset ds; /* each worker reads through its own handle: reading scales with cores */
     int have_ds;
     float *raw;    /* BATCH windows */
-    rq_spatial_ws ws;
+    rq_ir_exec *x; /* the float executor: the FP32 reference */
     rq_tfl_scratch *scr;
     float *xin, *feat_fp, *feat_q, *work;
 } worker;
@@ -72,16 +76,20 @@ static void window_quality(const ctx *c, const float *raw, rppg_quality *q)
     rppg_window_quality(&c->sm->contract, frames, n, c->R, (int)(c->plane / (size_t)c->R), q);
 }
 
-static void process_window(worker *wk, const float *raw, int64_t pos)
+static int process_window(worker *wk, const float *raw, int64_t pos, rq_error *err)
 {
     ctx *c = wk->c;
-    rq_spatial_ws *ws = &wk->ws;
+    const rq_ir_graph *g = &c->sm->g;
     double sig[RQ_VALIDATE_LAYERS] = {0}, noise[RQ_VALIDATE_LAYERS] = {0};
     rppg_contract_apply(&c->sm->contract, (size_t)c->T, c->plane, raw, wk->xin);
     window_quality(c, raw, &c->quality[pos]);
     for (int p = 0; p < c->T * c->R; p++) {
         const float *patch = wk->xin + (size_t)p * c->patch;
-        rq_spatial_forward(c->sm, ws, patch, wk->feat_fp + (size_t)p * (size_t)c->F);
+        memcpy(rq_ir_exec_input(wk->x, 0), patch, c->patch * sizeof(float));
+        if (rq_ir_exec_run(wk->x, err) < 0)
+            return -1;
+        memcpy(wk->feat_fp + (size_t)p * (size_t)c->F, rq_ir_exec_tensor(wk->x, g->outputs[0]),
+               (size_t)c->F * sizeof(float));
         rq_quantize_f32(patch, c->patch, c->in_scale, c->in_zp,
                         (int8_t *)rq_tfl_input(c->eng, wk->scr, 0));
         rq_tfl_invoke(c->eng, wk->scr);
@@ -90,8 +98,8 @@ static void process_window(worker *wk, const float *raw, int64_t pos)
             wk->feat_q[(size_t)p * (size_t)c->F + (size_t)j] = (float)(q[j] - c->out_zp) * c->out_scale;
         for (int l = 0; l < c->n_layers; l++) {
             const int8_t *a = rq_tfl_tensor_data(c->eng, wk->scr, c->layer_tensor[l]);
-            size_t n = (size_t)ws->act_h[l] * (size_t)ws->act_w[l] * (size_t)ws->act_c[l];
-            const float *x = ws->act[l];
+            size_t n = (size_t)rq_ir_numel(&g->tensors[c->layer_ir[l]]);
+            const float *x = rq_ir_exec_tensor(wk->x, c->layer_ir[l]);
             double s = 0, e = 0;
             for (size_t i = 0; i < n; i++) {
                 double y = (double)(a[i] - c->layer_zp[l]) * (double)c->layer_scale[l];
@@ -111,6 +119,7 @@ static void process_window(worker *wk, const float *raw, int64_t pos)
         c->sig[pos * RQ_VALIDATE_LAYERS + l] = sig[l];
         c->noise[pos * RQ_VALIDATE_LAYERS + l] = noise[l];
     }
+    return 0;
 }
 
 /* Reads positions [pos, pos+count) of the evaluation list, one dataset call per run of
@@ -144,7 +153,10 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&c->mu);
         if (stop)
             break;
-        if (read_batch(wk, pos, count, &err) < 0) {
+        int failed = read_batch(wk, pos, count, &err) < 0;
+        for (int64_t k = 0; k < count && !failed; k++)
+            failed = process_window(wk, wk->raw + (size_t)k * c->wf, pos + k, &err) < 0;
+        if (failed) {
             pthread_mutex_lock(&c->mu);
             if (!c->failed)
                 c->err = err;
@@ -152,8 +164,6 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&c->mu);
             break;
         }
-        for (int64_t k = 0; k < count; k++)
-            process_window(wk, wk->raw + (size_t)k * c->wf, pos + k);
         pthread_mutex_lock(&c->mu);
         c->completed += count;
         pthread_cond_signal(&c->cv_progress);
@@ -170,7 +180,7 @@ static int worker_init(worker *wk, ctx *c, rq_error *err)
 {
     memset(wk, 0, sizeof *wk);
     wk->c = c;
-    if (rq_spatial_ws_init(&wk->ws, c->sm, c->H, c->W, err) < 0)
+    if (rq_ir_exec_new(&c->sm->g, &wk->x, err) < 0)
         return -1;
     if (rq_dataset_open(c->data_path, &wk->ds, err) < 0)
         return -1;
@@ -190,7 +200,7 @@ static int worker_init(worker *wk, ctx *c, rq_error *err)
 
 static void worker_free(worker *wk)
 {
-    rq_spatial_ws_free(&wk->ws);
+    rq_ir_exec_free(wk->x);
     if (wk->scr)
         rq_tfl_scratch_free(wk->scr);
     if (wk->have_ds)
@@ -253,12 +263,38 @@ out:
 
 /* ---- checks that the pieces belong together --------------------------------------- */
 
-static const rq_tfl_builtin expected_ops[RQ_VALIDATE_LAYERS] = {
-    RQ_TFL_OP_CONV_2D, RQ_TFL_OP_MAX_POOL_2D, RQ_TFL_OP_CONV_2D,
-    RQ_TFL_OP_MAX_POOL_2D, RQ_TFL_OP_CONV_2D, RQ_TFL_OP_MEAN};
+/* Layers whose SQNR validate reports, in graph order: every node output the float
+ * executor computes and the .tflite holds under the same name (rq_gq_tensor_name), except
+ * pure reshapes (the values of their input again). */
+static void map_layers(ctx *c, const rq_tfl_model *t)
+{
+    const rq_ir_graph *g = &c->sm->g;
+    c->n_layers = 0;
+    for (int i = 0; i < g->n_nodes && c->n_layers < RQ_VALIDATE_LAYERS; i++) {
+        rq_ir_op op = g->nodes[i].op;
+        int v = g->nodes[i].out[0];
+        if (v < 0 || g->tensors[v].dtype != RQ_IR_F32 || op == RQ_IR_OP_RESHAPE ||
+            op == RQ_IR_OP_FLATTEN || op == RQ_IR_OP_SQUEEZE || op == RQ_IR_OP_UNSQUEEZE)
+            continue;
+        const rq_ir_tensor *x = &g->tensors[v];
+        char name[RQ_VALIDATE_NAME];
+        rq_gq_tensor_name(g, v, name, sizeof name);
+        for (int k = 0; k < t->n_tensors; k++) {
+            const rq_tfl_tensor *y = &t->tensors[k];
+            if (strcmp(y->name ? y->name : "", name) || y->type != RQ_TFL_INT8 || y->q.n != 1 ||
+                rq_tfl_num_elements(y) != rq_ir_numel(x) || y->data)
+                continue;
+            int l = c->n_layers++;
+            c->layer_ir[l] = v, c->layer_tensor[l] = k;
+            c->layer_scale[l] = y->q.scale[0];
+            c->layer_zp[l] = (int32_t)y->q.zero_point[0];
+            memcpy(c->layer_name[l], name, sizeof name);
+            break;
+        }
+    }
+}
 
-static int check_graph(ctx *c, const rq_tfl_model *t, const rq_spatial_ws *ws, const char *path,
-                       rq_error *err)
+static int check_graph(ctx *c, const rq_tfl_model *t, const char *path, rq_error *err)
 {
     if (t->n_inputs != 1 || t->n_outputs != 1)
         return rq_fail(err, "%s: the model has %d inputs and %d outputs, not 1 and 1", path,
@@ -270,26 +306,7 @@ static int check_graph(ctx *c, const rq_tfl_model *t, const rq_spatial_ws *ws, c
                        c->W, c->C);
     if (out->type != RQ_TFL_INT8 || out->q.n != 1 || rq_tfl_num_elements(out) != c->F)
         return rq_fail(err, "%s: output is not %d int8 features quantized per tensor", path, c->F);
-    if (t->n_ops < RQ_VALIDATE_LAYERS)
-        return rq_fail(err, "%s: %d operators, the spatial CNN graph has at least %d", path,
-                       t->n_ops, RQ_VALIDATE_LAYERS);
-    for (int l = 0; l < RQ_VALIDATE_LAYERS; l++) {
-        const rq_tfl_op *op = &t->ops[l];
-        const rq_tfl_tensor *y = &t->tensors[op->outputs[0]];
-        int64_t want = (int64_t)ws->act_h[l] * ws->act_w[l] * ws->act_c[l];
-        if (op->code != expected_ops[l])
-            return rq_fail(err, "%s: operator %d is %s, expected %s: not the spatial CNN graph",
-                           path, l, rq_tfl_builtin_name(op->code),
-                           rq_tfl_builtin_name(expected_ops[l]));
-        if (y->type != RQ_TFL_INT8 || y->q.n != 1 || rq_tfl_num_elements(y) != want)
-            return rq_fail(err, "%s: operator %d output '%s' is not %lld int8 values quantized "
-                           "per tensor as the checkpoint's layer gives", path, l, y->name,
-                           (long long)want);
-        c->layer_tensor[l] = op->outputs[0];
-        c->layer_scale[l] = y->q.scale[0];
-        c->layer_zp[l] = (int32_t)y->q.zero_point[0];
-    }
-    c->n_layers = RQ_VALIDATE_LAYERS;
+    map_layers(c, t);
     c->in_scale = in->q.scale[0], c->in_zp = (int32_t)in->q.zero_point[0];
     c->out_scale = out->q.scale[0], c->out_zp = (int32_t)out->q.zero_point[0];
     if (!(c->in_scale > 0) || !(c->out_scale > 0))
@@ -297,7 +314,7 @@ static int check_graph(ctx *c, const rq_tfl_model *t, const rq_spatial_ws *ws, c
     return 0;
 }
 
-static int check_contract(const rq_tfl_model *t, const rq_spatial_cnn *sm, const char *tfl_path,
+static int check_contract(const rq_tfl_model *t, const rq_spatial_model *sm, const char *tfl_path,
                           const char *sp_path, FILE *log, rq_error *err)
 {
     rppg_contract mc;
@@ -486,12 +503,11 @@ static int summarize(const ctx *c, const rq_calib_plan *plan, rq_validate_result
     r->mae_increase = r->int8.mae - r->fp32.mae;
     r->grade = rq_grade_mae_increase(r->mae_increase);
     r->n_layers = c->n_layers;
-    static const char *names[RQ_VALIDATE_LAYERS] = {"conv0", "pool0", "conv1", "pool1", "conv2", "mean"};
     for (int l = 0; l < c->n_layers; l++) {
         double s = 0, e = 0;
         for (int64_t i = 0; i < c->n_eval; i++)
             s += c->sig[i * RQ_VALIDATE_LAYERS + l], e += c->noise[i * RQ_VALIDATE_LAYERS + l];
-        snprintf(r->layer_name[l], sizeof r->layer_name[l], "%s", names[l]);
+        snprintf(r->layer_name[l], sizeof r->layer_name[l], "%s", c->layer_name[l]);
         r->layer_sqnr_db[l] = rq_sqnr_db(s, e);
     }
     free(lab);
@@ -587,30 +603,27 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     memset(res, 0, sizeof *res);
     ctx c;
     memset(&c, 0, sizeof c);
-    rq_spatial_cnn sm;
+    rq_spatial_model sm;
     rq_temporal_model tm;
     rq_temporal_host *th = NULL;
     rq_tfl_model t;
     rq_tfl_engine *eng = NULL;
     rq_dataset ds;
     rq_calib_plan plan;
-    rq_spatial_ws ws;
     int64_t *eval = NULL;
     int rc = -1, have_sm = 0, have_tm = 0, have_ds = 0;
     memset(&plan, 0, sizeof plan);
-    memset(&ws, 0, sizeof ws);
     memset(&tm, 0, sizeof tm);
     rq_tfl_model_init(&t);
     struct stat st;
     char warning[RQ_TIMING_WARNING_MAX] = "";
 
-    if (rq_spatial_load(o->spatial, &sm, err) < 0)
-        goto out;
-    have_sm = 1;
     if (rq_dataset_open(o->data, &ds, err) < 0)
         goto out;
     have_ds = 1;
-    if (rq_check_dataset_fits(&ds, &sm, o->data, &o->timing, warning, err) < 0)
+    have_sm = 1;
+    if (rq_spatial_model_for_data(o->spatial, o->onnx, &ds, o->data, &o->timing, warning, &sm,
+                                  err) < 0)
         goto out;
     if (rq_temporal_load(o->temporal, ds.rois, &tm, err) < 0)
         goto out;
@@ -618,7 +631,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     if (rq_temporal_host_new(&tm.net, rq_simd_level(), &th, err) < 0)
         goto out;
     c.T = ds.frames, c.R = ds.rois, c.H = ds.height, c.W = ds.width, c.C = ds.channels;
-    c.F = rq_spatial_out_features(&sm);
+    c.F = sm.features;
     if (tm.net.frames != c.T || tm.net.rois != c.R || tm.net.features != c.F) {
         rq_fail(err, "%s: the temporal network takes %d frames x %d ROIs x %d features, but the "
                 "data and spatial CNN give %d x %d x %d", o->temporal, tm.net.frames, tm.net.rois,
@@ -629,9 +642,9 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
         goto out;
     if (stat(o->tflite, &st) == 0)
         res->tflite_bytes = (size_t)st.st_size;
-    if (rq_spatial_ws_init(&ws, &sm, c.H, c.W, err) < 0 ||
-        check_graph(&c, &t, &ws, o->tflite, err) < 0 ||
-        check_contract(&t, &sm, o->tflite, o->spatial, o->log, err) < 0 ||
+    c.sm = &sm;
+    if (check_graph(&c, &t, o->tflite, err) < 0 ||
+        check_contract(&t, &sm, o->tflite, sm.path, o->log, err) < 0 ||
         rq_tfl_prepare_opts(&t, &(rq_tfl_engine_opts){o->rounding, 1}, &eng, err) < 0)
         goto out;
     char calib_warning[RQ_TIMING_WARNING_MAX] = "";
@@ -651,7 +664,7 @@ int rq_validate(const rq_validate_opts *o, rq_validate_result *res, rq_error *er
     }
     /* the trivial predictors' source: the training labels, else the windows set aside */
     c.label_mean = sm.label_mean;
-    c.spatial_path = o->spatial;
+    c.spatial_path = sm.path;
     c.sm = &sm, c.th = th, c.eng = eng, c.ds = &ds, c.eval = eval, c.data_path = o->data;
     c.wf = (size_t)ds.window_floats;
     c.plane = c.wf / (size_t)c.T;
@@ -702,7 +715,6 @@ out:
     free(c.pred_fp), free(c.pred_q), free(c.sig), free(c.noise), free(c.features), free(c.quality);
     free(eval);
     rq_calib_plan_free(&plan);
-    rq_spatial_ws_free(&ws);
     if (eng)
         rq_tfl_engine_free(eng);
     rq_tfl_model_free(&t);
@@ -712,7 +724,7 @@ out:
     if (have_ds)
         rq_dataset_close(&ds);
     if (have_sm)
-        rq_spatial_free(&sm);
+        rq_spatial_model_free(&sm);
     return rc;
 }
 

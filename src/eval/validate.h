@@ -17,11 +17,11 @@
 #include "eval/displayed.h"
 #include "eval/metrics.h"
 #include "model/contract.h"
-#include "model/spatial_cnn.h"
 #include "engine/engine.h"
 
 typedef struct rq_validate_opts {
-    const char *spatial, *temporal, *tflite, *data;
+    const char *spatial, *onnx; /* the spatial model: a checkpoint or its ONNX export */
+    const char *temporal, *tflite, *data;
     const char *json;        /* NULL: no JSON report */
     const char *predictions; /* NULL: no per-window CSV (eval/predictions.h) */
     /* Which windows calibration used: the model's calibration record says (quantize writes
@@ -39,7 +39,9 @@ typedef struct rq_validate_opts {
     FILE *log;               /* report lines (stdout for the CLI), NULL = silent */
 } rq_validate_opts;
 
-#define RQ_VALIDATE_LAYERS RQ_SPATIAL_ACTS
+/* Layers with a per-layer SQNR: at most this many, names at most RQ_VALIDATE_NAME-1 chars. */
+#define RQ_VALIDATE_LAYERS 48
+#define RQ_VALIDATE_NAME 48
 
 typedef struct rq_validate_result {
     int64_t n_windows;
@@ -65,7 +67,7 @@ typedef struct rq_validate_result {
     const char *grade;
     size_t tflite_bytes;
     int n_layers;
-    char layer_name[RQ_VALIDATE_LAYERS][32];
+    char layer_name[RQ_VALIDATE_LAYERS][RQ_VALIDATE_NAME];
     double layer_sqnr_db[RQ_VALIDATE_LAYERS];
     /* Per evaluated window, in dataset order (owned; rq_validate_result_free). */
     int64_t *windows;

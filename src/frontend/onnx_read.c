@@ -486,6 +486,22 @@ static int read_graph(reader *r, const Onnx__GraphProto *gp)
     return rq_ir_infer_shapes(r->g, r->err);
 }
 
+/* The metadata rppgq reads (keys "rppgq.*", e.g. a spatial model's input contract);
+ * others are ignored. */
+static int read_props(reader *r, const Onnx__ModelProto *mp)
+{
+    for (size_t i = 0; i < mp->n_metadata_props; i++) {
+        const Onnx__StringStringEntryProto *e = mp->metadata_props[i];
+        if (!e->key || strncmp(e->key, "rppgq.", 6))
+            continue;
+        if (!e->value || check_text(r, e->key, "metadata key") < 0 ||
+            check_text(r, e->value, "metadata value") < 0 ||
+            rq_ir_set_prop(r->g, e->key, e->value, r->err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int rq_onnx_parse(const uint8_t *buf, size_t len, const char *name, rq_ir_graph *g,
                   rq_error *err)
 {
@@ -505,7 +521,7 @@ int rq_onnx_parse(const uint8_t *buf, size_t len, const char *name, rq_ir_graph 
     int rc = -1;
     if (!mp->graph)
         rq_fail(err, "%s: the model has no graph", name);
-    else if (check_opset(&r, mp) == 0 && read_graph(&r, mp->graph) == 0)
+    else if (check_opset(&r, mp) == 0 && read_graph(&r, mp->graph) == 0 && read_props(&r, mp) == 0)
         rc = 0;
     onnx__model_proto__free_unpacked(mp, &budget.a);
     free(r.names.slot);

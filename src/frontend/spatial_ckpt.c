@@ -69,6 +69,10 @@ static int add_block(rq_ir_graph *g, const rq_conv_bn_params *p, int l, int x, i
 
 static int build(rq_ir_graph *g, const rq_spatial_params *sp, int h, int w, rq_error *err)
 {
+    for (int l = 1; l < RQ_SPATIAL_CONVS; l++)
+        if (sp->layer[l].cin != sp->layer[l - 1].cout)
+            return rq_fail(err, "%s: conv %d takes %d channels but conv %d gives %d", g->source, l,
+                           sp->layer[l].cin, l - 1, sp->layer[l - 1].cout);
     int64_t xs[4] = {1, sp->layer[0].cin, h, w};
     int x = rq_ir_add_tensor(g, "input", RQ_IR_F32, err);
     if (x < 0 || rq_ir_set_shape(g, x, 4, xs, err) < 0)
@@ -88,7 +92,8 @@ static int build(rq_ir_graph *g, const rq_spatial_params *sp, int h, int w, rq_e
     return rq_ir_infer_shapes(g, err);
 }
 
-int rq_spatial_ckpt_graph(const char *path, int h, int w, rq_ir_graph *g, rq_error *err)
+int rq_spatial_ckpt_graph(const char *path, int h, int w, rq_ir_graph *g,
+                          rq_spatial_ckpt_info *info, rq_error *err)
 {
     rq_ir_init(g, path);
     rq_spatial_params sp;
@@ -97,6 +102,8 @@ int rq_spatial_ckpt_graph(const char *path, int h, int w, rq_ir_graph *g, rq_err
     if (rq_spatial_load_params(path, &sp, err) < 0)
         return -1;
     int rc = build(g, &sp, h, w, err);
+    if (info)
+        info->contract = sp.contract, info->label_mean = sp.label_mean;
     rq_spatial_params_free(&sp);
     return rc;
 }

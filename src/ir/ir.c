@@ -90,7 +90,39 @@ void rq_ir_free(rq_ir_graph *g)
     for (int i = 0; i < g->n_nodes; i++)
         free_node(&g->nodes[i]);
     free(g->tensors), free(g->nodes), free(g->inputs), free(g->outputs), free(g->source);
+    for (int i = 0; i < g->n_props; i++)
+        free(g->prop_key[i]), free(g->prop_value[i]);
     memset(g, 0, sizeof *g);
+}
+
+int rq_ir_set_prop(rq_ir_graph *g, const char *key, const char *value, rq_error *err)
+{
+    int i = 0;
+    while (i < g->n_props && strcmp(g->prop_key[i], key))
+        i++;
+    if (i == RQ_IR_MAX_PROPS)
+        return rq_fail(err, "%s: more than %d metadata entries", g->source, RQ_IR_MAX_PROPS);
+    char *v = strdup(value), *k = i < g->n_props ? g->prop_key[i] : strdup(key);
+    if (!v || !k) {
+        free(v);
+        if (i == g->n_props)
+            free(k);
+        return rq_fail(err, "%s: out of memory", g->source);
+    }
+    if (i < g->n_props)
+        free(g->prop_value[i]);
+    else
+        g->n_props++;
+    g->prop_key[i] = k, g->prop_value[i] = v;
+    return 0;
+}
+
+const char *rq_ir_prop(const rq_ir_graph *g, const char *key)
+{
+    for (int i = 0; i < g->n_props; i++)
+        if (!strcmp(g->prop_key[i], key))
+            return g->prop_value[i];
+    return NULL;
 }
 
 static int grow(void **p, int *cap, int need, size_t elem)

@@ -30,6 +30,7 @@
 #define RQ_IR_MAX_TENSORS 100000
 #define RQ_IR_MAX_NODES 50000
 #define RQ_IR_MAX_ELEMS ((int64_t)1 << 24) /* elements of one tensor (64 MB of float32) */
+#define RQ_IR_MAX_PROPS 8
 
 typedef enum rq_ir_dtype {
     RQ_IR_UNDEF = 0,
@@ -120,6 +121,10 @@ typedef struct rq_ir_graph {
     int opset;               /* ai.onnx opset the file imports (0 if not ONNX) */
     rq_ir_layout layout;
     char *source;            /* file name, for messages */
+    /* Key/value facts the file states besides the graph (ONNX metadata_props the front end
+     * keeps, e.g. rppgq.input_contract); at most RQ_IR_MAX_PROPS. */
+    int n_props;
+    char *prop_key[RQ_IR_MAX_PROPS], *prop_value[RQ_IR_MAX_PROPS];
 } rq_ir_graph;
 
 /* ---- building ---------------------------------------------------------------------- */
@@ -129,6 +134,10 @@ void rq_ir_free(rq_ir_graph *g);
 
 /* A tensor with unknown shape (rank -1) and no data; returns its index or -1. */
 int rq_ir_add_tensor(rq_ir_graph *g, const char *name, rq_ir_dtype dtype, rq_error *err);
+/* Records a key/value fact (copied; the value replaces an earlier one of the key). */
+int rq_ir_set_prop(rq_ir_graph *g, const char *key, const char *value, rq_error *err);
+/* The value of a fact, NULL when not recorded. */
+const char *rq_ir_prop(const rq_ir_graph *g, const char *key);
 /* Finds a tensor by name (linear search, graphs are small); -1 if absent. */
 int rq_ir_find_tensor(const rq_ir_graph *g, const char *name);
 int rq_ir_set_shape(rq_ir_graph *g, int t, int rank, const int64_t *shape, rq_error *err);

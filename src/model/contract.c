@@ -211,3 +211,46 @@ int rq_data_timing_check(const rppg_contract *c, const rq_data_timing *stated,
         *out = t;
     return 0;
 }
+
+#define DESC_PREFIX "rppgq spatial_cnn int8; input_contract representation="
+
+void rq_contract_describe(const rppg_contract *c, char *buf, size_t size)
+{
+    if (c->repr == RPPG_REPR_WINDOW_RATIO)
+        snprintf(buf, size, DESC_PREFIX "window_ratio scale=%.9g clip=%.9g frame_stride=%d sample_hz=%.9g",
+                 (double)c->scale, (double)c->clip, c->frame_stride, rq_contract_sample_hz(c));
+    else
+        snprintf(buf, size, DESC_PREFIX "raw frame_stride=%d sample_hz=%.9g", c->frame_stride,
+                 rq_contract_sample_hz(c));
+}
+
+int rq_contract_from_description(const char *desc, rppg_contract *c)
+{
+    const char *p = desc ? strstr(desc, "input_contract representation=") : NULL;
+    if (!p)
+        return -1;
+    p += strlen("input_contract representation=");
+    double scale, clip;
+    int stride, used = 0;
+    memset(c, 0, sizeof *c);
+    if (sscanf(p, "window_ratio scale=%lf clip=%lf frame_stride=%d%n", &scale, &clip, &stride,
+               &used) == 3 && used > 0) {
+        c->repr = RPPG_REPR_WINDOW_RATIO;
+        c->scale = (float)scale, c->clip = (float)clip, c->frame_stride = stride;
+        return 0;
+    }
+    if (sscanf(p, "raw frame_stride=%d%n", &stride, &used) == 1 && used > 0) {
+        c->repr = RPPG_REPR_RAW;
+        c->scale = 1.0f;
+        c->frame_stride = stride;
+        return 0;
+    }
+    return -1;
+}
+
+int rq_contract_equal(const rppg_contract *a, const rppg_contract *b)
+{
+    if (a->repr != b->repr || a->frame_stride != b->frame_stride)
+        return 0;
+    return a->repr != RPPG_REPR_WINDOW_RATIO || (a->scale == b->scale && a->clip == b->clip);
+}

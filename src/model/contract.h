@@ -50,4 +50,15 @@ int rq_data_timing_check(const rppg_contract *c, const rq_data_timing *stated,
                          const rq_data_timing *given, const char *path, char *warning,
                          rq_data_timing *out, rq_error *err);
 
+/* The model description records the input contract the model expects:
+ *   "rppgq spatial_cnn int8; input_contract representation=raw frame_stride=1 sample_hz=30"
+ *   "...; input_contract representation=window_ratio scale=50 clip=4 frame_stride=4 sample_hz=7.5"
+ * (sample_hz = 30 / frame_stride, the model's sampling rate, for the reader; the parser
+ * takes the stride) */
+void rq_contract_describe(const rppg_contract *c, char *buf, size_t size);
+/* Parses it back; -1 when the description carries no contract. */
+int rq_contract_from_description(const char *desc, rppg_contract *c);
+/* Same representation and frame stride, and scale/clip equal as float32. */
+int rq_contract_equal(const rppg_contract *a, const rppg_contract *b);
+
 #endif

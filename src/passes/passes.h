@@ -30,6 +30,10 @@ int rq_pass_fuse_hardswish(rq_ir_graph *g, rq_error *err);
 /* HardSigmoid with PyTorch's parameters becomes Add(x, 3) with a fused Relu6, then
  * Mul by 1/6: operators TFLite has. */
 int rq_pass_decompose_hardsigmoid(rq_ir_graph *g, rq_error *err);
+/* GlobalAveragePool read only by a Flatten(axis 1) (PyTorch's AdaptiveAvgPool2d(1) +
+ * flatten(1)): one ReduceMean over H and W without kept dims, which TFLite's MEAN
+ * (keep_dims false) does in one operator instead of MEAN + RESHAPE. NCHW graphs. */
+int rq_pass_gap_flatten_to_mean(rq_ir_graph *g, rq_error *err);
 /* NCHW -> NHWC (see ir.h): 4-D tensors change layout, conv weights OIHW -> OHWI, axes of
  * Concat/Softmax/ReduceMean/Pad/Resize/Squeeze are remapped, and every reshape of a 4-D
  * tensor keeps PyTorch's (channel-major) element order: a free reshape where C or H*W is 1,
@@ -50,7 +54,7 @@ int rq_pass_fuse_layernorm(rq_ir_graph *g, rq_error *err);
 int rq_passes_canonicalize(rq_ir_graph *g, rq_error *err);
 
 /* The TFLite form of a canonical graph: Hardswish fused, hard sigmoid decomposed,
- * activations fused again, NHWC. */
+ * activations fused again, global average pooling + flatten as one mean, NHWC. */
 int rq_passes_for_tflite(rq_ir_graph *g, rq_error *err);
 
 /* The ONNX pipeline every command shares: read, canonicalize, and for TFLite and the

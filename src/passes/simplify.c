@@ -290,10 +290,38 @@ int rq_pass_decompose_hardsigmoid(rq_ir_graph *g, rq_error *err)
     return rq_ir_toposort(g, err) < 0 ? -1 : rq_ir_infer_shapes(g, err);
 }
 
+int rq_pass_gap_flatten_to_mean(rq_ir_graph *g, rq_error *err)
+{
+    static const int64_t hw[2] = {2, 3};
+    for (int i = 0; i < g->n_nodes; i++) {
+        const rq_ir_node *f = &g->nodes[i];
+        int y = f->in[0];
+        int p = f->op == RQ_IR_OP_FLATTEN && y >= 0 ? g->tensors[y].producer : -1;
+        if (p < 0 || g->nodes[p].op != RQ_IR_OP_GLOBAL_AVG_POOL || sole_consumer(g, y) != i ||
+            rq_ir_attr_int(f, "axis", 1) != 1 || g->tensors[g->nodes[p].in[0]].rank != 4)
+            continue;
+        rq_ir_node *m = &g->nodes[p];
+        char *type = strdup("ReduceMean");
+        if (!type)
+            return rq_fail(err, "%s: out of memory", g->source);
+        free(m->op_type);
+        m->op_type = type;
+        m->op = RQ_IR_OP_REDUCE_MEAN;
+        m->out[0] = f->out[0];
+        rq_ir_clear_attrs(m);
+        if (rq_ir_add_attr_ints(g, p, "axes", 2, hw, err) < 0 ||
+            rq_ir_add_attr_int(g, p, "keepdims", 0, err) < 0)
+            return -1;
+        g->nodes[i].op = RQ_IR_OP_COUNT;
+    }
+    rq_ir_compact(g);
+    return rq_ir_infer_shapes(g, err);
+}
+
 int rq_passes_for_tflite(rq_ir_graph *g, rq_error *err)
 {
     if (rq_pass_fuse_hardswish(g, err) < 0 || rq_pass_decompose_hardsigmoid(g, err) < 0 ||
-        rq_pass_fuse_activations(g, err) < 0)
+        rq_pass_fuse_activations(g, err) < 0 || rq_pass_gap_flatten_to_mean(g, err) < 0)
         return -1;
     return rq_pass_to_nhwc(g, err);
 }

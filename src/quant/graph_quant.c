@@ -21,6 +21,8 @@ const char rq_gq_supported_ops[] =
 
 void rq_gq_result_free(rq_gq_result *r)
 {
+    for (int t = 0; r->t && t < r->n; t++)
+        free(r->t[t].channel_mean);
     free(r->t);
     r->t = NULL;
     r->n = 0;
@@ -34,20 +36,61 @@ static int is_activation(const rq_ir_graph *g, int t)
 
 /* ---- calibration ------------------------------------------------------------------ */
 
+/* Adds every element of channel j (the last axis) into sum[j]. */
+static void add_channels(const rq_ir_tensor *x, const float *v, double *sum)
+{
+    int64_t c = x->shape[x->rank - 1], pix = rq_ir_numel(x) / c;
+    for (int64_t p = 0; p < pix; p++)
+        for (int64_t j = 0; j < c; j++)
+            sum[j] += v[p * c + j];
+}
+
+/* Runs the samples; `means`: also sum the channels of the tensors that want their mean. */
 static int observe(const rq_ir_graph *g, rq_ir_exec *e, const float *samples, int64_t n,
-                   rq_observer *obs, rq_error *err)
+                   rq_observer *obs, rq_gq_result *r, int means, rq_error *err)
 {
     int64_t per = rq_ir_numel(&g->tensors[g->inputs[0]]);
     for (int64_t s = 0; s < n; s++) {
         memcpy(rq_ir_exec_input(e, 0), samples + s * per, (size_t)per * sizeof(float));
         if (rq_ir_exec_run(e, err) < 0)
             return -1;
-        for (int t = 0; t < g->n_tensors; t++)
+        for (int t = 0; t < g->n_tensors; t++) {
             if (is_activation(g, t) && obs[t].pass >= 0)
                 rq_observer_add(&obs[t], rq_ir_exec_tensor(e, t),
                                 (size_t)rq_ir_numel(&g->tensors[t]));
+            if (means && r->t[t].channel_mean)
+                add_channels(&g->tensors[t], rq_ir_exec_tensor(e, t), r->t[t].channel_mean);
+        }
     }
     return 0;
+}
+
+/* Room for the channel means of every convolution input (bias correction). */
+static int want_conv_input_means(const rq_ir_graph *g, rq_gq_result *r)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        int x = g->nodes[i].in[0];
+        const rq_ir_tensor *xt = &g->tensors[x];
+        if (g->nodes[i].op != RQ_IR_OP_CONV || !is_activation(g, x) || r->t[x].channel_mean ||
+            xt->rank < 1)
+            continue;
+        if (!(r->t[x].channel_mean = calloc((size_t)xt->shape[xt->rank - 1], sizeof(double))))
+            return -1;
+    }
+    return 0;
+}
+
+static void finish_means(const rq_ir_graph *g, int64_t n, rq_gq_result *r)
+{
+    for (int t = 0; t < g->n_tensors; t++) {
+        const rq_ir_tensor *x = &g->tensors[t];
+        if (!r->t[t].channel_mean)
+            continue;
+        int64_t c = x->shape[x->rank - 1];
+        double pix = (double)(rq_ir_numel(x) / c);
+        for (int64_t j = 0; j < c; j++)
+            r->t[t].channel_mean[j] /= pix * (double)n;
+    }
 }
 
 static void share(rq_gq_tensor *dst, const rq_gq_tensor *src)
@@ -66,17 +109,19 @@ static void fixed(rq_gq_tensor *t, float scale, int32_t zp)
 
 /* Converter rules: pools, reshapes and data movement pass their input's parameters on;
  * LOGISTIC/SOFTMAX and TANH have fixed output parameters; the rest their observed range. */
-static void choose_params(const rq_ir_graph *g, const rq_observer *obs, rq_calib_method m,
+static void choose_params(const rq_ir_graph *g, const rq_observer *obs, const rq_gq_opts *o,
                           rq_gq_result *r)
 {
     for (int t = 0; t < g->n_tensors; t++) {
         if (!is_activation(g, t))
             continue;
         rq_gq_tensor *x = &r->t[t];
-        rq_observer_range(&obs[t], m, &x->lo, &x->hi);
+        rq_observer_range(&obs[t], o->method, &x->lo, &x->hi);
         rq_act_params(x->lo, x->hi, &x->scale, &x->zero_point);
         x->quantized = 1;
     }
+    if (o->fixed_input)
+        fixed(&r->t[g->inputs[0]], o->input_scale, o->input_zero_point);
     for (int i = 0; i < g->n_nodes; i++) {
         const rq_ir_node *n = &g->nodes[i];
         int y = n->out[0], x = n->in[0];
@@ -123,18 +168,23 @@ int rq_gq_calibrate(const rq_ir_graph *g, const float *samples, int64_t n,
         rq_fail(err, "%s: calibration needs one graph input and samples", g->source);
         goto done;
     }
-    if (rq_ir_exec_new(g, &e, err) < 0 || observe(g, e, samples, n, obs, err) < 0)
+    if (o->bias_correction && want_conv_input_means(g, r) < 0) {
+        rq_fail(err, "%s: out of memory", g->source);
         goto done;
+    }
+    if (rq_ir_exec_new(g, &e, err) < 0 || observe(g, e, samples, n, obs, r, 1, err) < 0)
+        goto done;
+    finish_means(g, n, r);
     if (rq_observer_needs_hist(o->method)) {
         for (int t = 0; t < g->n_tensors; t++)
             if (is_activation(g, t) && rq_observer_start_hist(&obs[t]) < 0) {
                 rq_fail(err, "%s: out of memory", g->source);
                 goto done;
             }
-        if (observe(g, e, samples, n, obs, err) < 0)
+        if (observe(g, e, samples, n, obs, r, 0, err) < 0)
             goto done;
     }
-    choose_params(g, obs, o->method, r);
+    choose_params(g, obs, o, r);
     rc = 0;
 done:
     for (int t = 0; obs && t < g->n_tensors; t++)
@@ -169,7 +219,7 @@ static void canon_node(const rq_ir_graph *g, int i, char *buf, size_t size)
     snprintf(buf, size, "%s_%d", op, i);
 }
 
-static void canon_tensor(const rq_ir_graph *g, int t, char *buf, size_t size)
+void rq_gq_tensor_name(const rq_ir_graph *g, int t, char *buf, size_t size)
 {
     for (int i = 0; i < g->n_inputs; i++)
         if (g->inputs[i] == t) {
@@ -224,7 +274,7 @@ static int tfl_of(lower *L, int t)
         return rq_fail(L->err, "%s: tensor '%s' has no int8 parameters or an unsupported shape",
                        L->g->source, x->name);
     char name[64];
-    canon_tensor(L->g, t, name, sizeof name);
+    rq_gq_tensor_name(L->g, t, name, sizeof name);
     q->tfl = act_tensor(L, name, x->rank, s, q->scale, q->zero_point);
     return q->tfl;
 }
@@ -282,9 +332,27 @@ static int tfl_padding(const rq_ir_window *w, rq_tfl_padding *pad)
 }
 
 /* int8 weights per output channel (or per tensor) and the int32 bias at in_scale * w_scale. */
+/* Bias correction: b[o] -= sum over the weights of output channel o of (dequantized w_q - w)
+ * x the mean of the input channel the weight reads (padding taps ignored). Weights are
+ * [cout][rest]: OHWI (channel k % cin) or, depthwise, [cout][kh*kw] (channel o / dm). */
+static void correct_bias(const float *w, const int8_t *qw, const float *ws, int64_t cout,
+                         int64_t rest, const double *mean, int64_t cin, int depthwise, float *b)
+{
+    int64_t dm = depthwise ? cout / cin : 1;
+    for (int64_t o = 0; o < cout; o++) {
+        double e = 0;
+        for (int64_t k = 0; k < rest; k++) {
+            int64_t i = o * rest + k;
+            e += ((double)qw[i] * ws[o] - (double)w[i]) * mean[depthwise ? o / dm : k % cin];
+        }
+        b[o] = (float)((double)b[o] - e);
+    }
+}
+
 static int weights_and_bias(lower *L, const rq_ir_node *n, const float *w, int64_t cout,
                             int64_t rest, const float *bias, int per_channel, int *wt, int *bt,
-                            int wrank, const int32_t *wshape, int qdim, int depthwise)
+                            int wrank, const int32_t *wshape, int qdim, int depthwise,
+                            const double *in_mean, int64_t cin)
 {
     float in_scale = L->r->t[n->in[0]].scale;
     int8_t *qw = malloc((size_t)(cout * rest));
@@ -308,6 +376,8 @@ static int weights_and_bias(lower *L, const rq_ir_node *n, const float *w, int64
     }
     if (bias)
         memcpy(b, bias, (size_t)cout * sizeof(float));
+    if (in_mean)
+        correct_bias(w, qw, ws, cout, rest, in_mean, cin, depthwise, b);
     rq_quantize_bias(b, (int)cout, in_scale, ws, qb, bs);
     if (depthwise) /* [cout][kh*kw] -> [kh*kw][cout] (1HWO) */
         for (int64_t o = 0; o < cout; o++)
@@ -386,7 +456,8 @@ static int lower_conv(lower *L, const rq_ir_node *n)
         ws[0] = (int32_t)cout, ws[1] = (int32_t)kh, ws[2] = (int32_t)kw, ws[3] = (int32_t)cin_g;
     }
     if (weights_and_bias(L, n, wt->data, cout, kh * kw * cin_g, bias, 1, &wi, &bi, 4, ws,
-                         depthwise ? 3 : 0, depthwise) < 0)
+                         depthwise ? 3 : 0, depthwise, L->r->t[n->in[0]].channel_mean,
+                         depthwise ? w.channels_in : cin_g) < 0)
         return -1;
     return add_op(L, depthwise ? RQ_TFL_OP_DEPTHWISE_CONV_2D : RQ_TFL_OP_CONV_2D, 3,
                   (int32_t[]){x, wi, bi}, y, &o);
@@ -467,7 +538,7 @@ static int lower_fc(lower *L, const rq_ir_node *n)
             w[j * K + k] = tb ? src[j * K + k] : src[k * N + j];
     int x = tfl_of(L, n->in[0]), y = tfl_of(L, n->out[0]), wi = -1, bi = -1;
     int32_t ws[2] = {(int32_t)N, (int32_t)K};
-    int rc = x < 0 || y < 0 ? -1 : weights_and_bias(L, n, w, N, K, bias, 0, &wi, &bi, 2, ws, 0, 0);
+    int rc = x < 0 || y < 0 ? -1 : weights_and_bias(L, n, w, N, K, bias, 0, &wi, &bi, 2, ws, 0, 0, NULL, 0);
     free(w);
     if (rc < 0)
         return -1;
@@ -762,7 +833,7 @@ static int float_edge(lower *L, int t, int is_input, int32_t *io)
     const rq_ir_tensor *x = &L->g->tensors[t];
     int32_t s[RQ_IR_MAX_DIMS];
     char name[300];
-    canon_tensor(L->g, t, name, sizeof name);
+    rq_gq_tensor_name(L->g, t, name, sizeof name);
     strcat(name, "_float");
     shape32(x, s);
     int f = rq_tfl_add_tensor(L->m, name, RQ_TFL_FLOAT32, x->rank, s, L->err);

@@ -22,6 +22,14 @@
 typedef struct rq_gq_opts {
     rq_calib_method method;
     int io_float;
+    /* The input's parameters given instead of observed (an rPPG model's input contract
+     * fixes its range). */
+    int fixed_input;
+    float input_scale;
+    int32_t input_zero_point;
+    /* Bias correction: each convolution's bias loses the mean error its rounded weights
+     * add, (w_q - w) x the calibration mean of each input channel. */
+    int bias_correction;
 } rq_gq_opts;
 
 /* Per IR tensor: the chosen range and parameters, and SQNR of the int8 model against the
@@ -33,6 +41,8 @@ typedef struct rq_gq_tensor {
     float scale;
     int32_t zero_point;
     double sqnr_db;
+    double *channel_mean; /* with bias_correction, for convolution inputs: the mean of each
+                             channel (last axis) over the calibration samples; owned */
 } rq_gq_tensor;
 
 typedef struct rq_gq_result {
@@ -45,6 +55,9 @@ void rq_gq_result_free(rq_gq_result *r);
 /* samples: n inputs for the graph's single input, each in the graph's layout (NHWC). */
 int rq_gq_calibrate(const rq_ir_graph *g, const float *samples, int64_t n,
                     const rq_gq_opts *o, rq_gq_result *r, rq_error *err);
+/* The TFLite name of IR tensor t in the model rq_gq_build writes ("input", "output",
+ * "<op type>_<node index>"): names come from the graph's structure, not the front end's. */
+void rq_gq_tensor_name(const rq_ir_graph *g, int t, char *buf, size_t size);
 /* Builds the TFLite model (m is initialized here; free it even on failure). Unsupported
  * nodes are refused naming the node, its op type and the supported list. */
 int rq_gq_build(const rq_ir_graph *g, const rq_gq_opts *o, rq_gq_result *r, rq_tfl_model *m,

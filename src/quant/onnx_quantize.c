@@ -63,7 +63,7 @@ static int load_canonical(const rq_onnx_quant_opts *o, const rq_samples *s, rq_i
         rq_ir_init(g, o->spatial);
         return rq_fail(err, "%s: the Spatial CNN takes samples of shape (N, C, H, W)", o->calib);
     }
-    if (rq_spatial_ckpt_graph(o->spatial, (int)s->shape[1], (int)s->shape[2], g, err) < 0)
+    if (rq_spatial_ckpt_graph(o->spatial, (int)s->shape[1], (int)s->shape[2], g, NULL, err) < 0)
         return -1;
     return rq_passes_canonicalize(g, err);
 }
@@ -78,7 +78,7 @@ int rq_quantize_onnx(const rq_onnx_quant_opts *o, rq_error *err)
     int64_t *idx = NULL;
     float *cal = NULL;
     int rc = -1;
-    rq_gq_opts go = {o->method, o->io_float};
+    rq_gq_opts go = {.method = o->method, .io_float = o->io_float};
     const char *model = o->onnx ? o->onnx : o->spatial;
     if (rq_samples_read(o->calib, &s, err) < 0) {
         rq_ir_init(&g, model);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "model/contract.h"
 #include "model/spatial_cnn.h"
 #include "quant/calib.h"
 #include "tflite/tfl_model.h"
@@ -55,16 +56,5 @@ int rq_ptq_calibrate(const rq_spatial_cnn *m, const float *patches, int64_t n, i
 /* Builds the int8 graph (m_out is initialized here; free it even on failure). */
 int rq_ptq_build(const rq_spatial_cnn *m, int h, int w, const rq_ptq_ranges *r,
                  rq_tfl_model *out, rq_error *err);
-
-/* The model description records the input contract the model expects:
- *   "rppgq spatial_cnn int8; input_contract representation=raw frame_stride=1 sample_hz=30"
- *   "...; input_contract representation=window_ratio scale=50 clip=4 frame_stride=4 sample_hz=7.5"
- * (sample_hz = 30 / frame_stride, the model's sampling rate, for the reader; the parser
- * takes the stride) */
-void rq_contract_describe(const rppg_contract *c, char *buf, size_t size);
-/* Parses it back; -1 when the description carries no contract. */
-int rq_contract_from_description(const char *desc, rppg_contract *c);
-/* Same representation and frame stride, and scale/clip equal as float32. */
-int rq_contract_equal(const rppg_contract *a, const rppg_contract *b);
 
 #endif

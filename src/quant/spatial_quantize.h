@@ -1,6 +1,9 @@
-/* `rppgq quantize`: Spatial CNN checkpoint + dataset -> fully int8 .tflite.
- * Draws the stratified calibration windows, applies the checkpoint's input contract,
- * observes the float activations, builds the graph and writes it atomically. */
+/* `rppgq quantize --spatial CKPT --data DATA` (or `--onnx MODEL --data DATA`): an rPPG
+ * Spatial CNN + its dataset -> fully int8 .tflite, on the one pipeline every model takes
+ * (frontend/spatial_model.h -> graph_quant.h -> TFLite writer). What is rPPG-specific is
+ * the calibration input: stratified windows of the dataset (calib.h) through the input
+ * contract, which also fixes the int8 input range; and the model's description, which
+ * records the contract and the calibration selection for validate. */
 #ifndef RQ_SPATIAL_QUANTIZE_H
 #define RQ_SPATIAL_QUANTIZE_H
 
@@ -10,11 +13,11 @@
 #include "common/error.h"
 #include "io/dataset.h"
 #include "model/contract.h"
-#include "model/spatial_cnn.h"
 #include "quant/calib.h"
 
 typedef struct rq_quantize_opts {
-    const char *spatial, *data, *out;
+    const char *spatial, *onnx; /* the model: one of the two */
+    const char *data, *out;
     int calib_windows;
     rq_calib_method method;
     uint64_t seed;
@@ -32,15 +35,6 @@ typedef struct rq_quantize_result {
 #define RQ_TFLITE_SIZE_GOAL (20 * 1024)
 
 int rq_quantize_spatial(const rq_quantize_opts *o, rq_quantize_result *res, rq_error *err);
-
-/* Checks that the dataset's windows fit the model (channels, patch size) and were sampled at
- * the contract's rate (rq_data_timing_check: dataset keys, the options `given`; `warning`
- * receives what was assumed, RQ_TIMING_WARNING_MAX bytes). */
-int rq_check_dataset_fits(const rq_dataset *ds, const rq_spatial_cnn *m, const char *data_path,
-                          const rq_data_timing *given, char *warning, rq_error *err);
-
-/* Prints a deferred warning line (if any) on stderr. */
-void rq_print_warning(const char *warning);
 
 /* Reads the plan's windows and returns them contract-applied: n * frames * rois patches
  * (malloc'ed, caller frees). */

@@ -43,7 +43,7 @@ if [ -f "$T/seed_spatial.int8.tflite" ]; then
 import json, math, sys
 r = json.load(open(sys.argv[1]))
 t = r['tensors']
-assert len(t) >= 8 and all(x['scale'] > 0 and x['min'] <= 0 <= x['max'] for x in t)
+assert len(t) >= 7 and all(x['scale'] > 0 and x['min'] <= 0 <= x['max'] for x in t)
 assert all(x['sqnr_db'] is not None and x['sqnr_db'] > 20 for x in t), [x['sqnr_db'] for x in t]
 assert any(x['graph_output'] for x in t)
 PYEOF
@@ -59,6 +59,67 @@ if $RPPGQ quantize --spatial "$M.pth" --calib "$M.calib.npy" --out "$T/ckpt.tfli
         || fail "seed CNN: checkpoint and ONNX .tflite differ in $(cmp -l "$T/ckpt.tflite" "$T/bn.tflite" | wc -l) bytes"
 else
     fail "quantize --spatial CKPT --calib or the BatchNorm-keeping export failed"
+fi
+# The rPPG path (--data: stratified windows through the input contract) is the same
+# pipeline: the seed CNN as ONNX gives the checkpoint's bytes, and validate --onnx the
+# checkpoint's report. The contract and label mean travel in the ONNX metadata_props
+# (rppgq.input_contract, rppgq.label_mean), added here with the onnx package.
+R=tests/ref/spatial_ref.py
+if $PY $R dataset "$T/d.pt" 48 --seed 14 --subjects 8 && $PY $R temporal "$T/tf.pth" --seed 12 &&
+    $PY - "$M.pth" "${M}_bn.onnx" "$T/sr.pth" "$T/sr.onnx" <<'PYEOF'
+import sys, onnx, torch
+c = torch.load(sys.argv[1])
+c["input_contract"] = {"representation": "window_ratio", "scale": 50.0, "clip": 4.0, "frame_stride": 1}
+c["label_mean"] = 91.5
+torch.save(c, sys.argv[3])
+m = onnx.load(sys.argv[2])
+for k, v in (("rppgq.input_contract", "representation=window_ratio scale=50 clip=4 frame_stride=1"),
+             ("rppgq.label_mean", "91.5")):
+    e = m.metadata_props.add(); e.key, e.value = k, v
+onnx.save(m, sys.argv[4])
+PYEOF
+then
+    QD="--data $T/d.pt --calib-windows 10 --seed 3"
+    for v in raw ratio; do
+        if [ $v = raw ]; then ck=$M.pth on=${M}_bn.onnx; else ck=$T/sr.pth on=$T/sr.onnx; fi
+        if $RPPGQ quantize --spatial "$ck" $QD --out "$T/dck_$v.tflite" >/dev/null 2>&1 &&
+            $RPPGQ quantize --onnx "$on" $QD --out "$T/don_$v.tflite" >"$T/don_$v.log" 2>&1; then
+            cmp -s "$T/dck_$v.tflite" "$T/don_$v.tflite" \
+                && pass "--data, $v contract: checkpoint and ONNX give the same .tflite ($(stat -c %s "$T/dck_$v.tflite") bytes, 0 differ)" \
+                || fail "--data, $v contract: checkpoint and ONNX .tflite differ in $(cmp -l "$T/dck_$v.tflite" "$T/don_$v.tflite" | wc -l) bytes"
+        else
+            fail "quantize --data ($v): $(tail -n 2 "$T/don_$v.log")"
+            continue
+        fi
+        V="$RPPGQ validate --temporal $T/tf.pth --tflite $T/don_$v.tflite --data $T/d.pt"
+        if $V --spatial "$ck" --json "$T/vck_$v.json" --predictions "$T/vck_$v.csv" >/dev/null 2>&1 &&
+            $V --onnx "$on" --json "$T/von_$v.json" --predictions "$T/von_$v.csv" >/dev/null 2>&1; then
+            # the report names the model file where it quotes its label_mean
+            cmp -s "$T/vck_$v.csv" "$T/von_$v.csv" &&
+                cmp -s <(grep -v baseline_source "$T/vck_$v.json") <(grep -v baseline_source "$T/von_$v.json") \
+                && pass "validate --onnx ($v): the checkpoint's predictions and report, byte for byte" \
+                || fail "validate --onnx ($v) differs from --spatial"
+        else
+            fail "validate --spatial / --onnx ($v)"
+        fi
+    done
+    grep -q "input_contract representation=window_ratio scale=50 clip=4 frame_stride=1" "$T/don_ratio.tflite" &&
+        grep -q '"baseline_value": *91.5' "$T/von_ratio.json" &&
+        pass "ONNX metadata: the contract reaches the model's description, label_mean the baseline" ||
+        fail "ONNX metadata not used"
+    # PyTorch's default export (BatchNorm folded by PyTorch in float32) runs the same path
+    $RPPGQ quantize --onnx "$M.onnx" $QD --out "$T/dfold.tflite" >/dev/null 2>&1 &&
+        $RPPGQ validate --onnx "$M.onnx" --temporal "$T/tf.pth" --tflite "$T/dfold.tflite" --data "$T/d.pt" >/dev/null 2>&1 &&
+        pass "quantize/validate --onnx on PyTorch's BatchNorm-folded export" || fail "--onnx --data on the folded export"
+    $PY - "${M}_bn.onnx" "$T/badmeta.onnx" <<'PYEOF'
+import sys, onnx
+m = onnx.load(sys.argv[1]); e = m.metadata_props.add(); e.key, e.value = "rppgq.input_contract", "representation=fisheye"
+onnx.save(m, sys.argv[2])
+PYEOF
+    expect_fail "bad contract metadata" 1 "badmeta.onnx: metadata 'rppgq.input_contract' is not" \
+        -- $RPPGQ quantize --onnx "$T/badmeta.onnx" $QD --out "$T/never.tflite"
+else
+    fail "making the rPPG dataset or the metadata copies"
 fi
 $PY -c "import numpy as np; np.save('$T/wrong.npy', np.zeros((4, 3, 20, 20), '<f4'))"
 expect_fail "calibration shape" 1 "wrong.npy: samples of shape \(N,3,20,20\), but the model input 'input' takes \(N,3,36,36\)" \

@@ -64,16 +64,19 @@ if [ -f tests/tflite/schema.fbs ] && command -v flatc >/dev/null; then
 import json, sys, struct
 m = json.load(open(sys.argv[1]))
 g = m["subgraphs"][0]; T = g["tensors"]; B = m["buffers"]
-byname = {t["name"]: t for t in T}
 def q(t):
     d = dict(t.get("quantization", {}))
     if "scale" in d:
         d["scale"] = [struct.unpack("<f", struct.pack("<I", u))[0] for u in d["scale"]]
     return d
-def data(t): return bytes(B[t["buffer"]].get("data", []))
-ok = True
-for l, x in ((0, "input"), (1, "pool0"), (2, "pool1")):
-    w, b, xin = byname["conv%d/weights" % l], byname["conv%d/bias" % l], byname[x]
+def data(t): return bytes(B[t.get("buffer", 0)].get("data", []))
+codes = [c["builtin_code"] for c in m["operator_codes"]]
+ops = [(codes[o.get("opcode_index", 0)], o["inputs"], o["outputs"]) for o in g["operators"]]
+convs = [o for o in ops if o[0] == "CONV_2D"]
+pools = [o for o in ops if o[0] == "MAX_POOL_2D"]
+ok = len(convs) == 3 and len(pools) == 2
+for xi, wi, bi in (c[1] for c in convs):
+    w, b, xin = T[wi], T[bi], T[xi]
     qw, qb = q(w), q(b)
     ok &= w["type"] == "INT8" and b["type"] == "INT32" and qw.get("quantized_dimension", 0) == 0
     ok &= len(qw["scale"]) == w["shape"][0] and all(z == 0 for z in qw["zero_point"])
@@ -83,9 +86,9 @@ for l, x in ((0, "input"), (1, "pool0"), (2, "pool1")):
     for c in range(w["shape"][0]):
         want = struct.unpack("f", struct.pack("f", s_in * qw["scale"][c]))[0]  # float32 product
         ok &= qb["scale"][c] == want and qb["zero_point"][c] == 0
-for p, c in (("pool0", "conv0/relu"), ("pool1", "conv1/relu")):
-    ok &= q(byname[p])["scale"] == q(byname[c])["scale"] and q(byname[p])["zero_point"] == q(byname[c])["zero_point"]
-inp = byname["input"]
+for _, (x,), (y,) in pools:  # a pool's output shares its input's (the conv's) parameters
+    ok &= q(T[y])["scale"] == q(T[x])["scale"] and q(T[y])["zero_point"] == q(T[x])["zero_point"]
+inp = T[g["inputs"][0]]
 ok &= inp["type"] == "INT8" and q(inp)["zero_point"] == [-128] and q(inp)["scale"][0] == struct.unpack("f", struct.pack("f", 1 / 255))[0]
 out = T[g["outputs"][0]]
 ok &= out["shape"] == [1, 16] and out["type"] == "INT8"

@@ -188,7 +188,7 @@ static void seed_graph_same_bits(void)
 {
     rq_ir_graph g;
     rq_error err = {{0}};
-    CHECK_MSG(rq_spatial_ckpt_graph("models/spatial_cnn.pth", 36, 36, &g, &err) == 0 &&
+    CHECK_MSG(rq_spatial_ckpt_graph("models/spatial_cnn.pth", 36, 36, &g, NULL, &err) == 0 &&
                   rq_passes_canonicalize(&g, &err) == 0 && rq_passes_for_tflite(&g, &err) == 0,
               "%.300s", err.msg);
     rq_ir_exec *e[3] = {NULL, NULL, NULL};

@@ -271,8 +271,47 @@ static void matmul_add_relu(void)
     rq_ir_free(&g);
 }
 
+/* x [1,3,4,5] -> GlobalAveragePool -> Flatten: one ReduceMean over H,W without kept dims
+ * (TFLite's MEAN keep_dims false), the same 3 means (the definition, computed here), also
+ * after NHWC; a GlobalAveragePool read by something else too is left alone. */
+static void gap_flatten_becomes_mean(void)
+{
+    for (int shared = 0; shared < 2; shared++) {
+        rq_ir_graph g;
+        rq_error err;
+        rq_ir_init(&g, "gap");
+        int64_t xs[4] = {1, 3, 4, 5};
+        float in[60], in_nhwc[60], got[3];
+        double want[3] = {0};
+        fill(in, 60, 9);
+        for (int i = 0; i < 60; i++)
+            want[i / 20] += in[i] / 20.0;
+        int x = act(&g, "x", 4, xs), a = act(&g, "a", -1, NULL), y = act(&g, "y", -1, NULL);
+        rq_ir_add_node(&g, RQ_IR_OP_GLOBAL_AVG_POOL, NULL, NULL, 1, &x, 1, &a, &err);
+        int f = rq_ir_add_node(&g, RQ_IR_OP_FLATTEN, NULL, NULL, 1, &a, 1, &y, &err);
+        rq_ir_add_attr_int(&g, f, "axis", 1, &err);
+        int outs[2] = {y, a};
+        rq_ir_set_io(&g, 1, &x, 1 + shared, outs, &err);
+        CHECK(rq_ir_infer_shapes(&g, &err) == 0);
+        CHECK_MSG(rq_pass_gap_flatten_to_mean(&g, &err) == 0, "%.300s", err.msg);
+        CHECK(g.n_nodes == (shared ? 2 : 1));
+        CHECK(g.nodes[0].op == (shared ? RQ_IR_OP_GLOBAL_AVG_POOL : RQ_IR_OP_REDUCE_MEAN));
+        CHECK(g.tensors[g.outputs[0]].rank == 2 && g.tensors[g.outputs[0]].shape[1] == 3);
+        CHECK(run(&g, in, got, 3) == 0);
+        for (int c = 0; c < 3; c++)
+            CHECK_NEAR(got[c], want[c], 1e-6);
+        CHECK_MSG(rq_pass_to_nhwc(&g, &err) == 0, "%.300s", err.msg);
+        rq_nchw_to_nhwc(in, in_nhwc, 3, 4, 5);
+        CHECK(run(&g, in_nhwc, got, 3) == 0);
+        for (int c = 0; c < 3; c++)
+            CHECK_NEAR(got[c], want[c], 1e-6);
+        rq_ir_free(&g);
+    }
+}
+
 int main(void)
 {
+    RUN(gap_flatten_becomes_mean);
     RUN(matmul_add_relu);
     RUN(hardswish_and_hardsigmoid);
     RUN(fold_shape_chain);
