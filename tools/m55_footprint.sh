@@ -59,7 +59,7 @@ if [ -n "$spatial" ]; then defs="-DRQ_M55_MODEL -I$spatial"; srcs="$spatial/spat
     for i in 0 1 2 3 4 5 6 7; do printf '{40, 15, 80, 90},'; done
     printf '};\nconst unsigned char rq_synth_frames[8][160 * 120 * 3] __attribute__((section(".sram_rodata"))) = {{0}};\n'
 } >"$work/synth_window.c"
-if arm-none-eabi-gcc $CFLAGS -DRQ_M55 $defs -Itests/m55 runtime/*.c $srcs "$work/synth_window.c" tests/m55/cases.c tests/m55/m55_main.c \
+if arm-none-eabi-gcc $CFLAGS -DRQ_M55 $defs -Itests/m55 runtime/*.c $srcs "$work/synth_window.c" tests/m55/cases.c tests/m55/cases_ops.c tests/m55/m55_main.c \
         tests/m55/startup.c --specs=rdimon.specs -nostartfiles -T tests/m55/link.ld -Wl,--gc-sections -lm \
         -o "$work/image.elf" 2>"$work/cc.log"; then
     timeout 300 qemu-system-arm -M mps3-an547 -nographic -semihosting-config enable=on,target=native \
