@@ -74,6 +74,16 @@ static int check_broadcast(prep_ctx *c, const rq_tfl_tensor *a, const rq_tfl_ten
     int32_t shape[RPPG_Q8_MAX_RANK];
     int bad, rank = a->rank > b->rank ? a->rank : b->rank;
     char sa[96], sb[96], so[96];
+    /* the runtime's loop sizes are int32: refuse before it multiplies them (fuzz_engine) */
+    int64_t elems = 1;
+    for (int i = 1; i <= rank; i++) {
+        int64_t da = i <= a->rank ? a->shape[a->rank - i] : 1;
+        int64_t db = i <= b->rank ? b->shape[b->rank - i] : 1;
+        elems *= da > db ? da : db;
+        if (elems > INT32_MAX)
+            return op_fail(c, "input shapes %s and %s broadcast to more than 2^31 elements",
+                           shape_str(a, sa, sizeof sa), shape_str(b, sb, sizeof sb));
+    }
     if (rppg_q8_bcast_prepare(a->rank, a->shape, b->rank, b->shape, g, shape, &bad))
         return op_fail(c, "input shapes %s and %s do not broadcast (dimension %d)",
                        shape_str(a, sa, sizeof sa), shape_str(b, sb, sizeof sb), bad);
