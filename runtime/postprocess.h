@@ -1,11 +1,14 @@
 /* Postprocessing of the heart-rate stream: the rate the device displays. Each window pushes
  * one BPM estimate, with the window's signal quality (quality.h) when it is known; the
  * smoother reports the median of the last `window` kept estimates, their spread (max - min)
- * and whether the rate is shown. When it is not shown, `why` says which of these held:
+ * and median absolute deviation from the median (MAD), and whether the rate is shown. The
+ * displayed rate is the median through a piecewise-linear correction (map_in -> map_out,
+ * fitted on training subjects: the model pulls rates near 40 and 160 BPM towards the middle;
+ * none when map_n is 0). When it is not shown, `why` says which of these held:
  *
  *   RPPG_HR_FEW        fewer than min_count estimates kept (start, or after a lost face)
- *   RPPG_HR_DISAGREE   the kept estimates spread more than max_spread_bpm (successive
- *                      estimates do not agree)
+ *   RPPG_HR_DISAGREE   the kept estimates spread more than max_spread_bpm, or their MAD is
+ *                      over max_mad_bpm (successive estimates do not agree)
  *   RPPG_HR_NO_ESTIMATE this window's estimate was missing, NaN or outside [min_bpm, max_bpm]
  *   RPPG_HR_CLIPPED    too many of the window's contract values at the clip
  *                      (clip_share > max_clip_share): the input is outside the training data
@@ -20,13 +23,14 @@
  * subjects only (tools/tune_smoother.py; docs/mcu.md says how).
  *
  * All state lives in the caller's rppg_smoother (no globals, no heap): one per stream.
- * C99; stack use below 200 bytes. */
+ * C99; stack use below 400 bytes (316 measured on the Cortex-M55). */
 #ifndef RPPG_POSTPROCESS_H
 #define RPPG_POSTPROCESS_H
 
 #include "quality.h"
 
 #define RPPG_SMOOTH_MAX 16
+#define RPPG_MAP_MAX 12
 
 enum {
     RPPG_HR_FEW = 1,
@@ -44,6 +48,12 @@ typedef struct rppg_smoother_config {
     int max_gap;          /* windows without a kept estimate in a row that clear the history */
     float max_clip_share;      /* a window with more contract values at the clip is withheld */
     float max_brightness_step; /* a window with a larger ROI brightness step is withheld */
+    float max_mad_bpm;    /* shown only if the kept estimates' MAD <= this */
+    int map_n;            /* knots of the correction: 0 (none) or 2..RPPG_MAP_MAX */
+    float map_in[RPPG_MAP_MAX];  /* strictly increasing medians (BPM) ... */
+    float map_out[RPPG_MAP_MAX]; /* ... and the rates displayed for them; linear between
+                                    knots, the end knot's offset outside; then clamped to
+                                    [min_bpm, max_bpm] */
 } rppg_smoother_config;
 
 typedef struct rppg_smoother {
@@ -53,8 +63,10 @@ typedef struct rppg_smoother {
 } rppg_smoother;
 
 typedef struct rppg_hr {
-    float bpm;    /* median of the kept estimates; 0 when there are none */
+    float bpm;    /* the rate to display: the median through the map; 0 when none kept */
+    float median; /* median of the kept estimates; 0 when there are none */
     float spread; /* max - min of the kept estimates */
+    float mad;    /* median of |estimate - median| over the kept estimates */
     int count;    /* estimates kept */
     int confident; /* the rate is shown: why == 0 */
     int why;      /* RPPG_HR_* flags: why the rate is withheld; 0 when shown */

@@ -135,6 +135,14 @@ void rq_display_add_json(const rq_display_summary *s, json_object *o)
     json_object_object_add(sm, "max_spread_bpm", num_f(s->smoother.max_spread_bpm));
     json_object_object_add(sm, "max_clip_share", num_f(s->smoother.max_clip_share));
     json_object_object_add(sm, "max_brightness_step", num_f(s->smoother.max_brightness_step));
+    json_object_object_add(sm, "max_mad_bpm", num_f(s->smoother.max_mad_bpm));
+    json_object *map_in = json_object_new_array(), *map_out = json_object_new_array();
+    for (int k = 0; k < s->smoother.map_n; k++) {
+        json_object_array_add(map_in, num_f(s->smoother.map_in[k]));
+        json_object_array_add(map_out, num_f(s->smoother.map_out[k]));
+    }
+    json_object_object_add(sm, "map_in", map_in);
+    json_object_object_add(sm, "map_out", map_out);
     json_object_object_add(sm, "per_subject", json_object_new_boolean(s->per_subject));
     json_object_object_add(d, "smoother", sm);
     json_object_object_add(o, "displayed", d);

@@ -57,7 +57,9 @@ void rq_display_warning(const rq_display_summary *s, char *buf, size_t size);
  * then the input quality and the warning. */
 void rq_display_print(const rq_display_summary *s, FILE *out);
 
-/* Adds "displayed": {"fp32"|"int8": {mae, rmse, within5, coverage}, "smoother": {...}} and
+/* Adds "displayed": {"fp32"|"int8": {mae, rmse, within5, coverage}, "smoother": {window,
+ * min_count, max_spread_bpm, max_clip_share, max_brightness_step, max_mad_bpm, map_in,
+ * map_out, per_subject}} and
  * "input_quality": {clip_share_mean, windows_at_clip, windows_brightness_jump,
  * outside_training, warning} to a JSON object. */
 struct json_object;

@@ -351,13 +351,16 @@ static void write_displayed(FILE *fp, const rq_report *r)
     fprintf(fp, "## The displayed heart rate\n\n");
     fprintf(fp, "A window is short and its estimate noisy; the device displays the output of the MCU smoother "
                 "(`runtime/postprocess.c`, run here as on the device over each %s): the median of the last %d "
-                "kept estimates, shown when at least %d are kept and they spread at most %.0f BPM, withheld "
+                "kept estimates%s, shown when at least %d are kept, they spread at most %.0f BPM and their median "
+                "absolute deviation is at most %.3g BPM, withheld "
                 "(\"--\") otherwise and when the window's input is unlike the training data (more than %.2g %% of its input "
                 "values at the clip, or an ROI brightness step over %.2g %%). Errors are over the time a "
                 "rate is shown.\n\n",
             d->per_subject ? "subject's consecutive windows" : "run of windows", d->smoother.window,
-            d->smoother.min_count, (double)d->smoother.max_spread_bpm, 100 * (double)d->smoother.max_clip_share,
-            100 * (double)d->smoother.max_brightness_step);
+            d->smoother.map_n ? " through a correction map fitted on training subjects (the model pulls rates near "
+                                "40 and 160 BPM towards the middle)" : "",
+            d->smoother.min_count, (double)d->smoother.max_spread_bpm, (double)d->smoother.max_mad_bpm,
+            100 * (double)d->smoother.max_clip_share, 100 * (double)d->smoother.max_brightness_step);
     fprintf(fp, "| displayed rate | MAE (BPM) | RMSE (BPM) | within 5 BPM | rate shown |\n");
     fprintf(fp, "| --- | ---: | ---: | ---: | ---: |\n");
     displayed_row(fp, "FP32", &d->fp32);

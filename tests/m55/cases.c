@@ -424,7 +424,8 @@ static int case_smoother(const rq_case_io *io, uint32_t seed)
         return 1;
     for (i = 0; i < 60; i++) {
         const int kind = rq_rng_range(&seed, 0, 19);
-        float bpm = 72.0f + (float)rq_rng_range(&seed, -400, 400) / 100.0f;
+        /* rates below, inside and above the correction map's knots */
+        float bpm = (i < 20 ? 41.0f : i < 40 ? 72.0f : 168.0f) + (float)rq_rng_range(&seed, -400, 400) / 100.0f;
         rppg_hr hr;
         if (i >= 30 && i < 40)
             bpm += (float)rq_rng_range(&seed, -30, 30); /* a noisy stretch */
@@ -441,9 +442,9 @@ static int case_smoother(const rq_case_io *io, uint32_t seed)
             size_t st = io->stack_end();
             peak = st > peak ? st : peak;
         }
-        rq_emitf(io, "smooth i=%d bpm=%08lx spread=%08lx count=%d confident=%d", i,
-              (unsigned long)float_bits(hr.bpm), (unsigned long)float_bits(hr.spread), hr.count,
-              hr.confident);
+        rq_emitf(io, "smooth i=%d bpm=%08lx median=%08lx spread=%08lx mad=%08lx count=%d why=%d", i,
+              (unsigned long)float_bits(hr.bpm), (unsigned long)float_bits(hr.median),
+              (unsigned long)float_bits(hr.spread), (unsigned long)float_bits(hr.mad), hr.count, hr.why);
     }
     stack_report(io, "rppg_smoother_push", peak);
     return 0;

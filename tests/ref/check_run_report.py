@@ -29,10 +29,26 @@ def metrics(pred, label):
     return out
 
 
+def correct(m, sm):
+    """The displayed rate for a median: the map (linear between knots, the end knot's offset
+    outside), then [30, 180]."""
+    xi, yo = sm["map_in"], sm["map_out"]
+    if xi:
+        if m <= xi[0]:
+            m = m + (yo[0] - xi[0])
+        elif m >= xi[-1]:
+            m = m + (yo[-1] - xi[-1])
+        else:
+            m = float(np.interp(m, xi, yo))
+    return min(max(m, 30.0), 180.0)
+
+
 def displayed(pred, label, subject, sm):
     """The smoother's definition, written again: per subject in file order, the median of
-    the last `window` estimates in [30, 180], shown when at least min_count are kept and
-    they spread at most max_spread_bpm (valid when no window is over a quality limit)."""
+    the last `window` estimates in [30, 180], shown when at least min_count are kept, they
+    spread at most max_spread_bpm and their median absolute deviation from the median is at
+    most max_mad_bpm (valid when no window is over a quality limit); displayed through the
+    correction map."""
     shown = np.full(len(pred), np.nan)
     hist, gap = [], 0
     for i, p in enumerate(pred):
@@ -46,9 +62,12 @@ def displayed(pred, label, subject, sm):
         gap = 0
         hist = (hist + [p])[-sm["window"]:]
         v = np.sort(np.array(hist, dtype=np.float32))
-        if len(v) >= sm["min_count"] and v[-1] - v[0] <= sm["max_spread_bpm"]:
-            n = len(v)
-            shown[i] = v[n // 2] if n % 2 else np.float32(0.5) * (v[n // 2 - 1] + v[n // 2])
+        n = len(v)
+        med = v[n // 2] if n % 2 else np.float32(0.5) * (v[n // 2 - 1] + v[n // 2])
+        dev = np.sort(np.abs(v - med))
+        mad = dev[n // 2] if n % 2 else np.float32(0.5) * (dev[n // 2 - 1] + dev[n // 2])
+        if n >= sm["min_count"] and v[-1] - v[0] <= sm["max_spread_bpm"] and mad <= sm["max_mad_bpm"]:
+            shown[i] = correct(float(med), sm)
     ok = ~np.isnan(shown)
     err = np.abs(shown[ok] - label[ok])
     if not ok.any():
