@@ -3,6 +3,7 @@
  * (16 registers), 8 for AVX-512 (32 registers). */
 #include "ir/ir_conv_lanes.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,24 @@ int rq_conv_lanes(const rq_conv_lanes_args *a, const rq_conv_lanes_pack *packed,
     return 0;
 #else
     (void)a, (void)packed;
+    return -1;
+#endif
+}
+
+int rq_maxpool_lanes(const rq_conv_lanes_args *a, rq_simd level)
+{
+    rq_simd cpu = rq_simd_cpu_level();
+    level = level < cpu ? level : cpu;
+#if defined(__x86_64__)
+    if (level == RQ_SIMD_OFF || a->xs_c != 1 || a->ys_c != 1)
+        return -1;
+    if (level == RQ_SIMD_AVX512)
+        maxpool_avx512(a);
+    else
+        maxpool_avx2(a);
+    return 0;
+#else
+    (void)a;
     return -1;
 #endif
 }

@@ -1,5 +1,5 @@
-/* The float executor's convolution in vector lanes (AVX2 / AVX-512): the same bits as the
- * scalar loop in ir_exec.c, faster.
+/* The float executor's convolution (and max pooling) in vector lanes (AVX2 / AVX-512): the
+ * same bits as the scalar loops in ir_exec.c, faster.
  *
  * The scalar loop gives each output acc = bias (or 0) in double, then adds
  * (double)x * (double)w over the taps inside the input in (kh, kw, ic) order, and rounds to
@@ -44,5 +44,10 @@ void rq_conv_lanes_pack_free(rq_conv_lanes_pack *p);
  * returns 0, or returns -1 without touching y when it does not (level off, not x86-64, out
  * of memory): the caller then runs the scalar loop. */
 int rq_conv_lanes(const rq_conv_lanes_args *a, const rq_conv_lanes_pack *packed, rq_simd level);
+
+/* Max pooling over a->cin channels with the window fields of a (no weights), when input and
+ * output channels are contiguous (NHWC); without the activation. 0, or -1 when it does not
+ * run (then y is untouched). */
+int rq_maxpool_lanes(const rq_conv_lanes_args *a, rq_simd level);
 
 #endif

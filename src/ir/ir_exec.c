@@ -253,7 +253,15 @@ static int eval_pool(const rq_ir_graph *g, const rq_ir_node *n, const void *cons
     int include_pad = (int)rq_ir_attr_int(n, "count_include_pad", 0);
     const float *x = in[0];
     float *y = out[0];
-    if (level != RQ_SIMD_OFF && pool_channels_inner(&X, &Y, &w, is_max, include_pad, x, y) == 0) {
+    rq_conv_lanes_args la = {
+        .n = X.n, .cin = X.c, .ih = X.h, .iw = X.w,
+        .xs_n = X.sn, .xs_c = X.sc, .xs_h = X.sh, .xs_w = X.sw,
+        .cout = Y.c, .oh = Y.h, .ow = Y.w, .ys_n = Y.sn, .ys_c = Y.sc, .ys_h = Y.sh, .ys_w = Y.sw,
+        .kh = w.kh, .kw = w.kw, .sh = w.sh, .sw = w.sw, .dh = w.dh, .dw = w.dw,
+        .ph = w.ph, .pw = w.pw, .x = x, .y = y,
+    };
+    if (level != RQ_SIMD_OFF && ((is_max && rq_maxpool_lanes(&la, level) == 0) ||
+                                 pool_channels_inner(&X, &Y, &w, is_max, include_pad, x, y) == 0)) {
         apply_act_all(n, y, numel(&ys));
         return 0;
     }
