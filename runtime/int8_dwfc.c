@@ -104,7 +104,8 @@ static inline __attribute__((always_inline)) void dw_position(const rppg_q8_dwco
 
 /* Four output positions whose every tap lies inside px0's image (the input, or a padded
  * copy of the group's window): the taps' offsets come from a table made once per call, so
- * the tap loop has no tests; only the first npos positions are stored. Four output channels per vector (int8 widened to int32 by the loads; with a
+ * the tap loop has no tests; only the first npos positions are computed and stored. Four
+ * output channels per vector (int8 widened to int32 by the loads; with a
  * multiplier > 1 the input lanes are gathered from channel oc / depth_mult) times four output
  * positions, which share each weight vector (the loop structure of CMSIS-NN's depthwise
  * kernels); every tap accumulates x * w and the zero point comes out once as in_zp * sum(w).
@@ -130,9 +131,12 @@ static inline __attribute__((always_inline)) void dw_block_inside(const rppg_q8_
         const int32x4_t wv = full ? vldrbq_s32(w) : vldrbq_z_s32(w, live);
         wsum = vaddq_s32(wsum, wv);
         a0 = vaddq_s32(a0, vmulq_s32(dw_load(px, c, gather, offs, live, full), wv));
-        a1 = vaddq_s32(a1, vmulq_s32(dw_load(px + step, c, gather, offs, live, full), wv));
-        a2 = vaddq_s32(a2, vmulq_s32(dw_load(px + 2 * step, c, gather, offs, live, full), wv));
-        a3 = vaddq_s32(a3, vmulq_s32(dw_load(px + 3 * step, c, gather, offs, live, full), wv));
+        if (npos > 1)
+            a1 = vaddq_s32(a1, vmulq_s32(dw_load(px + step, c, gather, offs, live, full), wv));
+        if (npos > 2)
+            a2 = vaddq_s32(a2, vmulq_s32(dw_load(px + 2 * step, c, gather, offs, live, full), wv));
+        if (npos > 3)
+            a3 = vaddq_s32(a3, vmulq_s32(dw_load(px + 3 * step, c, gather, offs, live, full), wv));
     }
     wsum = vmulq_n_s32(wsum, p->in_zp);
     q = rppg_q8_lanes_prepare(p->multiplier + c, p->shift + c, n, p->rounding);
@@ -214,13 +218,18 @@ static void depthwise_mve(const rppg_q8_dwconv *p, const int8_t *in, int8_t *out
                 dw_fill_patch(p, in, y0, x0, ph, pw, patch);
                 px0 = patch, offs = patch_off;
             }
+            if (npos < 4) { /* a row's last positions: only their accumulators */
+                for (c = 0; c < c_all; c += 4)
+                    dw_block_inside(p, px0, step, offs, taps, c, gather, 0, npos, o);
+                continue;
+            }
             for (c = 0; c + 4 <= c_all; c += 4) /* full vectors, unpredicated */
                 if (gather)
-                    dw_block_inside(p, px0, step, offs, taps, c, 1, 1, npos, o);
+                    dw_block_inside(p, px0, step, offs, taps, c, 1, 1, 4, o);
                 else
-                    dw_block_inside(p, px0, step, offs, taps, c, 0, 1, npos, o);
+                    dw_block_inside(p, px0, step, offs, taps, c, 0, 1, 4, o);
             if (c < c_all)
-                dw_block_inside(p, px0, step, offs, taps, c, gather, 0, npos, o);
+                dw_block_inside(p, px0, step, offs, taps, c, gather, 0, 4, o);
         }
     }
 }
