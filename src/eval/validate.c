@@ -76,6 +76,32 @@ static void window_quality(const ctx *c, const float *raw, rppg_quality *q)
     rppg_window_quality(&c->sm->contract, frames, n, c->R, (int)(c->plane / (size_t)c->R), q);
 }
 
+/* Signal and noise energy of one layer: sum x^2 and sum (x - y)^2 with y the int8 value
+ * dequantized, in double. Four partial sums (element i in sum i % 4), added in a fixed order
+ * at the end: the same result on every run and thread count, and four independent chains of
+ * additions instead of one (this loop was a sixth of validate's time). */
+static void layer_energy(const float *x, const int8_t *a, size_t n, int32_t zp, float scale,
+                         double *sig, double *noise)
+{
+    double s[4] = {0, 0, 0, 0}, e[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) {
+            const double xv = x[i + (size_t)k];
+            const double d = xv - (double)(a[i + (size_t)k] - zp) * (double)scale;
+            s[k] += xv * xv;
+            e[k] += d * d;
+        }
+    for (; i < n; i++) {
+        const double xv = x[i];
+        const double d = xv - (double)(a[i] - zp) * (double)scale;
+        s[i % 4] += xv * xv;
+        e[i % 4] += d * d;
+    }
+    *sig = (s[0] + s[1]) + (s[2] + s[3]);
+    *noise = (e[0] + e[1]) + (e[2] + e[3]);
+}
+
 static int process_window(worker *wk, const float *raw, int64_t pos, rq_error *err)
 {
     ctx *c = wk->c;
@@ -100,12 +126,8 @@ static int process_window(worker *wk, const float *raw, int64_t pos, rq_error *e
             const int8_t *a = rq_tfl_tensor_data(c->eng, wk->scr, c->layer_tensor[l]);
             size_t n = (size_t)rq_ir_numel(&g->tensors[c->layer_ir[l]]);
             const float *x = rq_ir_exec_tensor(wk->x, c->layer_ir[l]);
-            double s = 0, e = 0;
-            for (size_t i = 0; i < n; i++) {
-                double y = (double)(a[i] - c->layer_zp[l]) * (double)c->layer_scale[l];
-                s += (double)x[i] * x[i];
-                e += ((double)x[i] - y) * ((double)x[i] - y);
-            }
+            double s, e;
+            layer_energy(x, a, n, c->layer_zp[l], c->layer_scale[l], &s, &e);
             sig[l] += s, noise[l] += e;
         }
     }
