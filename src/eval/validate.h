@@ -1,7 +1,8 @@
 /* `rppgq validate`: whole heart-rate predictions on every window not used for calibration
- * (with subjects: every window of a subject not used for calibration), FP32 (float spatial +
- * float temporal) against INT8 (int8 engine on the .tflite, dequantized features, float
- * temporal), plus the mean-label baseline and per-layer SQNR.
+ * (with subjects: every window of a subject not used for calibration), FP32 (the spatial
+ * model's graph, from its checkpoint or ONNX file, on the IR float executor + float temporal)
+ * against INT8 (int8 engine on the .tflite, dequantized features, float temporal), plus the
+ * mean-label baseline and per-layer SQNR (the .tflite's tensors named as the IR's).
  *
  * The dataset is streamed: worker threads (one per core) each open their own handle on it
  * and take batches of windows in turn, read them and run both paths (reading is as costly

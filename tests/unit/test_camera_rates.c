@@ -16,7 +16,9 @@
 #include "data/synth.h"
 #include "io/dataset.h"
 #include "harness.h"
-#include "model/spatial_cnn.h"
+#include "frontend/spatial_ckpt.h"
+#include "ir/ir_exec.h"
+#include "passes/passes.h"
 #include "model/temporal_fusion_model.h"
 #include "preprocess.h"
 #include "resample.h"
@@ -117,8 +119,9 @@ static double green_rms_diff(const float *a, const float *b, double pulse_pp)
 }
 
 typedef struct model {
-    rq_spatial_cnn sm;
-    rq_spatial_ws ws;
+    rq_ir_graph g;     /* the spatial CNN as every command runs it (NHWC, passes done) */
+    rq_spatial_ckpt_info info;
+    rq_ir_exec *x;     /* its float executor */
     rq_temporal_model tm;
 } model;
 
@@ -127,10 +130,14 @@ static int heart_rate(model *m, const float *samples, int w, float *bpm)
 {
     static float xin[T * FLOATS], feats[T * RPPG_ROIS * 64];
     rq_error err;
-    const int F = rq_spatial_out_features(&m->sm);
-    rppg_contract_apply(&m->sm.contract, T, FLOATS, samples + (size_t)w * T * FLOATS, xin);
-    for (int p = 0; p < T * RPPG_ROIS; p++)
-        rq_spatial_forward(&m->sm, &m->ws, xin + (size_t)p * RPPG_PATCH_FLOATS, feats + (size_t)p * F);
+    const int F = (int)rq_ir_numel(&m->g.tensors[m->g.outputs[0]]);
+    rppg_contract_apply(&m->info.contract, T, FLOATS, samples + (size_t)w * T * FLOATS, xin);
+    for (int p = 0; p < T * RPPG_ROIS; p++) {
+        memcpy(rq_ir_exec_input(m->x, 0), xin + (size_t)p * RPPG_PATCH_FLOATS, sizeof(float) * RPPG_PATCH_FLOATS);
+        if (rq_ir_exec_run(m->x, &err) < 0)
+            return -1;
+        memcpy(feats + (size_t)p * F, rq_ir_exec_tensor(m->x, m->g.outputs[0]), sizeof(float) * (size_t)F);
+    }
     return rq_temporal_forward(&m->tm, feats, bpm, &err);
 }
 
@@ -142,9 +149,10 @@ static void camera_rates_feed_the_same_model(void)
     model m;
     memset(&m, 0, sizeof m);
     snprintf(path, sizeof path, "%s/models/spatial_cnn.pth", root());
-    CHECK_MSG(!rq_spatial_load(path, &m.sm, &err), "%.300s", err.msg);
-    CHECK(m.sm.contract.frame_stride == 4 && rq_spatial_out_features(&m.sm) <= 64);
-    CHECK(!rq_spatial_ws_init(&m.ws, &m.sm, RPPG_ROI_SIZE, RPPG_ROI_SIZE, &err));
+    CHECK_MSG(!rq_spatial_ckpt_graph(path, RPPG_ROI_SIZE, RPPG_ROI_SIZE, &m.g, &m.info, &err) &&
+              !rq_passes_canonicalize(&m.g, &err) && !rq_passes_for_tflite(&m.g, &err) &&
+              !rq_ir_exec_new(&m.g, &m.x, &err), "%.300s", err.msg);
+    CHECK(m.info.contract.frame_stride == 4 && rq_ir_numel(&m.g.tensors[m.g.outputs[0]]) <= 64);
     snprintf(path, sizeof path, "%s/models/temporal_fusion.pth", root());
     CHECK_MSG(!rq_temporal_load(path, RPPG_ROIS, &m.tm, &err), "%.300s", err.msg);
 
@@ -204,8 +212,8 @@ static void camera_rates_feed_the_same_model(void)
     }
     free(s30), free(ref), free(sf), free(stride4);
     rq_temporal_free(&m.tm);
-    rq_spatial_ws_free(&m.ws);
-    rq_spatial_free(&m.sm);
+    rq_ir_exec_free(m.x);
+    rq_ir_free(&m.g);
 }
 
 /* rppgq synth --camera-fps 30: the dataset's windows are the MCU chain's samples, i.e. the

@@ -1,4 +1,5 @@
-/* The float Spatial CNN loaded from torch.save checkpoints against PyTorch's own module
+/* The Spatial CNN as every command runs it (checkpoint front end -> graph IR -> passes ->
+ * float executor) against PyTorch's own module on torch.save checkpoints
  * (tests/ref/spatial_ref.py, run with Debian's torch): 1e-5 relative. */
 #include <stdint.h>
 #include <stdio.h>
@@ -7,7 +8,9 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "model/spatial_cnn.h"
+#include "frontend/spatial_ckpt.h"
+#include "ir/ir_exec.h"
+#include "passes/passes.h"
 
 static char dir[512];
 static const char *root(void)
@@ -54,23 +57,27 @@ static int compare_with_torch(const char *name, const char *flags, double *worst
     snprintf(args, sizeof args, "forward %s %s %s", ck, in, out);
     if (py(args))
         return -2;
-    rq_spatial_cnn m;
+    rq_ir_graph g;
+    rq_ir_exec *e = NULL;
     rq_error err;
-    if (rq_spatial_load(ck, &m, &err) < 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -3;
-    }
     size_t ni, no;
     float *x = read_f32(in, &ni), *ref = read_f32(out, &no);
-    rq_spatial_ws ws;
-    int rc = -4;
-    if (!x || !ref || rq_spatial_ws_init(&ws, &m, 36, 36, &err) < 0)
+    int rc = -3;
+    if (rq_spatial_ckpt_graph(ck, 36, 36, &g, NULL, &err) < 0 || rq_passes_canonicalize(&g, &err) < 0 ||
+        rq_passes_for_tflite(&g, &err) < 0 || rq_ir_exec_new(&g, &e, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        goto done;
+    }
+    rc = -4;
+    if (!x || !ref)
         goto done;
     size_t n = ni / (36 * 36 * 3);
     *worst = 0;
     for (size_t p = 0; p < n; p++) {
-        float feat[16];
-        rq_spatial_forward(&m, &ws, x + p * 36 * 36 * 3, feat);
+        memcpy(rq_ir_exec_input(e, 0), x + p * 36 * 36 * 3, sizeof(float) * 36 * 36 * 3);
+        if (rq_ir_exec_run(e, &err) < 0)
+            goto done;
+        const float *feat = rq_ir_exec_tensor(e, g.outputs[0]);
         /* Relative to the feature vector's scale: a feature near 0 has no meaningful
          * relative error of its own. */
         double scale = 0;
@@ -81,11 +88,11 @@ static int compare_with_torch(const char *name, const char *flags, double *worst
             *worst = fmax(*worst, e);
         }
     }
-    rq_spatial_ws_free(&ws);
     rc = 0;
 done:
     free(x), free(ref);
-    rq_spatial_free(&m);
+    rq_ir_exec_free(e);
+    rq_ir_free(&g);
     return rc;
 }
 
@@ -116,18 +123,27 @@ static void test_contract_read(void)
     CHECK(compare_with_torch("ratio", "--seed 4 --contract window_ratio:50:4:4", &worst) == 0);
     char ck[600];
     snprintf(ck, sizeof ck, "%s/ratio.pth", dir);
-    rq_spatial_cnn m;
+    rq_ir_graph g;
+    rq_spatial_ckpt_info info;
     rq_error err;
-    CHECK(rq_spatial_load(ck, &m, &err) == 0);
-    CHECK(m.contract.repr == RPPG_REPR_WINDOW_RATIO && m.contract.scale == 50.0f &&
-          m.contract.clip == 4.0f && m.contract.frame_stride == 4);
-    CHECK(m.conv[0].cin == 3 && m.conv[0].cout == 16 && m.conv[1].cout == 32 &&
-          m.conv[2].cout == 16 && m.conv[0].k == 3);
-    rq_spatial_free(&m);
+    CHECK(rq_spatial_ckpt_graph(ck, 36, 36, &g, &info, &err) == 0);
+    CHECK(info.contract.repr == RPPG_REPR_WINDOW_RATIO && info.contract.scale == 50.0f &&
+          info.contract.clip == 4.0f && info.contract.frame_stride == 4);
+    /* the seed's layers, as the exporter writes them: Conv [16,3,3,3], [32,16,3,3], [16,32,3,3] */
+    static const int64_t shapes[3][4] = {{16, 3, 3, 3}, {32, 16, 3, 3}, {16, 32, 3, 3}};
+    int convs = 0;
+    for (int i = 0; i < g.n_nodes; i++)
+        if (g.nodes[i].op == RQ_IR_OP_CONV && convs < 3) {
+            const rq_ir_tensor *w = &g.tensors[g.nodes[i].in[1]];
+            CHECK(w->rank == 4 && !memcmp(w->shape, shapes[convs], sizeof shapes[convs]));
+            convs++;
+        }
+    CHECK(convs == 3);
+    rq_ir_free(&g);
     snprintf(ck, sizeof ck, "%s/dict.pth", dir);
-    CHECK(rq_spatial_load(ck, &m, &err) == 0);
-    CHECK(m.contract.repr == RPPG_REPR_RAW && m.contract.frame_stride == 1);
-    rq_spatial_free(&m);
+    CHECK(rq_spatial_ckpt_graph(ck, 36, 36, &g, &info, &err) == 0);
+    CHECK(info.contract.repr == RPPG_REPR_RAW && info.contract.frame_stride == 1);
+    rq_ir_free(&g);
 }
 
 int main(void)
