@@ -195,6 +195,12 @@ int main(int argc, char **argv)
             printf("  PyTorch forward, 1 window:  %8.3f us (1 thread, no_grad)\n"
                    "  ratio PyTorch / C:          %8.1fx\n",
                    torch_us, torch_us / c_us);
+        double best_lane = 0;
+        for (int l = RQ_SIMD_AVX2; l <= RQ_SIMD_AVX512; l++)
+            if (lane_us[l] > 0 && (best_lane == 0 || lane_us[l] < best_lane))
+                best_lane = lane_us[l];
+        if (torch_us > 0 && best_lane > 0)
+            printf("  ratio PyTorch / host lanes:  %8.1fx\n", torch_us / best_lane);
         else
             printf("  PyTorch forward:            n/a (python3-torch not installed)\n");
     }
