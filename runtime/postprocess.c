@@ -5,17 +5,17 @@
  * on the training subjects, then the correction map fitted to those subjects' displayed rates
  * (least absolute error); quality limits 1.5 x the largest value of any training window
  * (clip share max 0.00254, brightness step max 0.0240). */
-#define DEFAULT_WINDOW 16
+#define DEFAULT_WINDOW 10
 #define DEFAULT_MIN_COUNT 2
 #define DEFAULT_MAX_SPREAD 100.0f
-#define DEFAULT_MAX_MAD 12.0f
+#define DEFAULT_MAX_MAD 10.0f
 #define DEFAULT_MAX_CLIP_SHARE 0.0039f
 #define DEFAULT_MAX_BRIGHTNESS_STEP 0.037f
 #define DEFAULT_MAP_N 9
 static const float default_map_in[DEFAULT_MAP_N] = {45.0f, 60.0f, 75.0f, 90.0f, 105.0f, 120.0f,
                                                     135.0f, 150.0f, 165.0f};
-static const float default_map_out[DEFAULT_MAP_N] = {35.8f, 55.81f, 75.41f, 90.75f, 106.67f, 120.34f,
-                                                     135.41f, 154.54f, 162.11f};
+static const float default_map_out[DEFAULT_MAP_N] = {39.43f, 57.13f, 75.08f, 91.07f, 105.23f, 119.29f,
+                                                     135.51f, 153.0f, 165.18f};
 
 rppg_smoother_config rppg_smoother_default_config(void)
 {
