@@ -18,7 +18,7 @@ int rppg_q8_bcast_prepare(int a_rank, const int32_t *a_shape, int b_rank, const 
 {
     int rank = a_rank > b_rank ? a_rank : b_rank;
     int32_t ad[RPPG_Q8_MAX_RANK], bd[RPPG_Q8_MAX_RANK], od[RPPG_Q8_MAX_RANK];
-    int64_t as = 1, bs = 1, ga = 0, gb = 0, gsize = 1;
+    int64_t as = 1, bs = 1, ga = 0, gb = 0, gsize = 1, total = 1;
     int i, n = 0;
     if (rank > RPPG_Q8_MAX_RANK || a_rank < 0 || b_rank < 0) {
         *bad_dim = -1;
@@ -27,6 +27,17 @@ int rppg_q8_bcast_prepare(int a_rank, const int32_t *a_shape, int b_rank, const 
     for (i = 0; i < rank; i++) { /* right-aligned, missing leading dims are 1 */
         ad[i] = i < rank - a_rank ? 1 : a_shape[i - (rank - a_rank)];
         bd[i] = i < rank - b_rank ? 1 : b_shape[i - (rank - b_rank)];
+        /* the loop sizes and strides below are int32: refuse what they cannot hold, whoever
+         * calls (the engine checks first; a hostile shape must not overflow here either) */
+        if (ad[i] < 0 || bd[i] < 0) {
+            *bad_dim = i;
+            return -1;
+        }
+        total *= ad[i] > bd[i] ? ad[i] : bd[i];
+        if (total > INT32_MAX) {
+            *bad_dim = -1;
+            return -1;
+        }
         if (ad[i] == bd[i] || bd[i] == 1)
             od[i] = ad[i];
         else if (ad[i] == 1)

@@ -40,7 +40,8 @@ typedef struct rppg_q8_bcast {
 } rppg_q8_bcast;
 
 /* Off-line: fills g from the two input shapes; returns 0, or -1 when a dimension pair is
- * neither equal nor has a 1 (the index of that output dimension in *bad_dim). The output
+ * neither equal nor has a 1 or is negative (the index of that output dimension in *bad_dim),
+ * or when the output would have more than 2^31 - 1 elements (*bad_dim -1). The output
  * shape is written to out_shape (rank max(a_rank, b_rank)). */
 int rppg_q8_bcast_prepare(int a_rank, const int32_t *a_shape, int b_rank, const int32_t *b_shape,
                           rppg_q8_bcast *g, int32_t *out_shape, int *bad_dim);

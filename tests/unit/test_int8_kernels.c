@@ -6,6 +6,7 @@
 
 #include "harness.h"
 #include "int8_kernels.h"
+#include "int8_ops.h"
 #include "q8_net.h"
 
 static uint64_t rng_state = 88172645463325252ull;
@@ -290,6 +291,24 @@ static void test_net_chains_layers(void)
     CHECK(memcmp(want, got, sizeof want) == 0);
 }
 
+/* Broadcast shapes: the loop sizes are int32, so a hostile shape whose product passes 2^31
+ * or a negative dimension is refused by the runtime itself, not only by the engine. */
+static void test_bcast_refuses_huge_or_negative(void)
+{
+    rppg_q8_bcast g;
+    int32_t out[RPPG_Q8_MAX_RANK];
+    int bad = 99;
+    const int32_t big_a[3] = {65536, 1, 65536}, big_b[3] = {1, 1, 1};
+    const int32_t neg_a[2] = {4, -3}, neg_b[2] = {4, 1};
+    const int32_t ok_a[3] = {2, 1, 3}, ok_b[2] = {4, 1};
+    CHECK(rppg_q8_bcast_prepare(3, big_a, 3, big_b, &g, out, &bad) == -1);
+    CHECK(bad == -1);
+    CHECK(rppg_q8_bcast_prepare(2, neg_a, 2, neg_b, &g, out, &bad) == -1);
+    CHECK(bad == 1);
+    CHECK(rppg_q8_bcast_prepare(3, ok_a, 2, ok_b, &g, out, &bad) == 0);
+    CHECK(out[0] == 2 && out[1] == 4 && out[2] == 3);
+}
+
 int main(void)
 {
     RUN(test_srdhm_rounds_half_up);
@@ -302,5 +321,6 @@ int main(void)
     RUN(test_pools_and_mean);
     RUN(test_quantize_boundary);
     RUN(test_net_chains_layers);
+    RUN(test_bcast_refuses_huge_or_negative);
     TEST_EXIT();
 }
