@@ -15,19 +15,7 @@
 #ifdef RQ_CMSIS_NN
 #include "arm_nnfunctions.h"
 #endif
-
-__attribute__((noinline)) void rq_icount_mark(void)
-{
-    __asm__ volatile("" ::: "memory");
-}
-
-#define REGION(name, code)                                                                   \
-    do {                                                                                     \
-        rq_icount_mark();                                                                    \
-        code;                                                                                \
-        rq_icount_mark();                                                                    \
-        printf("region %s\n", name);                                                         \
-    } while (0)
+#include "icount.h"
 
 #define MAX_ACT (36 * 36 * 32)
 static int8_t patch[RPPG_SPATIAL_IN_H * RPPG_SPATIAL_IN_W * RPPG_SPATIAL_IN_C];

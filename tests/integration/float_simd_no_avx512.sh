@@ -4,16 +4,7 @@
 # test binaries on an emulated Haswell (AVX2 + FMA) and Westmere (SSE4.2 only); each level
 # the emulated CPU has must give the scalar code's bits, and the levels it lacks must not run.
 . tests/lib/common.sh
-QEMU=$(command -v qemu-x86_64 || true)
-REL_TESTS=$(dirname "${RPPGQ_REL:-build/rppgq}")/tests
-if [ -z "$QEMU" ] || [ "$(uname -m)" != x86_64 ]; then
-    echo "SKIP: qemu-x86_64 (Debian qemu-user) not installed or not an x86-64 host"
-    finish
-fi
-if [ -z "${RPPGQ_REL:-}" ] || [ ! -x "$REL_TESTS/test_ir_lanes" ] || [ ! -x "$REL_TESTS/test_temporal_host" ]; then
-    echo "SKIP: release build (RPPGQ_REL, $REL_TESTS/test_ir_lanes, test_temporal_host) not built"
-    finish
-fi
+require_qemu_user test_ir_lanes test_temporal_host
 for cpu in Haswell Westmere; do
     for t in test_ir_lanes test_temporal_host; do
         if "$QEMU" -cpu "$cpu" "$REL_TESTS/$t" >"$T/$cpu.$t.log" 2>"$T/qemu.err"; then

@@ -5,16 +5,7 @@
 # kernels; the AVX-512 parts print SKIP), and rppgq infer with its default kernels must give
 # TFLite Micro's bytes on the seed-shaped CNN and the conv/depthwise/FC/pool/ADD models.
 . tests/lib/common.sh
-QEMU=$(command -v qemu-x86_64 || true)
-REL_TESTS=$(dirname "${RPPGQ_REL:-build/rppgq}")/tests
-if [ -z "$QEMU" ] || [ "$(uname -m)" != x86_64 ]; then
-    echo "SKIP: qemu-x86_64 (Debian qemu-user) not installed or not an x86-64 host"
-    finish
-fi
-if [ -z "${RPPGQ_REL:-}" ] || [ ! -x "$REL_TESTS/test_simd_kernels" ]; then
-    echo "SKIP: release build (RPPGQ_REL, $REL_TESTS/test_simd_kernels) not built"
-    finish
-fi
+require_qemu_user test_simd_kernels
 emu() { "$QEMU" -cpu "$@" 2>"$T/qemu.err"; } # its warnings about host-only CPUID bits go aside
 
 for cpu in Haswell Westmere; do

@@ -37,3 +37,21 @@ for d in "${RQ_ROOT:-.}/../shared/oracles" /work/shared/oracles; do
 done
 
 finish() { [ "$n_fail" -eq 0 ]; exit $?; }
+
+# For the tests that run release test binaries on emulated x86-64 CPUs: sets QEMU (Debian
+# qemu-user's qemu-x86_64) and REL_TESTS (the release build's tests folder), or prints SKIP
+# and finishes when either, or one of the named binaries, is missing.
+require_qemu_user() {
+    QEMU=$(command -v qemu-x86_64 || true)
+    REL_TESTS=$(dirname "${RPPGQ_REL:-build/rppgq}")/tests
+    if [ -z "$QEMU" ] || [ "$(uname -m)" != x86_64 ]; then
+        echo "SKIP: qemu-x86_64 (Debian qemu-user) not installed or not an x86-64 host"
+        finish
+    fi
+    for t in "$@"; do
+        if [ -z "${RPPGQ_REL:-}" ] || [ ! -x "$REL_TESTS/$t" ]; then
+            echo "SKIP: release build (RPPGQ_REL, $REL_TESTS/$t) not built"
+            finish
+        fi
+    done
+}
