@@ -1,11 +1,14 @@
 /* The calibration record validate reads from any model file, in both places it may be: the
  * bytes as the buffer of the model's rppgq_calibration metadata entry (where quantize puts
  * it) and as the description text (earlier models), parsed, then checked against a small
- * dataset of 12 windows over 3 subjects as validate does. One-line errors, no crash. */
+ * dataset of 12 windows over 3 subjects as validate does. One-line errors, no crash. The same
+ * text also goes through the input-contract parser, which reads model descriptions and the
+ * ONNX front end's rppgq.input_contract metadata. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fz_util.h"
+#include "model/contract.h"
 #include "quant/calib.h"
 #include "tflite/tfl_model.h"
 
@@ -36,6 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rq_error err;
     memset(&r, 0, sizeof r);
     calib_check_record(rq_calib_record_parse(desc, "fuzz.tflite", &r, &err), &r, &err);
+    rppg_contract contract;
+    (void)rq_contract_from_description(desc, &contract);
     /* the metadata entry: the same bytes, not NUL-terminated, through the model lookup */
     rq_tfl_model m;
     rq_tfl_model_init(&m);
